@@ -1,0 +1,26 @@
+# Encaisse web, worker and beat image (docker-compose.yml runs the three from it).
+FROM python:3.13-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=pgi.settings
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      gettext nodejs npm postgresql-client \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+RUN pip install --no-cache-dir -e .
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY . .
+RUN mkdir -p static/vendor/bootstrap static/vendor/htmx static/vendor/bootstrap-icons \
+ && cp node_modules/bootstrap/dist/css/bootstrap.min.css* static/vendor/bootstrap/ \
+ && cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* static/vendor/bootstrap/ \
+ && cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/ \
+ && cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts static/vendor/bootstrap-icons/ \
+ && SECRET_KEY=build python manage.py compilemessages -v 0 \
+ && SECRET_KEY=build python manage.py collectstatic --no-input -v 0
+
+EXPOSE 8000
+CMD ["gunicorn", "pgi.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

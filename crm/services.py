@@ -1,0 +1,105 @@
+"""Writes on customers and contacts; every check of a field lives on the model field."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from crm.models import Client, ClientKind, Contact
+from pgi.exceptions import DomainError
+from pgi.identifiers import normalize
+from pgi.models import Company
+
+CLIENT_FIELDS = frozenset(
+    {
+        "kind", "status", "name", "siren", "siret", "vat_number", "email", "phone",
+        "billing_line1", "billing_line2", "billing_postal_code", "billing_city", "billing_country",
+        "delivery_line1", "delivery_line2", "delivery_postal_code", "delivery_city",
+        "delivery_country", "payment_terms_days", "notes",
+    }
+)  # fmt: skip
+
+
+def client_validate(client: Client) -> None:
+    """Normalises identifiers and raises a DomainError naming every invalid field."""
+    for field in ("siren", "siret", "vat_number"):
+        setattr(client, field, normalize(getattr(client, field)))
+    client.billing_country = (client.billing_country or "FR").upper()
+    client.delivery_country = (client.delivery_country or "").upper()
+    if client.siret and not client.siren and len(client.siret) == 14:
+        client.siren = client.siret[:9]
+    errors: dict[str, list[str]] = {}
+    try:
+        client.full_clean(exclude=["company"], validate_unique=False)
+    except ValidationError as exc:
+        errors = {f: [m for e in errs for m in e.messages] for f, errs in exc.error_dict.items()}
+    if client.siren and client.siret and "siret" not in errors and "siren" not in errors:
+        if not client.siret.startswith(client.siren):
+            errors.setdefault("siret", []).append(
+                _("Le SIRET doit commencer par le SIREN (%(siren)s).") % {"siren": client.siren}
+            )
+    if client.kind == ClientKind.INDIVIDUAL and (client.siren or client.siret):
+        errors.setdefault("kind", []).append(
+            _("Un particulier n'a pas de SIREN : choisissez « Entreprise ».")
+        )
+    if client.siret and "siret" not in errors:
+        duplicate = Client.objects.for_company(client.company).filter(siret=client.siret)
+        if client.pk:
+            duplicate = duplicate.exclude(pk=client.pk)
+        if duplicate.exists():
+            errors.setdefault("siret", []).append(_("Un client avec ce SIRET existe déjà."))
+    if errors:
+        problems = [m for msgs in errors.values() for m in msgs]
+        raise DomainError(problems, field_errors=errors)
+
+
+def _assign(client: Client, fields: dict[str, Any]) -> None:
+    unknown = set(fields) - CLIENT_FIELDS
+    if unknown:
+        raise DomainError(_("Champs inconnus : %(f)s") % {"f": ", ".join(sorted(unknown))})
+    for name, value in fields.items():
+        setattr(client, name, "" if value is None and name != "payment_terms_days" else value)
+
+
+@transaction.atomic
+def client_create(*, company: Company, fields: dict[str, Any]) -> Client:
+    """Creates a customer or prospect of `company`."""
+    client = Client(company=company)
+    _assign(client, fields)
+    client_validate(client)
+    try:
+        with transaction.atomic():
+            client.save()
+    except IntegrityError as exc:  # two simultaneous creations with the same SIRET
+        raise DomainError(_("Un client avec ce SIRET existe déjà.")) from exc
+    return client
+
+
+@transaction.atomic
+def client_update(*, client: Client, fields: dict[str, Any]) -> Client:
+    _assign(client, fields)
+    client_validate(client)
+    client.save()
+    return client
+
+
+@transaction.atomic
+def contact_save(*, client: Client, contact: Contact | None, fields: dict[str, Any]) -> Contact:
+    """Creates or updates a contact; one primary contact per customer at most."""
+    contact = contact or Contact(client=client, company=client.company)
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    try:
+        contact.full_clean(exclude=["company", "client"])
+    except ValidationError as exc:
+        raise DomainError.from_validation_error(exc) from exc
+    contact.save()
+    if contact.is_primary:
+        client.contacts.exclude(pk=contact.pk).update(is_primary=False)
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact) -> None:
+    contact.delete()

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from crm import views
+
+app_name = "crm"
+
+urlpatterns = [
+    path("", views.client_list, name="client_list"),
+    path("nouveau/", views.client_create, name="client_create"),
+    path("import/", views.client_import, name="client_import"),
+    path("import/modele.csv", views.import_template, name="import_template"),
+    path("export.csv", views.client_export, name="client_export"),
+    path("<int:pk>/", views.client_detail, name="client_detail"),
+    path("<int:pk>/modifier/", views.client_update, name="client_update"),
+    path("<int:pk>/contacts/nouveau/", views.contact_edit, name="contact_create"),
+    path("<int:pk>/contacts/<int:contact_pk>/", views.contact_edit, name="contact_update"),
+    path(
+        "<int:pk>/contacts/<int:contact_pk>/supprimer/", views.contact_delete, name="contact_delete"
+    ),
+]

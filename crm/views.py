@@ -1,0 +1,181 @@
+import io
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from crm import importing, selectors, services
+from crm.forms import ClientForm, ContactForm, ImportForm
+from crm.models import Client, ClientStatus, Contact
+from pgi.exceptions import DomainError
+from pgi.forms_utils import add_domain_errors
+from pgi.permissions import Perm
+from pgi.tenancy import member_required
+
+PAGE_SIZE = 25
+IMPORT_SESSION_KEY = "crm_import_csv"
+
+
+def _client_or_404(request, pk: int) -> Client:
+    try:
+        return selectors.client_get(company=request.company, pk=pk)
+    except Client.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@member_required(Perm.VIEW)
+def client_list(request):
+    search = request.GET.get("q", "")
+    status = request.GET.get("statut", "")
+    clients = selectors.client_list(company=request.company, search=search, status=status)
+    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "q": search, "statut": status, "statuses": ClientStatus.choices}
+    template = "crm/client_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, context)
+
+
+def _client_form_view(request, *, client: Client | None):
+    form = ClientForm(request.POST or None, instance=client)
+    validate_only = request.htmx and request.POST.get("_validate")
+    if request.method == "POST" and form.is_valid():
+        try:
+            if validate_only:
+                probe = client or Client(company=request.company)
+                for name, value in form.cleaned_data.items():
+                    setattr(probe, name, value)
+                probe.company = request.company
+                services.client_validate(probe)
+            elif client is None:
+                client = services.client_create(company=request.company, fields=form.cleaned_data)
+                messages.success(request, _("Client « %(n)s » créé.") % {"n": client.name})
+                return redirect(client)
+            else:
+                services.client_update(client=client, fields=form.cleaned_data)
+                messages.success(request, _("Client « %(n)s » enregistré.") % {"n": client.name})
+                return redirect(client)
+        except DomainError as exc:
+            add_domain_errors(form, exc)
+    template = "crm/client_form.html"
+    if validate_only:
+        template += "#form_errors"
+    return render(request, template, {"form": form, "client": client})
+
+
+@member_required(Perm.COMMERCIAL_WRITE)
+def client_create(request):
+    return _client_form_view(request, client=None)
+
+
+@member_required(Perm.COMMERCIAL_WRITE)
+def client_update(request, pk: int):
+    return _client_form_view(request, client=_client_or_404(request, pk))
+
+
+@member_required(Perm.VIEW)
+def client_detail(request, pk: int):
+    client = _client_or_404(request, pk)
+    return render(
+        request,
+        "crm/client_detail.html",
+        {"client": client, "contacts": client.contacts.all(), "contact_form": ContactForm()},
+    )
+
+
+@member_required(Perm.COMMERCIAL_WRITE)
+def contact_edit(request, pk: int, contact_pk: int | None = None):
+    client = _client_or_404(request, pk)
+    contact = get_object_or_404(Contact, pk=contact_pk, client=client) if contact_pk else None
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_save(client=client, contact=contact, fields=form.cleaned_data)
+            messages.success(request, _("Contact enregistré."))
+            return redirect(client)
+        except DomainError as exc:
+            add_domain_errors(form, exc)
+    return render(
+        request, "crm/contact_form.html", {"form": form, "client": client, "contact": contact}
+    )
+
+
+@require_POST
+@member_required(Perm.COMMERCIAL_WRITE)
+def contact_delete(request, pk: int, contact_pk: int):
+    client = _client_or_404(request, pk)
+    contact = get_object_or_404(Contact, pk=contact_pk, client=client)
+    services.contact_delete(contact=contact)
+    messages.success(request, _("Contact supprimé."))
+    return redirect(client)
+
+
+@member_required(Perm.COMMERCIAL_WRITE)
+def client_import(request):
+    """Step 1: upload and preview; step 2 (`confirm`): import the valid rows."""
+    form = ImportForm()
+    preview = None
+    if request.method == "POST" and "confirm" in request.POST:
+        text = request.session.get(IMPORT_SESSION_KEY)
+        if not text:
+            messages.error(request, _("L'aperçu a expiré : déposez le fichier à nouveau."))
+            return redirect("crm:client_import")
+        try:
+            created, skipped = importing.clients_import(company=request.company, text=text)
+        except DomainError as exc:
+            messages.error(request, " ".join(exc.problems))
+            return redirect("crm:client_import")
+        del request.session[IMPORT_SESSION_KEY]
+        messages.success(
+            request,
+            _("%(c)d client(s) importé(s), %(s)d ligne(s) ignorée(s).")
+            % {"c": created, "s": skipped},
+        )
+        return redirect("crm:client_list")
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                text = importing.decode(form.cleaned_data["file"].read())
+                preview = importing.import_preview(company=request.company, text=text)
+                request.session[IMPORT_SESSION_KEY] = text
+            except DomainError as exc:
+                add_domain_errors(form, exc)
+    return render(request, "crm/client_import.html", {"form": form, "preview": preview})
+
+
+@member_required(Perm.EXPORT)
+def client_export(request):
+    clients = selectors.client_list(
+        company=request.company,
+        search=request.GET.get("q", ""),
+        status=request.GET.get("statut", ""),
+    )
+
+    def rows():
+        yield "\ufeff"  # a BOM so that Excel reads UTF-8 accents
+        buffer = io.StringIO()
+        yield from importing.clients_export(clients=clients.iterator(chunk_size=2000), out=buffer)
+
+    filename = f"clients-{timezone.localdate():%Y%m%d}.csv"
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@member_required(Perm.VIEW)
+def import_template(request):
+    header = ";".join(h for h, _f in importing.EXPORT_COLUMNS)
+    example = ";".join(
+        ["Boulangerie Martin", "entreprise", "client", "552081317", "", "", "contact@exemple.fr"]
+        + ["0102030405", "1 rue de la Paix", "", "75002", "Paris", "FR", "30", ""]
+    )
+    response = HttpResponse(
+        "\ufeff" + header + "\r\n" + example + "\r\n", content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="modele-import-clients.csv"'
+    return response

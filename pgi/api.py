@@ -1,0 +1,66 @@
+"""The REST API (django-ninja) under /api/v1/, authenticated by personal tokens."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.security import HttpBearer
+
+from pgi.exceptions import DomainError
+from pgi.permissions import Perm
+from pgi.services import api_token_authenticate
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer enc_…`; sets request.membership and request.company."""
+
+    def authenticate(self, request, token: str):
+        api_token = api_token_authenticate(token)
+        if api_token is None:
+            return None
+        request.membership = api_token.membership
+        request.company = api_token.membership.company
+        request.user = api_token.membership.user
+        return api_token
+
+
+def require(request, perm: Perm) -> None:
+    if not request.membership.has_perm(perm):
+        raise PermissionDenied
+
+
+api = NinjaAPI(
+    title="Encaisse API",
+    version="1",
+    description="API d'Encaisse : chaque jeton agit pour une société, avec les droits de son rôle.",
+    auth=TokenAuth(),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    return api.create_response(
+        request, {"detail": exc.problems, "fields": exc.field_errors}, status=422
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request, exc):
+    return api.create_response(
+        request, {"detail": "Action non autorisée pour ce rôle."}, status=403
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": "Introuvable."}, status=404)
+
+
+def _register_routers() -> None:
+    from crm.api import router as crm_router
+
+    api.add_router("/clients", crm_router)
+
+
+_register_routers()

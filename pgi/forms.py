@@ -1,0 +1,88 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from pgi.models import Company
+from pgi.permissions import Role
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(
+        label=_("E-mail"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+    def clean_username(self):
+        return self.cleaned_data["username"].strip().lower()
+
+
+COMPANY_FIELDS = [
+    "legal_name", "trade_name", "legal_form", "is_ei", "share_capital",
+    "address_line1", "address_line2", "postal_code", "city", "country",
+    "siren", "siret", "registry", "registry_city", "vat_number", "vat_regime",
+    "iban", "bic", "email", "phone", "logo", "brand_color",
+    "payment_terms_days", "late_penalty_rate", "recovery_indemnity", "fiscal_year_start_month",
+]  # fmt: skip
+
+
+class CompanyForm(forms.ModelForm):
+    class Meta:
+        model = Company
+        fields = COMPANY_FIELDS
+        widgets = {"brand_color": forms.TextInput(attrs={"type": "color"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The service normalises and checks identifiers, so typed spaces are accepted.
+        for name in ("siren", "siret", "vat_number", "iban", "bic"):
+            self.fields[name].validators = []
+            self.fields[name].max_length = 42
+            self.fields[name].widget.attrs["maxlength"] = 42
+
+    def _post_clean(self):
+        # Model validation runs in the service (pgi.services._clean_company).
+        pass
+
+
+class CompanyCreateForm(CompanyForm):
+    class Meta(CompanyForm.Meta):
+        fields = ["legal_name", "legal_form", "siren", "address_line1", "postal_code", "city"]
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices, initial=Role.STAFF)
+
+
+class InvitationAcceptForm(forms.Form):
+    full_name = forms.CharField(label=_("Nom complet"), max_length=150)
+    password1 = forms.CharField(label=_("Mot de passe"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Confirmation"), widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args, needs_account: bool, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+        if not needs_account:
+            for name in ("full_name", "password1", "password2"):
+                del self.fields[name]
+
+    def clean(self):
+        data = super().clean()
+        if "password1" in self.fields:
+            if data.get("password1") != data.get("password2"):
+                self.add_error("password2", _("Les deux mots de passe ne correspondent pas."))
+            elif data.get("password1"):
+                try:
+                    password_validation.validate_password(data["password1"])
+                except forms.ValidationError as exc:
+                    self.add_error("password1", exc)
+        return data
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_("Nom du jeton"), max_length=100)
+
+
+class MembershipRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices)

@@ -1,0 +1,79 @@
+"""French and European identifiers: SIREN, SIRET, VAT numbers, IBAN and BIC.
+
+Every check goes through python-stdnum or schwifty and raises a Django `ValidationError`
+with a French message, so model fields, forms, the API and CSV imports share one rule.
+"""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
+from stdnum import exceptions as stdnum_errors
+from stdnum.eu import vat as eu_vat
+from stdnum.fr import siren as fr_siren
+from stdnum.fr import siret as fr_siret
+
+
+def compact_siren(value: str) -> str:
+    return fr_siren.compact(value or "")
+
+
+def validate_siren(value: str) -> None:
+    try:
+        fr_siren.validate(value)
+    except stdnum_errors.InvalidLength as exc:
+        raise ValidationError(
+            _("Le SIREN doit comporter 9 chiffres."), code="siren_length"
+        ) from exc
+    except stdnum_errors.ValidationError as exc:
+        raise ValidationError(
+            _("Ce SIREN n'est pas valide (clé de contrôle incorrecte)."), code="siren_invalid"
+        ) from exc
+
+
+def validate_siret(value: str) -> None:
+    try:
+        fr_siret.validate(value)
+    except stdnum_errors.InvalidLength as exc:
+        raise ValidationError(
+            _("Le SIRET doit comporter 14 chiffres."), code="siret_length"
+        ) from exc
+    except stdnum_errors.ValidationError as exc:
+        raise ValidationError(
+            _("Ce SIRET n'est pas valide (clé de contrôle incorrecte)."), code="siret_invalid"
+        ) from exc
+
+
+def validate_vat_number(value: str) -> None:
+    try:
+        eu_vat.validate(value)
+    except stdnum_errors.ValidationError as exc:
+        raise ValidationError(
+            _("Ce numéro de TVA intracommunautaire n'est pas valide."), code="vat_invalid"
+        ) from exc
+
+
+def vat_number_from_siren(siren: str) -> str:
+    """The French intra-EU VAT number derived from a SIREN: FR + key + SIREN (CGI art. 286 ter)."""
+    siren = compact_siren(siren)
+    validate_siren(siren)
+    return "FR" + fr_siren.to_tva(siren)
+
+
+def validate_iban(value: str) -> None:
+    try:
+        IBAN(value)
+    except SchwiftyException as exc:
+        raise ValidationError(_("Cet IBAN n'est pas valide."), code="iban_invalid") from exc
+
+
+def validate_bic(value: str) -> None:
+    try:
+        BIC(value)
+    except SchwiftyException as exc:
+        raise ValidationError(_("Ce BIC n'est pas valide."), code="bic_invalid") from exc
+
+
+def normalize(value: str) -> str:
+    """Identifiers are stored compact and upper-case: spaces, dots and dashes removed."""
+    return "".join(ch for ch in (value or "") if ch.isalnum()).upper()

@@ -1,0 +1,138 @@
+"""Idempotent demo data: two companies, an owner and an accountant, a few dozen customers."""
+
+import random
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from stdnum import luhn
+from stdnum.fr import siren as fr_siren
+
+from crm.models import Client, ClientKind, ClientStatus, Contact
+from pgi.models import Company, Membership, User
+from pgi.permissions import Role
+
+DEMO_PASSWORD = "demo-encaisse"
+OWNER_EMAIL = "gerant@demo.encaisse.fr"
+ACCOUNTANT_EMAIL = "compta@demo.encaisse.fr"
+
+COMPANIES = [
+    {
+        "siren": "552081317",
+        "legal_name": "Atelier Lumière SARL",
+        "trade_name": "Atelier Lumière",
+        "legal_form": "SARL",
+        "share_capital": Decimal("10000.00"),
+        "address_line1": "12 rue des Artisans",
+        "postal_code": "69003",
+        "city": "Lyon",
+        "siret": "55208131700018",
+        "registry": "RCS",
+        "registry_city": "Lyon",
+        "vat_number": "FR03552081317",
+        "iban": "FR7630006000011234567890189",
+        "bic": "AGRIFRPP",
+        "email": "contact@atelier-lumiere.example",
+        "brand_color": "#c2410c",
+    },
+    {
+        "siren": "443061841",
+        "legal_name": "Claire Martin",
+        "trade_name": "Claire Martin Conseil",
+        "legal_form": "EI",
+        "is_ei": True,
+        "address_line1": "3 place du Marché",
+        "postal_code": "33000",
+        "city": "Bordeaux",
+        "registry": "",
+        "vat_regime": "franchise",
+        "vat_number": "",
+        "email": "claire@martin-conseil.example",
+        "brand_color": "#0f766e",
+    },
+]
+
+NAMES = [
+    "Boulangerie Dupont", "Garage des Lilas", "Cabinet Moreau", "Hôtel du Parc", "Fleurs & Co",
+    "Menuiserie Bernard", "Pharmacie Centrale", "Librairie Le Chapitre", "Restaurant Chez Paul",
+    "Transports Lefèvre", "Imprimerie Rapide", "Salon Élégance", "Brasserie du Port",
+    "Architectes Associés", "Plomberie Girard", "Optique Vision", "Studio Graphique Nova",
+    "Ferme des Trois Chênes", "Cave Saint-Vincent", "Auto-École Mistral",
+    "Clinique Vétérinaire Azur",
+    "Épicerie Fine Rousseau", "Électricité Faure", "Agence Horizon", "Pressing Net",
+    "Toiture Blanc", "Bureau d'études Sigma", "Café des Arts", "Papeterie Morel", "Jardins Roux",
+]  # fmt: skip
+PEOPLE = ["Julie Petit", "Marc Durand", "Sophie Laurent", "Nicolas Simon", "Camille Michel",
+          "Thomas Garcia", "Léa David", "Hugo Bertrand"]  # fmt: skip
+CITIES = [("75011", "Paris"), ("69002", "Lyon"), ("13001", "Marseille"), ("31000", "Toulouse"),
+          ("44000", "Nantes"), ("67000", "Strasbourg"), ("59000", "Lille"),
+          ("33000", "Bordeaux")]  # fmt: skip
+
+
+def fake_siren(rng: random.Random) -> str:
+    body = f"{rng.randrange(10_000_000, 99_999_999)}"
+    return body + luhn.calc_check_digit(body)
+
+
+def fake_siret(siren: str) -> str:
+    body = siren + "0001"
+    return body + luhn.calc_check_digit(body)
+
+
+class Command(BaseCommand):
+    help = "Crée (ou complète) les données de démonstration ; relancer ne duplique rien."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        owner = self._user(OWNER_EMAIL, "Gérard Demo")
+        accountant = self._user(ACCOUNTANT_EMAIL, "Corinne Compta")
+        for index, data in enumerate(COMPANIES):
+            data = dict(data)
+            company, _created = Company.objects.get_or_create(
+                siren=data.pop("siren"), defaults=data
+            )
+            Membership.objects.get_or_create(
+                user=owner, company=company, defaults={"role": Role.OWNER}
+            )
+            Membership.objects.get_or_create(
+                user=accountant, company=company, defaults={"role": Role.ACCOUNTANT}
+            )
+            self._customers(company, seed=index, count=36 if index == 0 else 12)
+        self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
+
+    def _user(self, email: str, full_name: str) -> User:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name)
+        return user
+
+    def _customers(self, company: Company, *, seed: int, count: int) -> None:
+        if Client.objects.for_company(company).exists():
+            return
+        rng = random.Random(seed)
+        for i in range(count):
+            individual = i % 7 == 6
+            postal_code, city = rng.choice(CITIES)
+            name = rng.choice(PEOPLE) if individual else NAMES[i % len(NAMES)]
+            siren = "" if individual else fake_siren(rng)
+            client = Client.objects.create(
+                company=company,
+                kind=ClientKind.INDIVIDUAL if individual else ClientKind.COMPANY,
+                status=ClientStatus.CUSTOMER if i % 3 else ClientStatus.PROSPECT,
+                name=name if i < len(NAMES) else f"{name} ({city})",
+                siren=siren,
+                siret=fake_siret(siren) if siren else "",
+                vat_number="FR" + fr_siren.to_tva(siren) if siren else "",
+                email=f"contact{i}@client.example",
+                phone="01 " + " ".join(str(rng.randrange(10, 99)) for _ in range(4)),
+                billing_line1=f"{rng.randrange(1, 120)} avenue de la République",
+                billing_postal_code=postal_code,
+                billing_city=city,
+            )
+            if not individual:
+                first, last = rng.choice(PEOPLE).split()
+                Contact.objects.create(
+                    company=company, client=client, first_name=first, last_name=last,
+                    email=f"{first.lower()}@client{i}.example", is_primary=True,
+                    job_title="Gérant" if i % 2 else "Comptable",
+                )  # fmt: skip

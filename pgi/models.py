@@ -1,0 +1,267 @@
+"""The shared kernel: users, companies (the tenant), memberships, invitations, API tokens."""
+
+import hashlib
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pgi.identifiers import (
+    validate_bic,
+    validate_iban,
+    validate_siren,
+    validate_siret,
+    validate_vat_number,
+)
+from pgi.permissions import Perm, Role, role_has_perm
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        if not email:
+            raise ValueError("An email is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in with an email; what they may do depends on their memberships."""
+
+    email = models.EmailField(_("e-mail"), unique=True)
+    full_name = models.CharField(_("nom complet"), max_length=150, blank=True)
+    is_active = models.BooleanField(_("actif"), default=True)
+    is_staff = models.BooleanField(_("accès à l'administration"), default=False)
+    date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+
+class LegalForm(models.TextChoices):
+    EI = "EI", _("Entreprise individuelle (EI, micro-entreprise)")
+    EURL = "EURL", _("EURL")
+    SARL = "SARL", _("SARL")
+    SASU = "SASU", _("SASU")
+    SAS = "SAS", _("SAS")
+    SA = "SA", _("SA")
+    SNC = "SNC", _("SNC")
+    SCI = "SCI", _("SCI")
+    ASSOCIATION = "ASSO", _("Association")
+    OTHER = "AUTRE", _("Autre")
+
+
+class VatRegime(models.TextChoices):
+    NORMAL = "normal", _("TVA sur les encaissements (régime normal)")
+    DEBITS = "debits", _("Option pour la TVA d'après les débits")
+    FRANCHISE = "franchise", _("Franchise en base (art. 293 B du CGI)")
+
+
+class Registry(models.TextChoices):
+    RCS = "RCS", _("RCS (commerçant)")
+    RNE = "RNE", _("RNE (artisan, depuis 2023)")
+    RM = "RM", _("Répertoire des métiers")
+    NONE = "", _("Aucune immatriculation")
+
+
+colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Couleur attendue au format #RRGGBB."))
+
+
+class Company(models.Model):
+    """The tenant: every business row belongs to one company."""
+
+    legal_name = models.CharField(_("dénomination sociale"), max_length=200)
+    trade_name = models.CharField(_("nom commercial"), max_length=200, blank=True)
+    legal_form = models.CharField(
+        _("forme juridique"), max_length=8, choices=LegalForm, default=LegalForm.SAS
+    )
+    is_ei = models.BooleanField(
+        _("entrepreneur individuel (mention « EI »)"),
+        default=False,
+        help_text=_("Affiche « EI » à côté du nom sur les documents (loi 2022-172)."),
+    )
+    share_capital = models.DecimalField(
+        _("capital social (€)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    address_line1 = models.CharField(_("adresse"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("complément d'adresse"), max_length=200, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
+    city = models.CharField(_("ville"), max_length=100, blank=True)
+    country = models.CharField(_("pays"), max_length=2, default="FR")
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True, validators=[validate_siren])
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[validate_siret])
+    registry = models.CharField(
+        _("immatriculation"), max_length=3, choices=Registry, default=Registry.RCS, blank=True
+    )
+    registry_city = models.CharField(
+        _("ville du greffe / de la chambre"), max_length=100, blank=True
+    )
+    vat_number = models.CharField(
+        _("n° de TVA intracommunautaire"),
+        max_length=20,
+        blank=True,
+        validators=[validate_vat_number],
+        help_text=_("Laissez vide pour le déduire du SIREN."),
+    )
+    vat_regime = models.CharField(
+        _("régime de TVA"), max_length=10, choices=VatRegime, default=VatRegime.NORMAL
+    )
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
+    bic = models.CharField(_("BIC"), max_length=11, blank=True, validators=[validate_bic])
+    email = models.EmailField(_("e-mail de contact"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    brand_color = models.CharField(
+        _("couleur de marque"), max_length=7, default="#0d6efd", validators=[colour_validator]
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("délai de paiement par défaut (jours)"),
+        default=30,
+        validators=[MaxValueValidator(60)],
+        help_text=_("60 jours au plus après la date de facture (C. com. L441-10)."),
+    )
+    late_penalty_rate = models.DecimalField(
+        _("taux des pénalités de retard (% par an)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("12.15"),
+        validators=[MinValueValidator(0)],
+        help_text=_("Par défaut, taux BCE + 10 points (C. com. L441-10)."),
+    )
+    recovery_indemnity = models.DecimalField(
+        _("indemnité forfaitaire de recouvrement (€)"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("40.00"),
+        validators=[MinValueValidator(40)],
+        help_text=_("40 € au minimum entre professionnels (C. com. D441-5)."),
+    )
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        _("mois de début d'exercice"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("société")
+        verbose_name_plural = _("sociétés")
+        ordering = ["legal_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["siren"], condition=~Q(siren=""), name="company_siren_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.trade_name or self.legal_name
+
+
+class Membership(models.Model):
+    """A user's role in one company; a user may belong to several companies."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("rôle"), max_length=12, choices=Role)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membre")
+        verbose_name_plural = _("membres")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "company"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.company} ({self.get_role_display()})"
+
+    def has_perm(self, perm: Perm) -> bool:
+        return role_has_perm(self.role, perm)
+
+
+class Invitation(models.Model):
+    """An invitation sent by email; the link carries a signed token naming this row."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(_("rôle"), max_length=12, choices=Role)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.company}"
+
+
+class ApiToken(models.Model):
+    """A personal API token, bound to a membership; only its SHA-256 is stored."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("nom"), max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("jeton d'API")
+        verbose_name_plural = _("jetons d'API")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_secret(secret: str) -> str:
+        # The secret is 256 random bits: a plain SHA-256 is enough, no slow KDF needed.
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class CompanyQuerySet(models.QuerySet):
+    def for_company(self, company: Company):
+        return self.filter(company=company)
+
+
+class CompanyOwned(models.Model):
+    """Base for every business row: it belongs to a company, and queries are scoped by it."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+
+    objects = CompanyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True

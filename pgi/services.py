@@ -1,0 +1,180 @@
+"""Writes on the kernel: companies, memberships, invitations, API tokens."""
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pgi.exceptions import DomainError
+from pgi.identifiers import normalize, vat_number_from_siren
+from pgi.models import ApiToken, Company, Invitation, Membership, User
+from pgi.permissions import Role
+
+INVITATION_SALT = "encaisse.invitation"
+INVITATION_MAX_AGE = 7 * 24 * 3600
+
+COMPANY_IDENTIFIER_FIELDS = ("siren", "siret", "vat_number", "iban", "bic")
+
+
+def _clean_company(company: Company) -> None:
+    for field in COMPANY_IDENTIFIER_FIELDS:
+        setattr(company, field, normalize(getattr(company, field)))
+    if company.siren and not company.vat_number and company.country == "FR":
+        try:
+            company.vat_number = vat_number_from_siren(company.siren)
+        except ValidationError:
+            pass  # the SIREN's own error is reported by full_clean below
+    if company.legal_form == "EI":
+        company.is_ei = True
+    try:
+        company.full_clean()
+    except ValidationError as exc:
+        raise DomainError.from_validation_error(exc) from exc
+
+
+@transaction.atomic
+def company_create(*, owner: User, fields: dict[str, Any]) -> Company:
+    """Creates a company and makes `owner` its owner."""
+    company = Company(**fields)
+    _clean_company(company)
+    company.save()
+    Membership.objects.create(user=owner, company=company, role=Role.OWNER)
+    return company
+
+
+@transaction.atomic
+def company_update(*, company: Company, fields: dict[str, Any]) -> Company:
+    """Updates the company's identity and defaults; every field is checked at once."""
+    for name, value in fields.items():
+        setattr(company, name, value)
+    _clean_company(company)
+    company.save()
+    return company
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps({"i": invitation.pk}, salt=INVITATION_SALT)
+
+
+def invitation_from_token(token: str) -> Invitation:
+    try:
+        data = signing.loads(token, salt=INVITATION_SALT, max_age=INVITATION_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise DomainError(_("Cette invitation a expiré : demandez-en une nouvelle.")) from exc
+    except signing.BadSignature as exc:
+        raise DomainError(_("Ce lien d'invitation n'est pas valide.")) from exc
+    invitation = Invitation.objects.select_related("company").filter(pk=data.get("i")).first()
+    if invitation is None or invitation.accepted_at is not None:
+        raise DomainError(_("Cette invitation a déjà été utilisée ou a été annulée."))
+    return invitation
+
+
+@transaction.atomic
+def invitation_send(*, company: Company, email: str, role: str, invited_by: User) -> Invitation:
+    """Records an invitation and emails its link after commit."""
+    email = email.strip().lower()
+    if Membership.objects.filter(company=company, user__email=email).exists():
+        raise DomainError(_("%(email)s est déjà membre de cette société.") % {"email": email})
+    if role not in Role.values:
+        raise DomainError(_("Rôle inconnu."))
+    invitation = Invitation.objects.create(
+        company=company, email=email, role=role, invited_by=invited_by
+    )
+    from pgi.tasks import send_invitation_email
+
+    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk))
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(
+    *, token: str, user: User | None, password: str = "", full_name: str = ""
+) -> Membership:
+    """Turns an invitation into a membership, creating the user's account if needed."""
+    invitation = invitation_from_token(token)
+    if user is None:
+        if User.objects.filter(email=invitation.email).exists():
+            raise DomainError(_("Un compte existe déjà pour cet e-mail : connectez-vous d'abord."))
+        user = User.objects.create_user(invitation.email, password, full_name=full_name)
+    elif user.email.lower() != invitation.email:
+        raise DomainError(
+            _("Cette invitation est destinée à %(email)s.") % {"email": invitation.email}
+        )
+    membership, _created = Membership.objects.get_or_create(
+        user=user, company=invitation.company, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return membership
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str) -> Membership:
+    """A company always keeps at least one owner."""
+    if role not in Role.values:
+        raise DomainError(_("Rôle inconnu."))
+    if membership.role == Role.OWNER and role != Role.OWNER:
+        owners = Membership.objects.select_for_update().filter(
+            company=membership.company, role=Role.OWNER
+        )
+        if owners.count() <= 1:
+            raise DomainError(_("La société doit garder au moins un gérant."))
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, str]:
+    """Creates a token; returns it with its clear value, never stored nor shown again."""
+    name = name.strip()
+    if not name:
+        raise DomainError(_("Donnez un nom au jeton (par exemple l'outil qui l'utilisera)."))
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        membership=membership, name=name, prefix=prefix, key_hash=ApiToken.hash_secret(secret)
+    )
+    return token, f"enc_{prefix}_{secret}"
+
+
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(raw: str) -> ApiToken | None:
+    """The active token matching `raw`, or None; the comparison is constant-time."""
+    try:
+        scheme, prefix, secret = raw.split("_", 2)
+    except ValueError:
+        return None
+    if scheme != "enc":
+        return None
+    token = (
+        ApiToken.objects.select_related("membership__company", "membership__user")
+        .filter(prefix=prefix, revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not secrets.compare_digest(token.key_hash, ApiToken.hash_secret(secret)):
+        return None
+    if not token.membership.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+def invitation_url(invitation: Invitation) -> str:
+    from django.urls import reverse
+
+    return settings.SITE_URL.rstrip("/") + reverse(
+        "invitation_accept", args=[invitation_token(invitation)]
+    )

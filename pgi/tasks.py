@@ -1,0 +1,26 @@
+"""Kernel tasks: each loads a row, calls a service or sends one email, and may be retried."""
+
+from celery import shared_task
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from pgi.models import Invitation
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_invitation_email(self, invitation_id: int) -> None:
+    from pgi.services import invitation_url
+
+    invitation = (
+        Invitation.objects.select_related("company", "invited_by").filter(pk=invitation_id).first()
+    )
+    if invitation is None or invitation.accepted_at is not None:
+        return
+    context = {"invitation": invitation, "url": invitation_url(invitation), "now": timezone.now()}
+    send_mail(
+        subject=render_to_string("pgi/email/invitation_subject.txt", context).strip(),
+        message=render_to_string("pgi/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )

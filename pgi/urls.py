@@ -1,0 +1,61 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from pgi.api import api
+from pgi.views import auth, company
+
+urlpatterns = [
+    path("", company.home, name="home"),
+    path("connexion/", auth.LoginView.as_view(), name="login"),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "mot-de-passe/oubli/",
+        auth_views.PasswordResetView.as_view(
+            email_template_name="registration/password_reset_email.txt",
+            subject_template_name="registration/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "mot-de-passe/envoye/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "mot-de-passe/nouveau/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "mot-de-passe/termine/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("invitation/<str:token>/", auth.invitation_accept_view, name="invitation_accept"),
+    path("societe/changer/", company.company_switch, name="company_switch"),
+    path("societe/nouvelle/", company.company_create, name="company_create"),
+    path("parametres/", company.company_settings, name="company_settings"),
+    path("parametres/membres/", company.members, name="members"),
+    path("parametres/membres/<int:pk>/role/", company.member_role, name="member_role"),
+    path(
+        "parametres/invitations/<int:pk>/annuler/",
+        company.invitation_cancel,
+        name="invitation_cancel",
+    ),
+    path("parametres/api/", company.api_tokens, name="api_tokens"),
+    path("parametres/api/<int:pk>/revoquer/", company.api_token_revoke, name="api_token_revoke"),
+    path("clients/", include("crm.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler403 = "pgi.views.auth.error_403"
+handler404 = "pgi.views.auth.error_404"
+handler500 = "pgi.views.auth.error_500"

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole suite: the same setup (no demo data), ruff, then pytest, including browser tests.
+source "$(dirname "$0")/lib.sh"
+bash "$ROOT/scripts/setup.sh"
+cd "$ROOT"
+load_env
+if [ ! -x /usr/bin/chromium ]; then apt_install chromium; fi
+say "ruff check"
+"$VENV/bin/ruff" check .
+say "ruff format --check"
+"$VENV/bin/ruff" format --check .
+say "manage.py makemigrations --check"
+"$VENV/bin/python" manage.py makemigrations --check --dry-run -v 0
+say "pytest"
+exec "$VENV/bin/pytest" "$@"

@@ -1,0 +1,64 @@
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from pgi.permissions import Role
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    """Rate-limit counters live in the real Redis: every test starts from zero."""
+    redis = cache._cache.get_client(write=True)
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    for key in redis.scan_iter(match=f"{prefix}:*", count=1000):
+        redis.delete(key)
+    yield
+
+
+@pytest.fixture
+def company_a(db):
+    return factories.company("Alpha SARL")
+
+
+@pytest.fixture
+def company_b(db):
+    return factories.company("Beta SAS")
+
+
+@pytest.fixture
+def owner_a(company_a):
+    return factories.member(company_a, Role.OWNER)
+
+
+@pytest.fixture
+def accountant_a(company_a):
+    return factories.member(company_a, Role.ACCOUNTANT)
+
+
+@pytest.fixture
+def staff_a(company_a):
+    return factories.member(company_a, Role.STAFF)
+
+
+@pytest.fixture
+def owner_b(company_b):
+    return factories.member(company_b, Role.OWNER)
+
+
+def login(client, membership):
+    client.force_login(membership.user)
+    session = client.session
+    session["company_id"] = membership.company_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def as_owner_a(client, owner_a):
+    return login(client, owner_a)
+
+
+@pytest.fixture
+def as_accountant_a(client, accountant_a):
+    return login(client, accountant_a)
