@@ -18,6 +18,8 @@ RUN mkdir -p static/vendor/bootstrap static/vendor/htmx static/vendor/bootstrap-
  && cp node_modules/bootstrap/dist/css/bootstrap.min.css* static/vendor/bootstrap/ \
  && cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* static/vendor/bootstrap/ \
  && cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/ \
+ && mkdir -p static/vendor/swagger-ui \
+ && cp node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/swagger-ui-bundle.js static/vendor/swagger-ui/ \
  && cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts static/vendor/bootstrap-icons/ \
  && SECRET_KEY=build python manage.py compilemessages -v 0 \
  && SECRET_KEY=build python manage.py collectstatic --no-input -v 0

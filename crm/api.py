@@ -1,7 +1,7 @@
 from typing import Literal
 
 from django.http import Http404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from crm import selectors, services
@@ -84,7 +84,7 @@ def list_clients(request, filters: Query[ClientFilters]):
 @router.post("/", response={201: ClientOut}, summary="Créer un client")
 def create_client(request, payload: ClientIn):
     require(request, Perm.COMMERCIAL_WRITE)
-    return 201, services.client_create(company=request.company, fields=payload.dict())
+    return Status(201, services.client_create(company=request.company, fields=payload.dict()))
 
 
 @router.get("/{client_id}", response=ClientOut, summary="Lire un client")

@@ -34,7 +34,7 @@ api = NinjaAPI(
     description="API d'Encaisse : chaque jeton agit pour une société, avec les droits de son rôle.",
     auth=TokenAuth(),
     urls_namespace="api",
-    docs_url="/docs",
+    docs_url=None,  # served by pgi.views.api_docs from our own static files, under our CSP
 )
 
 

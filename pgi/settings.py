@@ -73,7 +73,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -85,6 +84,10 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "pgi.tenancy.CurrentCompanyMiddleware",
 ]
+
+if PRODUCTION:
+    # Static files are served by WhiteNoise from STATIC_ROOT (collectstatic) in production.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "pgi.urls"
 WSGI_APPLICATION = "pgi.wsgi.application"

@@ -86,3 +86,10 @@ def test_accountant_token_reads_but_cannot_create(client, company_a):
 def test_openapi_schema_is_published(client):
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/clients/" in schema["paths"]
+
+
+@pytest.mark.django_db
+def test_api_docs_page_loads_no_third_party_resource(client):
+    body = client.get("/api/v1/docs").content.decode()
+    assert "swagger-ui-bundle.js" in body
+    assert "http" not in body.replace('href="/', "").replace('src="/', "")
