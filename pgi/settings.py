@@ -46,6 +46,13 @@ if PRODUCTION:
 else:
     SECRET_KEY = env("SECRET_KEY") or _development_secret(BASE_DIR / ".secret_key")
 
+# The ledger's HMAC key never lives in the database (CGI art. 286-I-3° bis: an alteration
+# must be detectable even by someone who can write to the database).
+if PRODUCTION:
+    LEDGER_HMAC_KEY = os.environ["LEDGER_HMAC_KEY"]
+else:
+    LEDGER_HMAC_KEY = env("LEDGER_HMAC_KEY") or _development_secret(BASE_DIR / ".ledger_key")
+
 DEBUG = env_bool("DEBUG", not PRODUCTION and not TESTING)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

@@ -43,3 +43,59 @@ def client(company_: Company, name: str = "Client Test", **fields) -> Client:
 
 def token(membership: Membership) -> str:
     return api_token_create(membership=membership, name="tests")[1]
+
+
+def issuing_company(name: str = "Émettrice SAS", **fields) -> Company:
+    """A company whose identity carries every mention an invoice needs."""
+    of_siren = fields.pop("siren", siren())
+    from stdnum.fr import siren as fr_siren
+
+    defaults = {
+        "legal_form": "SAS", "share_capital": "5000.00", "address_line1": "1 rue du Test",
+        "postal_code": "75001", "city": "Paris", "siret": siret(of_siren), "registry": "RCS",
+        "registry_city": "Paris", "vat_number": "FR" + fr_siren.to_tva(of_siren),
+        "iban": "FR7630006000011234567890189", "bic": "AGRIFRPP",
+    }  # fmt: skip
+    defaults.update(fields)
+    return Company.objects.create(legal_name=name, siren=of_siren, **defaults)
+
+
+def business_client(company_: Company, name: str = "Client Pro SARL", **fields) -> Client:
+    of_siren = fields.pop("siren", siren())
+    from stdnum.fr import siren as fr_siren
+
+    data = {
+        "siren": of_siren, "vat_number": "FR" + fr_siren.to_tva(of_siren),
+        "billing_line1": "2 avenue des Clients", "billing_postal_code": "69001",
+        "billing_city": "Lyon", "status": "client",
+    }  # fmt: skip
+    data.update(fields)
+    return client(company_, name=name, **data)
+
+
+def line(designation: str = "Prestation", quantity="1", unit_price="100", vat_rate="20", **extra):
+    from decimal import Decimal
+
+    return {
+        "designation": designation,
+        "quantity": Decimal(quantity),
+        "unit_price": Decimal(unit_price),
+        "vat_rate": Decimal(vat_rate),
+        **extra,
+    }
+
+
+def draft(company_: Company, client_: Client | None = None, lines=None, **fields):
+    from facturation.services import facture_creer
+
+    client_ = client_ or business_client(company_)
+    return facture_creer(
+        company=company_, client=client_, user=None, fields=fields,
+        lines=lines if lines is not None else [line()],
+    )  # fmt: skip
+
+
+def issued(company_: Company, client_: Client | None = None, lines=None, **fields):
+    from facturation.services import facture_emettre
+
+    return facture_emettre(facture=draft(company_, client_, lines, **fields), user=None)

@@ -1,0 +1,173 @@
+"""Sealing and verifying the inalterable ledger.
+
+A record's payload is the canonical JSON (sorted keys, compact separators, UTF-8) of:
+    {"v": 1, "company": SIREN, "seq": n, "kind": ..., "ref": ..., "at": ISO time, "doc": {...}}
+and its fingerprint is "hmac-sha256-v1:" + HMAC-SHA256(key, previous fingerprint + "\\n" +
+payload). The payload is serialised once, when the record is sealed, and stored as bytes:
+verification hashes those bytes, never a re-serialisation.
+"""
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection
+
+from comptabilite.models import Enregistrement, Registre
+from pgi.locks import lock_ledger_head
+from pgi.models import Company
+
+ALGORITHM = "hmac-sha256-v1"
+GENESIS = "genesis"
+
+
+def _default(value):
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"not serialisable in a ledger payload: {type(value).__name__}")
+
+
+def canonical_json(data: dict) -> bytes:
+    return json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
+    ).encode()
+
+
+def _key() -> bytes:
+    return settings.LEDGER_HMAC_KEY.encode()
+
+
+def fingerprint(previous: str, payload: bytes, key: bytes | None = None) -> str:
+    mac = hmac.new(key or _key(), previous.encode() + b"\n" + payload, hashlib.sha256)
+    return f"{ALGORITHM}:{mac.hexdigest()}"
+
+
+def seal(
+    *, company: Company, kind: str, reference: str, document: dict, at: datetime
+) -> Enregistrement:
+    """Appends a record to the company's chain. Call inside the writing transaction.
+
+    Locks the chain head (last in the lock order, see `pgi.locks`); everything that can be
+    prepared before, the document included, is prepared by the caller.
+    """
+    last_sequence, previous = lock_ledger_head(company)
+    sequence = last_sequence + 1
+    previous = previous or GENESIS
+    payload = canonical_json(
+        {
+            "v": 1,
+            "company": company.siren,
+            "seq": sequence,
+            "kind": kind,
+            "ref": reference,
+            "at": at,
+            "doc": document,
+        }
+    )
+    record = Enregistrement.objects.create(
+        company=company,
+        sequence=sequence,
+        kind=kind,
+        reference=reference,
+        recorded_at=at,
+        payload=payload,
+        previous=previous,
+        fingerprint=fingerprint(previous, payload),
+    )
+    Registre.objects.filter(company=company).update(
+        last_sequence=sequence, last_fingerprint=record.fingerprint
+    )
+    return record
+
+
+@dataclass(frozen=True)
+class Finding:
+    sequence: int | None
+    reference: str
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"#{self.sequence} " if self.sequence is not None else ""
+        return f"{where}{self.reference}: {self.problem}".strip()
+
+
+# kind -> function(company, reference, doc, record) returning findings about the live data.
+DocumentCheck = Callable[[Company, Enregistrement, dict], list[Finding]]
+DOCUMENT_CHECKS: dict[str, DocumentCheck] = {}
+
+
+def register_document_check(*kinds: str):
+    def decorator(func: DocumentCheck) -> DocumentCheck:
+        for kind in kinds:
+            DOCUMENT_CHECKS[kind] = func
+        return func
+
+    return decorator
+
+
+def _records(company: Company, chunk_size: int = 5000) -> Iterator[tuple]:
+    """Streams (sequence, kind, reference, payload, previous, fingerprint) with a server cursor."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sequence, kind, reference, payload, previous, fingerprint "
+            "FROM comptabilite_enregistrement WHERE company_id = %s ORDER BY sequence",
+            [company.pk],
+        )
+        while rows := cursor.fetchmany(chunk_size):
+            yield from rows
+
+
+def verify_chain(company: Company, *, check_documents: bool = True) -> tuple[int, list[Finding]]:
+    """Checks every record of the company's chain; returns (records read, findings)."""
+    key = _key()
+    findings: list[Finding] = []
+    expected_previous = GENESIS
+    expected_sequence = 1
+    count = 0
+    document_records: list[tuple[int, str, bytes]] = []
+    for sequence, kind, reference, payload, previous, stored in _records(company):
+        payload = bytes(payload)
+        count += 1
+        if sequence != expected_sequence:
+            findings.append(
+                Finding(
+                    sequence, reference, f"trou dans la séquence : #{expected_sequence} attendu"
+                )
+            )
+        if previous != expected_previous:
+            findings.append(
+                Finding(sequence, reference, "lien rompu avec l'enregistrement précédent")
+            )
+        if not hmac.compare_digest(fingerprint(previous, payload, key), stored):
+            findings.append(Finding(sequence, reference, "contenu altéré (empreinte invalide)"))
+        if check_documents and kind in DOCUMENT_CHECKS:
+            document_records.append((sequence, reference, payload))
+        expected_previous = stored
+        expected_sequence = sequence + 1
+    head = Registre.objects.filter(company=company).first()
+    last = expected_sequence - 1
+    if head is not None and (
+        head.last_sequence != last or (last and head.last_fingerprint != expected_previous)
+    ):
+        findings.append(
+            Finding(
+                None,
+                "registre",
+                f"fin de chaîne tronquée ou altérée : la tête indique #{head.last_sequence}, "
+                f"la chaîne s'arrête à #{last}",
+            )
+        )
+    for sequence, reference, payload in document_records:
+        data = json.loads(payload)
+        record = Enregistrement(sequence=sequence, reference=reference, kind=data["kind"])
+        findings.extend(DOCUMENT_CHECKS[data["kind"]](company, record, data["doc"]))
+    return count, findings

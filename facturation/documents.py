@@ -1,0 +1,167 @@
+"""The frozen content of an issued document: parties, lines, VAT breakdown, totals, dates.
+
+`document_content` builds, from the database rows, the dict that is sealed in the ledger and
+rendered to PDF and Factur-X. Verification rebuilds it from the live rows and compares it to
+the sealed one, so any change to an invoice or a line behind the application's back shows.
+"""
+
+from decimal import Decimal
+
+from crm.models import Client
+from facturation.models import Facture, Kind
+from pgi.models import Company, VatRegime
+from pgi.totals import compute_totals
+
+
+def _d(value) -> str:
+    """Decimals as fixed strings in the payload: exact, and stable across serialisations."""
+    return format(Decimal(value), "f")
+
+
+def seller_snapshot(company: Company) -> dict:
+    return {
+        "legal_name": company.legal_name,
+        "trade_name": company.trade_name,
+        "legal_form": company.legal_form,
+        "legal_form_label": company.get_legal_form_display(),
+        "is_ei": company.is_ei,
+        "share_capital": _d(company.share_capital) if company.share_capital is not None else None,
+        "address": {
+            "line1": company.address_line1,
+            "line2": company.address_line2,
+            "postal_code": company.postal_code,
+            "city": company.city,
+            "country": company.country,
+        },
+        "siren": company.siren,
+        "siret": company.siret,
+        "registry": company.registry,
+        "registry_city": company.registry_city,
+        "vat_number": company.vat_number,
+        "vat_regime": company.vat_regime,
+        "iban": company.iban,
+        "bic": company.bic,
+        "email": company.email,
+        "phone": company.phone,
+        "brand_color": company.brand_color,
+        "late_penalty_rate": _d(company.late_penalty_rate),
+        "recovery_indemnity": _d(company.recovery_indemnity),
+    }
+
+
+def buyer_snapshot(client: Client) -> dict:
+    delivery = None
+    if client.has_delivery_address:
+        delivery = {
+            "line1": client.delivery_line1,
+            "line2": client.delivery_line2,
+            "postal_code": client.delivery_postal_code,
+            "city": client.delivery_city,
+            "country": client.delivery_country or client.billing_country,
+        }
+    return {
+        "id": client.pk,
+        "name": client.name,
+        "kind": client.kind,
+        "siren": client.siren,
+        "siret": client.siret,
+        "vat_number": client.vat_number,
+        "email": client.email,
+        "address": {
+            "line1": client.billing_line1,
+            "line2": client.billing_line2,
+            "postal_code": client.billing_postal_code,
+            "city": client.billing_city,
+            "country": client.billing_country,
+        },
+        "delivery_address": delivery,
+    }
+
+
+EU_COUNTRIES = frozenset(
+    "AT BE BG CY CZ DE DK EE ES FI GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+)
+
+
+def vat_case(seller: dict, buyer: dict) -> str:
+    """normal | franchise (art. 293 B) | reverse_charge (intra-EU B2B) | export (outside EU)."""
+    if seller["vat_regime"] == VatRegime.FRANCHISE:
+        return "franchise"
+    country = (buyer["address"]["country"] or "FR").upper()
+    if country != "FR" and country in EU_COUNTRIES and buyer["kind"] == "entreprise":
+        return "reverse_charge"
+    if country not in EU_COUNTRIES and country != "FR":
+        return "export"
+    return "normal"
+
+
+def operation_nature(lines) -> str:
+    """Décret 2022-1299: goods, services or both."""
+    natures = {line.nature for line in lines}
+    if natures == {"bien"}:
+        return "biens"
+    if natures == {"service"} or not natures:
+        return "services"
+    return "mixte"
+
+
+def document_content(facture: Facture, *, seller: dict, buyer: dict) -> dict:
+    """The whole fiscal content of a document, as sealed in the ledger."""
+    lines = list(facture.lines.all())
+    totals = compute_totals(lines)
+    origin = None
+    if facture.origin_id:
+        origin = {"number": facture.origin.number, "issue_date": facture.origin.issue_date}
+    return {
+        "type": facture.kind,
+        "type_code": {Kind.INVOICE: "380", Kind.CREDIT_NOTE: "381", Kind.DEPOSIT: "386"}[
+            facture.kind
+        ],
+        "number": facture.number,
+        "issue_date": facture.issue_date,
+        "operation_date": facture.operation_date,
+        "due_date": facture.due_date,
+        "currency": "EUR",
+        "subject": facture.subject,
+        "notes": facture.notes,
+        "origin": origin,
+        "seller": seller,
+        "buyer": buyer,
+        "vat_case": vat_case(seller, buyer),
+        "nature": operation_nature(lines),
+        "debits_option": seller["vat_regime"] == VatRegime.DEBITS,
+        "lines": [
+            {
+                "position": index,
+                "designation": line.designation,
+                "description": line.description,
+                "quantity": _d(line.quantity),
+                "unit": line.unit,
+                "unit_price": _d(line.unit_price),
+                "discount_rate": _d(line.discount_rate),
+                "allowance": _d(lt.allowance),
+                "net": _d(lt.net),
+                "vat_rate": _d(line.vat_rate),
+                "vat_exemption_reason": line.vat_exemption_reason,
+                "nature": line.nature,
+            }
+            for index, (line, lt) in enumerate(zip(lines, totals.lines, strict=True), start=1)
+        ],
+        "vat_breakdown": [
+            {"rate": _d(b.rate.quantize(Decimal("0.01"))), "base": _d(b.base), "vat": _d(b.vat)}
+            for b in totals.breakdown
+        ],
+        "total_excl_vat": _d(totals.total_excl_vat),
+        "total_vat": _d(totals.total_vat),
+        "total_incl_vat": _d(totals.total_incl_vat),
+        "payment": {
+            "terms_days": facture.payment_terms_days,
+            "late_penalty_rate": seller["late_penalty_rate"],
+            "recovery_indemnity": seller["recovery_indemnity"]
+            if buyer["kind"] == "entreprise"
+            else None,
+            "early_payment_discount": None,
+            "iban": seller["iban"],
+            "bic": seller["bic"],
+        },
+    }

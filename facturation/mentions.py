@@ -1,0 +1,71 @@
+"""Mandatory mentions, checked before a number is given (CGI art. 242 nonies A, C. com. L441-9).
+
+Every missing mention is listed at once, in French, so the owner fixes them in one go.
+"""
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from facturation.models import Facture, Kind
+from pgi.models import LegalForm, Registry, VatRegime
+
+# Company forms whose share capital must appear (C. com. R123-238).
+FORMS_WITH_CAPITAL = {LegalForm.SARL, LegalForm.EURL, LegalForm.SAS, LegalForm.SASU, LegalForm.SA}
+MAX_TERMS_DAYS = 60  # C. com. L441-10
+
+
+def missing_mentions(facture: Facture, *, lines: list, vat_case: str) -> list[str]:
+    problems: list[str] = []
+    company = facture.company
+    client = facture.client
+    seller = _("Paramètres de la société")
+    if not company.legal_name:
+        problems.append(_("%(w)s : dénomination sociale manquante.") % {"w": seller})
+    if not (company.address_line1 and company.postal_code and company.city):
+        problems.append(_("%(w)s : adresse complète manquante.") % {"w": seller})
+    if not company.siren:
+        problems.append(_("%(w)s : SIREN manquant.") % {"w": seller})
+    if company.legal_form in FORMS_WITH_CAPITAL and company.share_capital is None:
+        problems.append(_("%(w)s : capital social manquant.") % {"w": seller})
+    if company.registry == Registry.RCS and not company.registry_city:
+        problems.append(_("%(w)s : ville du greffe (RCS) manquante.") % {"w": seller})
+    if company.vat_regime != VatRegime.FRANCHISE and not company.vat_number:
+        problems.append(_("%(w)s : numéro de TVA intracommunautaire manquant.") % {"w": seller})
+
+    who = _("Client « %(n)s »") % {"n": client.name}
+    if not (client.billing_line1 and client.billing_postal_code and client.billing_city):
+        problems.append(_("%(w)s : adresse de facturation incomplète.") % {"w": who})
+    if client.is_business and client.billing_country == "FR" and not client.siren:
+        # Décret 2022-1299: the customer's SIREN on every B2B invoice.
+        problems.append(
+            _("%(w)s : SIREN manquant (obligatoire entre professionnels).") % {"w": who}
+        )
+    if vat_case == "reverse_charge" and not client.vat_number:
+        problems.append(
+            _("%(w)s : numéro de TVA intracommunautaire obligatoire pour l'autoliquidation.")
+            % {"w": who}
+        )
+
+    if not lines:
+        problems.append(_("La facture n'a aucune ligne."))
+    for index, line in enumerate(lines, start=1):
+        where = _("Ligne %(n)d") % {"n": index}
+        if not line.designation.strip():
+            problems.append(_("%(w)s : désignation manquante.") % {"w": where})
+        if line.quantity <= 0:
+            problems.append(_("%(w)s : la quantité doit être positive.") % {"w": where})
+        if vat_case == "franchise" and line.vat_rate != Decimal("0"):
+            problems.append(
+                _("%(w)s : TVA à 0 %% obligatoire en franchise en base (art. 293 B du CGI).")
+                % {"w": where}
+            )
+        if vat_case == "normal" and line.vat_rate == Decimal("0") and not line.vat_exemption_reason:
+            problems.append(_("%(w)s : motif d'exonération obligatoire à 0 %%.") % {"w": where})
+    if facture.kind != Kind.CREDIT_NOTE:
+        if facture.payment_terms_days is not None and facture.payment_terms_days > MAX_TERMS_DAYS:
+            problems.append(
+                _("Délai de paiement de %(d)d jours : 60 jours au plus (C. com. L441-10).")
+                % {"d": facture.payment_terms_days}
+            )
+    return problems

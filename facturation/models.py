@@ -1,0 +1,291 @@
+"""Catalogue, invoices, credit notes and their lines, and the numbering counters.
+
+An invoice is a draft until `facture_emettre` gives it a number; from then on PostgreSQL
+triggers refuse any UPDATE or DELETE of the invoice and of its lines (CGI art. 242 nonies A:
+an issued invoice is only ever corrected by a credit note).
+"""
+
+from decimal import Decimal
+
+import pgtrigger
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Client
+from pgi.models import Company, CompanyOwned, User
+
+
+class VatRate(models.TextChoices):
+    # Stored as text so that a choice is an exact decimal, never a float.
+    NORMAL = "20.00", _("20 %")
+    INTERMEDIATE = "10.00", _("10 %")
+    REDUCED = "5.50", _("5,5 %")
+    SUPER_REDUCED = "2.10", _("2,1 %")
+    ZERO = "0.00", _("0 % (exonéré)")
+
+
+VAT_RATE_CHOICES = [(Decimal(value), label) for value, label in VatRate.choices]
+
+
+class Nature(models.TextChoices):
+    GOODS = "bien", _("Livraison de biens")
+    SERVICE = "service", _("Prestation de services")
+
+
+class Unit(models.TextChoices):
+    UNIT = "unité", _("unité")
+    HOUR = "heure", _("heure")
+    DAY = "jour", _("jour")
+    FLAT = "forfait", _("forfait")
+    KG = "kg", _("kg")
+    METRE = "m", _("m")
+    SQUARE_METRE = "m²", _("m²")
+    LITRE = "l", _("litre")
+
+
+class Article(CompanyOwned):
+    """A catalogue item: what the company sells, at which price and VAT rate."""
+
+    designation = models.CharField(_("désignation"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    unit = models.CharField(_("unité"), max_length=10, choices=Unit, default=Unit.UNIT)
+    unit_price = models.DecimalField(
+        _("prix unitaire HT (€)"), max_digits=14, decimal_places=4, default=Decimal("0")
+    )
+    vat_rate = models.DecimalField(
+        _("taux de TVA"), max_digits=5, decimal_places=2, choices=VAT_RATE_CHOICES,
+        default=Decimal("20.00"),
+    )  # fmt: skip
+    vat_exemption_reason = models.CharField(
+        _("motif d'exonération"), max_length=200, blank=True,
+        help_text=_("Obligatoire à 0 % : ex. « Exonération de TVA, art. 261-4-4° du CGI »."),
+    )  # fmt: skip
+    nature = models.CharField(_("nature"), max_length=8, choices=Nature, default=Nature.SERVICE)
+    active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        verbose_name = _("article")
+        ordering = ["designation", "pk"]
+        indexes = [models.Index(fields=["company", "active", "designation"])]
+
+    def __str__(self) -> str:
+        return self.designation
+
+
+class Kind(models.TextChoices):
+    INVOICE = "facture", _("Facture")
+    CREDIT_NOTE = "avoir", _("Avoir")
+    DEPOSIT = "acompte", _("Facture d'acompte")
+
+
+class Status(models.TextChoices):
+    DRAFT = "brouillon", _("Brouillon")
+    ISSUED = "emise", _("Émise")
+
+
+class Facture(CompanyOwned):
+    """An invoice, deposit invoice or credit note; frozen once issued."""
+
+    kind = models.CharField(_("type"), max_length=8, choices=Kind, default=Kind.INVOICE)
+    status = models.CharField(_("statut"), max_length=10, choices=Status, default=Status.DRAFT)
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="factures", verbose_name=_("client")
+    )
+    number = models.CharField(_("numéro"), max_length=40, blank=True)
+    issue_date = models.DateField(_("date d'émission"), null=True, blank=True)
+    operation_date = models.DateField(
+        _("date de la vente ou de la prestation"), null=True, blank=True,
+        help_text=_("Si elle diffère de la date d'émission."),
+    )  # fmt: skip
+    due_date = models.DateField(_("date d'échéance"), null=True, blank=True)
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("délai de paiement (jours)"), null=True, blank=True
+    )
+    origin = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes",
+        verbose_name=_("facture d'origine"),
+    )  # fmt: skip
+    subject = models.CharField(_("objet"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    # Frozen at issue: the parties as they were, and the totals (EN 16931 BT-109/110/112).
+    seller = models.JSONField(_("vendeur (figé)"), null=True, blank=True, editable=False)
+    buyer = models.JSONField(_("acheteur (figé)"), null=True, blank=True, editable=False)
+    total_excl_vat = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    total_vat = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    total_incl_vat = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("facture")
+        ordering = ["-issue_date", "-number", "-pk"]
+        indexes = [
+            models.Index(fields=["company", "kind", "status", "issue_date"]),
+            models.Index(fields=["company", "client"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "number"], condition=~Q(number=""), name="facture_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="brouillon") | (~Q(number="") & Q(issue_date__isnull=False)),
+                name="facture_issued_has_number",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="avoir") | Q(origin__isnull=False), name="avoir_has_origin"
+            ),
+        ]
+        triggers = [
+            # CGI art. 242 nonies A and 286-I-3° bis: an issued document never changes.
+            pgtrigger.Protect(
+                name="facture_issued_frozen",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                condition=pgtrigger.Q(old__status="emise"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or _("Brouillon n° %(pk)s") % {"pk": self.pk}
+
+    def get_absolute_url(self) -> str:
+        return reverse("facturation:facture_detail", args=[self.pk])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == Status.DRAFT
+
+
+LINE_FROZEN_SQL = """
+IF TG_OP <> 'INSERT' AND EXISTS (
+    SELECT 1 FROM facturation_facture f WHERE f.id = OLD.facture_id AND f.status = 'emise'
+) THEN
+    RAISE EXCEPTION 'facturation: the lines of an issued document cannot change'
+        USING ERRCODE = 'restrict_violation';
+END IF;
+IF TG_OP <> 'DELETE' AND EXISTS (
+    SELECT 1 FROM facturation_facture f WHERE f.id = NEW.facture_id AND f.status = 'emise'
+) THEN
+    RAISE EXCEPTION 'facturation: the lines of an issued document cannot change'
+        USING ERRCODE = 'restrict_violation';
+END IF;
+IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+RETURN NEW;
+"""
+
+
+class LigneFacture(CompanyOwned):
+    facture = models.ForeignKey(Facture, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    article = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    origin_line = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credited_by"
+    )
+    designation = models.CharField(_("désignation"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    quantity = models.DecimalField(
+        _("quantité"), max_digits=14, decimal_places=3, default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.001"))],
+    )  # fmt: skip
+    unit = models.CharField(_("unité"), max_length=10, choices=Unit, default=Unit.UNIT)
+    unit_price = models.DecimalField(
+        _("prix unitaire HT"), max_digits=14, decimal_places=4, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )  # fmt: skip
+    discount_rate = models.DecimalField(
+        _("remise (%)"), max_digits=5, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )  # fmt: skip
+    vat_rate = models.DecimalField(
+        _("TVA"), max_digits=5, decimal_places=2, choices=VAT_RATE_CHOICES, default=Decimal("20.00")
+    )
+    vat_exemption_reason = models.CharField(_("motif d'exonération"), max_length=200, blank=True)
+    nature = models.CharField(_("nature"), max_length=8, choices=Nature, default=Nature.SERVICE)
+
+    class Meta:
+        verbose_name = _("ligne")
+        ordering = ["position", "pk"]
+        triggers = [
+            pgtrigger.Trigger(
+                name="ligne_issued_frozen",
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                when=pgtrigger.Before,
+                func=LINE_FROZEN_SQL,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.designation
+
+
+class NumberingSeries(models.Model):
+    """One gapless counter per company, document kind and period (CGI art. 242 nonies A).
+
+    The row is locked by the issuing transaction (see `pgi.locks`); a rolled-back issue
+    releases its number, so the series never has a gap nor a duplicate.
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind)
+    period = models.CharField(max_length=6, blank=True, help_text="YYYY or YYYYMM: a new series")
+    next_number = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("série de numérotation")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "kind", "period"], name="series_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id}/{self.kind}/{self.period}: {self.next_number}"
+
+
+DEFAULT_FORMATS = {
+    Kind.INVOICE: "F-{annee}-{numero:05d}",
+    Kind.CREDIT_NOTE: "AV-{annee}-{numero:05d}",
+    Kind.DEPOSIT: "AC-{annee}-{numero:05d}",
+}
+
+
+class NumberingFormat(models.Model):
+    """The owner's choice of number format for each kind; defaults when absent."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind)
+    pattern = models.CharField(
+        _("format"), max_length=60,
+        help_text=_("Variables : {annee}, {mois}, {numero} (ex. {numero:05d})."),
+    )  # fmt: skip
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "kind"], name="numbering_format_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.pattern
+
+
+class DocumentPDF(models.Model):
+    """The PDF of an issued document, rendered once after commit; its SHA-256 is sealed."""
+
+    facture = models.OneToOneField(Facture, on_delete=models.PROTECT, related_name="pdf")
+    file = models.FileField(upload_to="factures/%Y/%m/")
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("PDF")
+        triggers = [
+            pgtrigger.Protect(name="pdf_frozen", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return self.file.name

@@ -1,0 +1,353 @@
+"""Writes on the catalogue, invoice drafts, issuing and credit notes."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from comptabilite import ledger
+from crm.models import Client
+from facturation.documents import buyer_snapshot, document_content, seller_snapshot, vat_case
+from facturation.exceptions import FactureError
+from facturation.mentions import missing_mentions
+from facturation.models import (
+    DEFAULT_FORMATS,
+    Article,
+    DocumentPDF,
+    Facture,
+    Kind,
+    LigneFacture,
+    NumberingFormat,
+    Status,
+)
+from pgi.locks import lock_draft, next_number
+from pgi.models import Company, User
+from pgi.money import ZERO, cents
+
+LINE_FIELDS = (
+    "designation", "description", "quantity", "unit", "unit_price", "discount_rate",
+    "vat_rate", "vat_exemption_reason", "nature", "article",
+)  # fmt: skip
+DRAFT_FIELDS = ("client", "subject", "notes", "operation_date", "payment_terms_days")
+
+
+def _full_clean(instance, *, exclude: list[str]) -> None:
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise FactureError.from_validation_error(exc) from exc
+
+
+@transaction.atomic
+def article_save(*, company: Company, article: Article | None, fields: dict[str, Any]) -> Article:
+    article = article or Article(company=company)
+    for name, value in fields.items():
+        setattr(article, name, value)
+    _full_clean(article, exclude=["company"])
+    if article.vat_rate == Decimal("0") and not article.vat_exemption_reason:
+        raise FactureError(
+            _("Indiquez le motif d'exonération pour un article à 0 %."),
+            field_errors={"vat_exemption_reason": [_("Obligatoire à 0 %.")]},
+        )
+    article.save()
+    return article
+
+
+def _check_client(company: Company, client: Client) -> None:
+    if client.company_id != company.pk:
+        raise FactureError(_("Ce client n'appartient pas à la société."))
+
+
+@transaction.atomic
+def facture_creer(
+    *, company: Company, client: Client, user: User | None, kind: str = Kind.INVOICE,
+    fields: dict[str, Any] | None = None, lines: list[dict[str, Any]] | None = None,
+) -> Facture:  # fmt: skip
+    """Creates a draft; it has no number until it is issued."""
+    _check_client(company, client)
+    facture = Facture(company=company, client=client, kind=kind, created_by=user)
+    for name, value in (fields or {}).items():
+        if name in DRAFT_FIELDS and name != "client":
+            setattr(facture, name, value)
+    if facture.payment_terms_days is None:
+        facture.payment_terms_days = client.effective_payment_terms()
+    _full_clean(facture, exclude=["company", "client", "origin", "created_by"])
+    facture.save()
+    if lines is not None:
+        facture_lignes_enregistrer(facture=facture, lines=lines)
+    return facture
+
+
+def _ensure_draft(facture: Facture) -> None:
+    if not facture.is_draft:
+        raise FactureError(
+            _("%(n)s est émise : elle ne peut plus être modifiée. Faites un avoir.")
+            % {"n": facture.number}
+        )
+
+
+@transaction.atomic
+def facture_modifier(*, facture: Facture, fields: dict[str, Any]) -> Facture:
+    facture = lock_draft(Facture, facture.pk)
+    _ensure_draft(facture)
+    for name, value in fields.items():
+        if name not in DRAFT_FIELDS:
+            raise FactureError(_("Champ non modifiable : %(f)s") % {"f": name})
+        setattr(facture, name, value)
+    _check_client(facture.company, facture.client)
+    _full_clean(facture, exclude=["company", "client", "origin", "created_by"])
+    facture.save()
+    return facture
+
+
+@transaction.atomic
+def facture_lignes_enregistrer(
+    *, facture: Facture, lines: list[dict[str, Any]]
+) -> list[LigneFacture]:
+    """Replaces the lines of a draft; every invalid line is reported at once."""
+    facture = lock_draft(Facture, facture.pk)
+    _ensure_draft(facture)
+    built: list[LigneFacture] = []
+    problems: list[str] = []
+    for position, data in enumerate(lines, start=1):
+        line = LigneFacture(company_id=facture.company_id, facture=facture, position=position)
+        for name in LINE_FIELDS:
+            if name in data:
+                setattr(line, name, data[name])
+        if line.article_id and line.article.company_id != facture.company_id:
+            raise FactureError(_("Article inconnu."))
+        try:
+            line.full_clean(exclude=["company", "facture", "article", "origin_line"])
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                label = (
+                    LigneFacture._meta.get_field(field).verbose_name if field != "__all__" else ""
+                )
+                problems.extend(
+                    _("Ligne %(n)d, %(f)s : %(m)s") % {"n": position, "f": label, "m": m}
+                    for m in messages
+                )
+        built.append(line)
+    if problems:
+        raise FactureError(problems)
+    facture.lines.all().delete()
+    LigneFacture.objects.bulk_create(built)
+    return built
+
+
+@transaction.atomic
+def facture_supprimer(*, facture: Facture) -> None:
+    """Deletes a draft; it never had a number, so no gap appears."""
+    facture = lock_draft(Facture, facture.pk)
+    _ensure_draft(facture)
+    facture.delete()
+
+
+def numbering_pattern(company: Company, kind: str) -> str:
+    custom = NumberingFormat.objects.filter(company=company, kind=kind).first()
+    return custom.pattern if custom else DEFAULT_FORMATS[kind]
+
+
+def _period(pattern: str, day: date) -> str:
+    if "{mois" in pattern:
+        return f"{day:%Y%m}"
+    if "{annee" in pattern:
+        return f"{day:%Y}"
+    return ""
+
+
+def _credit_problems(avoir: Facture, lines: list[LigneFacture]) -> list[str]:
+    """A credit note never credits more than what is left of its invoice."""
+    origin = avoir.origin
+    if origin is None or origin.status != Status.ISSUED or origin.kind == Kind.CREDIT_NOTE:
+        return [_("Un avoir doit corriger une facture émise.")]
+    problems = []
+    credited = (
+        Facture.objects.filter(
+            origin=origin, kind=Kind.CREDIT_NOTE, status=Status.ISSUED
+        ).aggregate(total=Sum("total_incl_vat"))["total"]
+        or ZERO
+    )
+    from pgi.totals import compute_totals
+
+    this_total = compute_totals(lines).total_incl_vat
+    if credited + this_total > origin.total_incl_vat:
+        problems.append(
+            _("L'avoir (%(a)s €) dépasse le reste à créditer de %(n)s (%(r)s €).")
+            % {"a": this_total, "n": origin.number, "r": origin.total_incl_vat - credited}
+        )
+    return problems
+
+
+@transaction.atomic
+def facture_emettre(*, facture: Facture, user: User | None, today: date | None = None) -> Facture:
+    """Issues a draft: checks every mention, numbers it without gap, freezes it, seals it.
+
+    Lock order (pgi.locks): the draft, then the numbering counter, then the ledger head.
+    Everything that can be computed is computed before the counter is taken.
+    """
+    facture = lock_draft(Facture, facture.pk)
+    _ensure_draft(facture)
+    company = Company.objects.get(pk=facture.company_id)
+    facture.company = company
+    client = Client.objects.get(pk=facture.client_id)
+    facture.client = client
+    lines = list(facture.lines.all())
+    seller, buyer = seller_snapshot(company), buyer_snapshot(client)
+    case = vat_case(seller, buyer)
+    problems = missing_mentions(facture, lines=lines, vat_case=case)
+    if facture.kind == Kind.CREDIT_NOTE:
+        problems += _credit_problems(facture, lines)
+    if problems:
+        raise FactureError(problems)
+
+    now = timezone.now()
+    facture.issue_date = today or timezone.localdate(now)
+    if facture.kind == Kind.CREDIT_NOTE:
+        facture.due_date = None
+    else:
+        terms = facture.payment_terms_days
+        if terms is None:
+            terms = client.effective_payment_terms()
+        facture.payment_terms_days = terms
+        facture.due_date = facture.issue_date + timedelta(days=terms)
+    content = document_content(facture, seller=seller, buyer=buyer)
+    pattern = numbering_pattern(company, facture.kind)
+
+    number = next_number(
+        company=company, kind=facture.kind, period=_period(pattern, facture.issue_date)
+    )
+    facture.number = pattern.format(
+        annee=facture.issue_date.year, mois=f"{facture.issue_date.month:02d}", numero=number
+    )
+    content["number"] = facture.number
+    facture.status = Status.ISSUED
+    facture.seller, facture.buyer = seller, buyer
+    facture.total_excl_vat = cents(content["total_excl_vat"])
+    facture.total_vat = cents(content["total_vat"])
+    facture.total_incl_vat = cents(content["total_incl_vat"])
+    facture.issued_at = now
+    facture.save()
+    ledger.seal(
+        company=company, kind=facture.kind, reference=facture.number, document=content, at=now
+    )
+
+    from facturation.tasks import render_facture_pdf
+
+    transaction.on_commit(lambda: render_facture_pdf.delay(facture.pk))
+    return facture
+
+
+@transaction.atomic
+def avoir_creer(
+    *, facture: Facture, user: User | None, quantities: dict[int, Decimal] | None = None,
+    amount_excl_vat: Decimal | None = None, vat_rate: Decimal | None = None, reason: str = "",
+) -> Facture:  # fmt: skip
+    """A draft credit note for an issued invoice: all of it, some lines, or an amount."""
+    if facture.status != Status.ISSUED or facture.kind == Kind.CREDIT_NOTE:
+        raise FactureError(_("Un avoir se fait sur une facture émise."))
+    origin_lines = list(facture.lines.all())
+    avoir = Facture(
+        company_id=facture.company_id, client_id=facture.client_id, kind=Kind.CREDIT_NOTE,
+        origin=facture, created_by=user,
+        subject=reason or _("Avoir sur la facture %(n)s") % {"n": facture.number},
+    )  # fmt: skip
+    avoir.save()
+    lines: list[dict[str, Any]] = []
+    if amount_excl_vat is not None:
+        rates = {line.vat_rate for line in origin_lines}
+        rate = vat_rate if vat_rate is not None else (max(rates) if rates else Decimal("20"))
+        if rate not in rates:
+            raise FactureError(_("Le taux de TVA de l'avoir doit être l'un de ceux de la facture."))
+        if amount_excl_vat <= 0:
+            raise FactureError(_("Le montant de l'avoir doit être positif."))
+        lines.append(
+            {
+                "designation": reason
+                or _("Avoir commercial sur la facture %(n)s") % {"n": facture.number},
+                "quantity": Decimal("1"), "unit": "forfait", "unit_price": cents(amount_excl_vat),
+                "vat_rate": rate, "nature": origin_lines[0].nature if origin_lines else "service",
+                "vat_exemption_reason": next(
+                    (ln.vat_exemption_reason for ln in origin_lines if ln.vat_rate == rate), ""
+                ),
+            }
+        )  # fmt: skip
+    else:
+        wanted = quantities or {line.pk: line.quantity for line in origin_lines}
+        by_pk = {line.pk: line for line in origin_lines}
+        for pk, quantity in wanted.items():
+            if pk not in by_pk:
+                raise FactureError(_("Ligne inconnue sur cette facture."))
+            if quantity <= 0:
+                continue
+            line = by_pk[pk]
+            if quantity > line.quantity:
+                raise FactureError(
+                    _("« %(d)s » : %(q)s au plus.") % {"d": line.designation, "q": line.quantity}
+                )
+            lines.append(
+                {name: getattr(line, name) for name in LINE_FIELDS if name != "article"}
+                | {"quantity": quantity, "origin_line": line}
+            )
+        if not lines:
+            raise FactureError(_("Choisissez au moins une ligne à créditer."))
+    built = []
+    for position, data in enumerate(lines, start=1):
+        origin_line = data.pop("origin_line", None)
+        built.append(
+            LigneFacture(
+                company_id=facture.company_id,
+                facture=avoir,
+                position=position,
+                origin_line=origin_line,
+                **data,
+            )  # fmt: skip
+        )
+    LigneFacture.objects.bulk_create(built)
+    problems = _credit_problems(avoir, built)
+    if problems:
+        raise FactureError(problems)
+    return avoir
+
+
+def facture_pdf_generer(*, facture_id: int) -> DocumentPDF:
+    """Renders the PDF of an issued document once, stores it, and seals its SHA-256.
+
+    Outside the numbering lock (PERFORMANCE.md); a second call returns the stored PDF, so a
+    retried task never renders nor seals twice.
+    """
+    import hashlib
+    import json
+
+    from django.core.files.base import ContentFile
+
+    from comptabilite.models import Enregistrement, RecordKind
+    from facturation.pdf import render_document_pdf
+
+    existing = DocumentPDF.objects.filter(facture_id=facture_id).first()
+    if existing:
+        return existing
+    facture = Facture.objects.select_related("company").get(pk=facture_id, status=Status.ISSUED)
+    record = Enregistrement.objects.get(
+        company_id=facture.company_id, kind=facture.kind, reference=facture.number
+    )
+    content = json.loads(bytes(record.payload))["doc"]
+    logo = facture.company.logo.path if facture.company.logo else None
+    data = render_document_pdf(content, logo_path=logo)
+    digest = hashlib.sha256(data).hexdigest()
+    with transaction.atomic():
+        if DocumentPDF.objects.select_for_update().filter(facture_id=facture_id).exists():
+            return DocumentPDF.objects.get(facture_id=facture_id)
+        pdf = DocumentPDF(facture=facture, sha256=digest)
+        pdf.file.save(f"{facture.number}.pdf", ContentFile(data), save=False)
+        pdf.save()
+        ledger.seal(
+            company=facture.company, kind=RecordKind.PDF, reference=facture.number,
+            document={"document": facture.number, "sha256": digest}, at=timezone.now(),
+        )  # fmt: skip
+    return pdf

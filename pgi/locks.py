@@ -1,0 +1,54 @@
+"""Every row lock of the application, in one place.
+
+Lock order, always the same so that two transactions never deadlock:
+    1. the document being issued (`lock_draft`),
+    2. its numbering counter (`next_number`),
+    3. the company's ledger head (`lock_ledger_head`).
+All three are per company: two companies never wait on each other. The counter and the
+head are taken last and held only for a few statements (PERFORMANCE.md: issuing is bound
+by commits, so the lock must be short).
+"""
+
+from django.db import connection
+
+from pgi.models import Company
+
+
+def lock_draft(model, pk: int):
+    """The row `pk`, locked; `of=("self",)` so that joined rows are not locked with it."""
+    return model.objects.select_for_update(of=("self",)).get(pk=pk)
+
+
+def next_number(*, company: Company, kind: str, period: str) -> int:
+    """Takes the next number of a series in one round trip, locking its counter row.
+
+    A rollback of the calling transaction gives the number back: no gap.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO facturation_numberingseries (company_id, kind, period, next_number)
+            VALUES (%s, %s, %s, 2)
+            ON CONFLICT (company_id, kind, period)
+            DO UPDATE SET next_number = facturation_numberingseries.next_number + 1
+            RETURNING next_number - 1
+            """,
+            [company.pk, kind, period],
+        )
+        return cursor.fetchone()[0]
+
+
+def lock_ledger_head(company: Company) -> tuple[int, str]:
+    """Locks the company's ledger head and returns (last sequence, last fingerprint)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO comptabilite_registre (company_id, last_sequence, last_fingerprint)
+            VALUES (%s, 0, '')
+            ON CONFLICT (company_id)
+            DO UPDATE SET last_sequence = comptabilite_registre.last_sequence
+            RETURNING last_sequence, last_fingerprint
+            """,
+            [company.pk],
+        )
+        return cursor.fetchone()

@@ -1,0 +1,77 @@
+"""The totals engine shared by quotes, invoices and credit notes (EN 16931 rules).
+
+- line net (BT-131) = quantity × unit price − line allowance, rounded to the cent;
+- line allowance (BT-136) = quantity × unit price × discount %, rounded to the cent;
+- per VAT rate: base = sum of the line nets of that rate (BR-CO-17),
+  VAT = base × rate, rounded to the cent once per rate;
+- total excl. VAT (BT-109) = sum of line nets; total VAT (BT-110) = sum of VAT per rate;
+- total incl. VAT (BT-112) = total excl. VAT + total VAT.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol
+
+from pgi.money import ZERO, cents, percent_of, to_decimal
+
+
+class LineLike(Protocol):
+    quantity: Decimal
+    unit_price: Decimal
+    discount_rate: Decimal
+    vat_rate: Decimal
+
+
+@dataclass(frozen=True)
+class LineTotals:
+    gross: Decimal
+    allowance: Decimal
+    net: Decimal
+
+
+@dataclass(frozen=True)
+class VatBreakdown:
+    rate: Decimal
+    base: Decimal
+    vat: Decimal
+
+
+@dataclass(frozen=True)
+class Totals:
+    lines: list[LineTotals]
+    breakdown: list[VatBreakdown] = field(default_factory=list)
+    total_excl_vat: Decimal = ZERO
+    total_vat: Decimal = ZERO
+    total_incl_vat: Decimal = ZERO
+
+
+def line_totals(*, quantity, unit_price, discount_rate=ZERO) -> LineTotals:
+    gross = cents(to_decimal(quantity) * to_decimal(unit_price))
+    allowance = percent_of(gross, to_decimal(discount_rate or ZERO))
+    return LineTotals(gross=gross, allowance=allowance, net=gross - allowance)
+
+
+def compute_totals(lines: Iterable[LineLike]) -> Totals:
+    per_line: list[LineTotals] = []
+    bases: dict[Decimal, Decimal] = {}
+    for line in lines:
+        totals = line_totals(
+            quantity=line.quantity, unit_price=line.unit_price, discount_rate=line.discount_rate
+        )
+        per_line.append(totals)
+        rate = to_decimal(line.vat_rate).normalize()
+        bases[rate] = bases.get(rate, ZERO) + totals.net
+    breakdown = [
+        VatBreakdown(rate=rate, base=base, vat=percent_of(base, rate))
+        for rate, base in sorted(bases.items(), reverse=True)
+    ]
+    total_excl = sum((line.net for line in per_line), ZERO)
+    total_vat = sum((b.vat for b in breakdown), ZERO)
+    return Totals(
+        lines=per_line,
+        breakdown=breakdown,
+        total_excl_vat=total_excl,
+        total_vat=total_vat,
+        total_incl_vat=total_excl + total_vat,
+    )

@@ -1,0 +1,143 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
+
+from comptabilite.ledger import verify_chain
+from comptabilite.models import Enregistrement
+from facturation.exceptions import FactureError
+from facturation.models import Facture, LigneFacture, Status
+from facturation.services import (
+    avoir_creer,
+    facture_emettre,
+    facture_lignes_enregistrer,
+    facture_modifier,
+    facture_supprimer,
+)
+from tests import factories
+
+
+@pytest.fixture
+def seller(db):
+    return factories.issuing_company()
+
+
+def test_issuing_numbers_freezes_and_seals(seller):
+    facture = factories.draft(
+        seller,
+        lines=[factories.line("A", "2", "50"), factories.line("B", "1", "10", "5.5")],
+    )
+    issued = facture_emettre(facture=facture, user=None, today=date(2026, 3, 15))
+    assert issued.status == Status.ISSUED
+    assert issued.number == "F-2026-00001"
+    assert issued.due_date == date(2026, 4, 14)  # 30 days by default
+    assert (issued.total_excl_vat, issued.total_vat, issued.total_incl_vat) == (
+        Decimal("110.00"), Decimal("20.55"), Decimal("130.55"),
+    )  # fmt: skip
+    assert issued.seller["siren"] == seller.siren
+    record = Enregistrement.objects.get(company=seller, kind="facture")
+    assert record.reference == "F-2026-00001"
+    count, findings = verify_chain(seller)
+    assert findings == []
+
+
+def test_numbers_are_consecutive_and_a_deleted_draft_leaves_no_gap(seller):
+    first = factories.issued(seller)
+    deleted = factories.draft(seller)
+    facture_supprimer(facture=deleted)
+    second = factories.issued(seller)
+    assert [first.number[-5:], second.number[-5:]] == ["00001", "00002"]
+
+
+def test_every_missing_mention_is_listed_at_once(db):
+    company = factories.company("Incomplète SARL", legal_form="SARL")
+    client = factories.client(company, name="Sans Adresse")
+    facture = factories.draft(company, client, lines=[factories.line(vat_rate="0")])
+    with pytest.raises(FactureError) as exc:
+        facture_emettre(facture=facture, user=None)
+    text = " ".join(exc.value.problems)
+    for expected in (
+        "adresse complète", "capital social", "ville du greffe", "TVA intracommunautaire",
+        "adresse de facturation", "SIREN manquant", "motif d'exonération",
+    ):  # fmt: skip
+        assert expected in text
+    facture.refresh_from_db()
+    assert facture.status == Status.DRAFT and facture.number == ""
+    assert not Enregistrement.objects.exists()
+
+
+def test_an_issued_invoice_cannot_be_edited_through_the_services(seller):
+    issued = factories.issued(seller)
+    with pytest.raises(FactureError, match="ne peut plus être modifiée"):
+        facture_modifier(facture=issued, fields={"notes": "changé"})
+    with pytest.raises(FactureError):
+        facture_lignes_enregistrer(facture=issued, lines=[factories.line()])
+    with pytest.raises(FactureError):
+        facture_supprimer(facture=issued)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE facturation_facture SET total_incl_vat = 1 WHERE id = %s",
+        "DELETE FROM facturation_facture WHERE id = %s",
+        "UPDATE facturation_lignefacture SET unit_price = 1 WHERE facture_id = %s",
+        "DELETE FROM facturation_lignefacture WHERE facture_id = %s",
+        "INSERT INTO facturation_lignefacture (company_id, facture_id, position, designation, "
+        "description, quantity, unit, unit_price, discount_rate, vat_rate, vat_exemption_reason, "
+        "nature) SELECT company_id, id, 9, 'x', '', 1, 'unité', 1, 0, 20, '', 'service' "
+        "FROM facturation_facture WHERE id = %s",
+    ],
+)
+def test_raw_sql_cannot_change_an_issued_invoice(seller, sql):
+    issued = factories.issued(seller)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [issued.pk])
+
+
+def test_raw_sql_cannot_change_or_delete_a_ledger_record(seller):
+    factories.issued(seller)
+    for sql in (
+        "UPDATE comptabilite_enregistrement SET reference = 'X'",
+        "DELETE FROM comptabilite_enregistrement",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+
+
+def test_drafts_stay_editable(seller):
+    facture = factories.draft(seller)
+    facture_lignes_enregistrer(facture=facture, lines=[factories.line("X", "3", "7")])
+    assert list(facture.lines.values_list("designation", flat=True)) == ["X"]
+
+
+def test_partial_credit_note_references_the_invoice_and_has_its_own_series(seller):
+    invoice = factories.issued(
+        seller, lines=[factories.line("A", "4", "25"), factories.line("B", "1", "50")]
+    )
+    line_a = invoice.lines.get(designation="A")
+    avoir = avoir_creer(facture=invoice, user=None, quantities={line_a.pk: Decimal("1")})
+    avoir = facture_emettre(facture=avoir, user=None)
+    assert avoir.number.startswith("AV-") and avoir.number.endswith("00001")
+    assert avoir.origin == invoice
+    assert avoir.total_incl_vat == Decimal("30.00")
+    record = Enregistrement.objects.get(kind="avoir")
+    assert b'"origin":{"issue_date"' in bytes(record.payload)
+
+
+def test_credit_notes_cannot_exceed_the_invoice(seller):
+    invoice = factories.issued(seller, lines=[factories.line("A", "1", "100")])
+    facture_emettre(facture=avoir_creer(facture=invoice, user=None), user=None)
+    with pytest.raises(FactureError, match="dépasse le reste"):
+        avoir_creer(
+            facture=invoice, user=None, amount_excl_vat=Decimal("1"), vat_rate=Decimal("20")
+        )
+
+
+def test_companies_have_separate_series(seller):
+    other = factories.issuing_company("Autre SAS")
+    assert factories.issued(seller).number == factories.issued(other).number
+    assert LigneFacture.objects.count() == 2
+    assert Facture.objects.filter(number="").count() == 0
