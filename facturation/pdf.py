@@ -2,6 +2,8 @@
 
 from django.template.loader import render_to_string
 
+from facturation.facturx import embed_facturx
+
 
 def render_document_pdf(content: dict, *, logo_path: str | None = None) -> bytes:
     """Renders the sealed `content` of a document to PDF bytes (Factur-X when possible)."""
@@ -10,4 +12,5 @@ def render_document_pdf(content: dict, *, logo_path: str | None = None) -> bytes
     html = render_to_string(
         "facturation/pdf/document.html", {"doc": content, "logo_path": logo_path}
     )
-    return HTML(string=html).write_pdf()
+    pdf = HTML(string=html).write_pdf(pdf_variant="pdf/a-3b")
+    return embed_facturx(pdf, content)
