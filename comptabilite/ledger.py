@@ -11,12 +11,12 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from comptabilite.models import Enregistrement, Registre
 from pgi.locks import lock_ledger_head
@@ -97,12 +97,25 @@ class Finding:
 
     def __str__(self) -> str:
         where = f"#{self.sequence} " if self.sequence is not None else ""
-        return f"{where}{self.reference}: {self.problem}".strip()
+        return f"{where}{self.reference} : {self.problem}".strip()
 
 
-# kind -> function(company, reference, doc, record) returning findings about the live data.
-DocumentCheck = Callable[[Company, Enregistrement, dict], list[Finding]]
+@dataclass(frozen=True)
+class SealedDocument:
+    sequence: int
+    kind: str
+    reference: str
+    doc: dict
+
+
+# Checks of the live data against what was sealed, registered by the apps that seal:
+# kind -> function(company, [SealedDocument]) -> findings, called in batches.
+DocumentCheck = Callable[[Company, list[SealedDocument]], list[Finding]]
 DOCUMENT_CHECKS: dict[str, DocumentCheck] = {}
+# function(company, {(kind, reference)}) -> findings about documents that have no record.
+CoverageCheck = Callable[[Company, set[tuple[str, str]]], list[Finding]]
+COVERAGE_CHECKS: list[CoverageCheck] = []
+BATCH = 1000
 
 
 def register_document_check(*kinds: str):
@@ -114,9 +127,14 @@ def register_document_check(*kinds: str):
     return decorator
 
 
+def register_coverage_check(func: CoverageCheck) -> CoverageCheck:
+    COVERAGE_CHECKS.append(func)
+    return func
+
+
 def _records(company: Company, chunk_size: int = 5000) -> Iterator[tuple]:
-    """Streams (sequence, kind, reference, payload, previous, fingerprint) with a server cursor."""
-    with connection.cursor() as cursor:
+    """Streams (sequence, kind, reference, payload, previous, fingerprint), server-side."""
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
         cursor.execute(
             "SELECT sequence, kind, reference, payload, previous, fingerprint "
             "FROM comptabilite_enregistrement WHERE company_id = %s ORDER BY sequence",
@@ -126,17 +144,32 @@ def _records(company: Company, chunk_size: int = 5000) -> Iterator[tuple]:
             yield from rows
 
 
-def verify_chain(company: Company, *, check_documents: bool = True) -> tuple[int, list[Finding]]:
-    """Checks every record of the company's chain; returns (records read, findings)."""
+@dataclass
+class Report:
+    records: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def verify_chain(company: Company, *, check_documents: bool = True) -> Report:
+    """Checks the company's whole chain, then the live documents against their records.
+
+    Pass 1 hashes the stored bytes (links, gaps, fingerprints, tail against the head);
+    pass 2 compares each sealed document with the live rows, in batches.
+    """
     key = _key()
-    findings: list[Finding] = []
+    report = Report()
+    findings = report.findings
     expected_previous = GENESIS
     expected_sequence = 1
-    count = 0
-    document_records: list[tuple[int, str, bytes]] = []
+    pending: dict[str, list[SealedDocument]] = {}
+    sealed: set[tuple[str, str]] = set()
     for sequence, kind, reference, payload, previous, stored in _records(company):
         payload = bytes(payload)
-        count += 1
+        report.records += 1
         if sequence != expected_sequence:
             findings.append(
                 Finding(
@@ -149,25 +182,33 @@ def verify_chain(company: Company, *, check_documents: bool = True) -> tuple[int
             )
         if not hmac.compare_digest(fingerprint(previous, payload, key), stored):
             findings.append(Finding(sequence, reference, "contenu altéré (empreinte invalide)"))
-        if check_documents and kind in DOCUMENT_CHECKS:
-            document_records.append((sequence, reference, payload))
         expected_previous = stored
         expected_sequence = sequence + 1
-    head = Registre.objects.filter(company=company).first()
+        if check_documents:
+            sealed.add((kind, reference))
+            if kind in DOCUMENT_CHECKS:
+                batch = pending.setdefault(kind, [])
+                batch.append(SealedDocument(sequence, kind, reference, json.loads(payload)["doc"]))
+                if len(batch) >= BATCH:
+                    findings.extend(DOCUMENT_CHECKS[kind](company, batch))
+                    pending[kind] = []
     last = expected_sequence - 1
-    if head is not None and (
-        head.last_sequence != last or (last and head.last_fingerprint != expected_previous)
-    ):
+    head = Registre.objects.filter(company=company).first()
+    head_sequence = head.last_sequence if head else 0
+    head_fingerprint = head.last_fingerprint if head else ""
+    if head_sequence != last or (last and head_fingerprint != expected_previous):
         findings.append(
             Finding(
                 None,
                 "registre",
-                f"fin de chaîne tronquée ou altérée : la tête indique #{head.last_sequence}, "
-                f"la chaîne s'arrête à #{last}",
+                f"fin de chaîne tronquée ou altérée : la tête du registre indique "
+                f"#{head_sequence}, la chaîne s'arrête à #{last}",
             )
         )
-    for sequence, reference, payload in document_records:
-        data = json.loads(payload)
-        record = Enregistrement(sequence=sequence, reference=reference, kind=data["kind"])
-        findings.extend(DOCUMENT_CHECKS[data["kind"]](company, record, data["doc"]))
-    return count, findings
+    if check_documents:
+        for kind, batch in pending.items():
+            if batch:
+                findings.extend(DOCUMENT_CHECKS[kind](company, batch))
+        for check in COVERAGE_CHECKS:
+            findings.extend(check(company, sealed))
+    return report

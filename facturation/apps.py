@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class FacturationConfig(AppConfig):
     name = "facturation"
     verbose_name = _("Facturation")
+
+    def ready(self) -> None:
+        from facturation import integrity  # noqa: F401  (registers the ledger checks)

@@ -16,6 +16,12 @@ def _clean_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Stored PDFs and logos go to a temporary folder, never into the working tree."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def company_a(db):
     return factories.company("Alpha SARL")

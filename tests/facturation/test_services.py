@@ -39,8 +39,8 @@ def test_issuing_numbers_freezes_and_seals(seller):
     assert issued.seller["siren"] == seller.siren
     record = Enregistrement.objects.get(company=seller, kind="facture")
     assert record.reference == "F-2026-00001"
-    count, findings = verify_chain(seller)
-    assert findings == []
+    report = verify_chain(seller)
+    assert (report.records, report.findings) == (1, [])
 
 
 def test_numbers_are_consecutive_and_a_deleted_draft_leaves_no_gap(seller):

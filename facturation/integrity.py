@@ -1,0 +1,104 @@
+"""What `verify_ledger` checks of invoices, credit notes and their PDFs.
+
+Each sealed document is rebuilt from the live rows (the invoice, its lines and the frozen
+parties) and compared, once serialised canonically, with the sealed content; each sealed
+PDF hash is compared with the stored file; and every issued document must have its record.
+"""
+
+import hashlib
+import json
+
+from comptabilite.ledger import (
+    Finding,
+    SealedDocument,
+    canonical_json,
+    register_coverage_check,
+    register_document_check,
+)
+from comptabilite.models import RecordKind
+from facturation.documents import document_content
+from facturation.models import DocumentPDF, Facture, Kind, Status
+from pgi.models import Company
+
+DOCUMENT_KINDS = (RecordKind.INVOICE, RecordKind.CREDIT_NOTE, RecordKind.DEPOSIT)
+
+
+def _normalised(doc: dict) -> dict:
+    return json.loads(canonical_json(doc))
+
+
+@register_document_check(*DOCUMENT_KINDS)
+def check_documents(company: Company, sealed: list[SealedDocument]) -> list[Finding]:
+    findings = []
+    live = {
+        f.number: f
+        for f in Facture.objects.filter(company=company, number__in=[s.reference for s in sealed])
+        .select_related("origin")
+        .prefetch_related("lines")
+    }
+    for record in sealed:
+        facture = live.get(record.reference)
+        if facture is None:
+            findings.append(Finding(record.sequence, record.reference, "document introuvable"))
+            continue
+        if facture.status != Status.ISSUED or facture.kind != record.kind:
+            findings.append(Finding(record.sequence, record.reference, "statut ou type modifié"))
+            continue
+        rebuilt = _normalised(document_content(facture, seller=facture.seller, buyer=facture.buyer))
+        if rebuilt != _normalised(record.doc):
+            changed = sorted(k for k in rebuilt.keys() | record.doc.keys()
+                             if rebuilt.get(k) != _normalised(record.doc).get(k))  # fmt: skip
+            findings.append(
+                Finding(
+                    record.sequence,
+                    record.reference,
+                    "le document diffère de son enregistrement (" + ", ".join(changed) + ")",
+                )
+            )
+        totals = (str(facture.total_excl_vat), str(facture.total_vat), str(facture.total_incl_vat))
+        if totals != (
+            record.doc["total_excl_vat"], record.doc["total_vat"], record.doc["total_incl_vat"]
+        ):  # fmt: skip
+            findings.append(Finding(record.sequence, record.reference, "totaux modifiés"))
+    return findings
+
+
+@register_document_check(RecordKind.PDF)
+def check_pdfs(company: Company, sealed: list[SealedDocument]) -> list[Finding]:
+    findings = []
+    pdfs = {
+        p.facture.number: p
+        for p in DocumentPDF.objects.filter(
+            facture__company=company, facture__number__in=[s.reference for s in sealed]
+        ).select_related("facture")
+    }
+    for record in sealed:
+        pdf = pdfs.get(record.reference)
+        if pdf is None:
+            findings.append(Finding(record.sequence, record.reference, "PDF introuvable"))
+            continue
+        try:
+            with pdf.file.open("rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        except OSError:
+            findings.append(Finding(record.sequence, record.reference, "fichier PDF absent"))
+            continue
+        if digest != record.doc["sha256"] or pdf.sha256 != record.doc["sha256"]:
+            findings.append(
+                Finding(record.sequence, record.reference, "le PDF diffère de l'empreinte scellée")
+            )
+    return findings
+
+
+@register_coverage_check
+def check_every_issued_document_is_sealed(
+    company: Company, sealed: set[tuple[str, str]]
+) -> list[Finding]:
+    issued = Facture.objects.filter(
+        company=company, status=Status.ISSUED, kind__in=[k.value for k in Kind]
+    ).values_list("kind", "number")
+    return [
+        Finding(None, number, "document émis absent du registre (enregistrement supprimé ?)")
+        for kind, number in issued.iterator()
+        if (kind, number) not in sealed
+    ]
