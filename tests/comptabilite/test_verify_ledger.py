@@ -70,7 +70,8 @@ def test_a_line_changed_behind_the_application_is_reported(books):
     company, invoices = books
     with triggers_disabled() as cursor:
         cursor.execute(
-            "UPDATE facturation_lignefacture SET unit_price = 5 WHERE facture_id = %s AND position = 1",
+            "UPDATE facturation_lignefacture SET unit_price = 5 "
+            "WHERE facture_id = %s AND position = 1",
             [invoices[1].pk],
         )
     code, out = run_verify(company)
