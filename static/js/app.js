@@ -9,3 +9,39 @@ document.addEventListener("click", (event) => {
     navigator.clipboard?.writeText(document.querySelector(copy.dataset.copy).textContent.trim());
   }
 });
+
+// Invoice line editor: add a row from the formset's empty form, fill a row from the catalogue.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-add-line]");
+  if (!button) return;
+  const form = button.closest("form");
+  const total = form.querySelector("input[name$='-TOTAL_FORMS']");
+  const template = document.getElementById("line-template");
+  const index = Number(total.value);
+  const html = template.innerHTML.replaceAll("__prefix__", String(index));
+  const body = document.getElementById("line-rows");
+  body.insertAdjacentHTML("beforeend", html);
+  total.value = String(index + 1);
+  const row = body.lastElementChild;
+  if (window.htmx) window.htmx.process(row);
+  row.querySelector("input[name$='-designation']")?.focus();
+});
+
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("[data-article-select]");
+  if (!select || !select.value) return;
+  const option = document.querySelector(`#articles-data option[value="${select.value}"]`);
+  const row = select.closest("tr");
+  if (!option || !row) return;
+  const set = (suffix, value) => {
+    const input = row.querySelector(`[name$='-${suffix}']`);
+    if (input && value !== undefined) input.value = value;
+  };
+  set("designation", option.dataset.designation);
+  set("unit", option.dataset.unit);
+  set("unit_price", option.dataset.price);
+  set("vat_rate", option.dataset.vat);
+  set("nature", option.dataset.nature);
+  set("vat_exemption_reason", option.dataset.reason);
+  row.querySelector("[name$='-unit_price']")?.dispatchEvent(new Event("change", { bubbles: true }));
+});

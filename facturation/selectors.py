@@ -1,0 +1,70 @@
+"""Reads on invoices and the catalogue, always scoped to one company."""
+
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from facturation.models import Article, Facture, Kind, Status
+from pgi.models import Company
+
+ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+def _credited_subquery():
+    return Coalesce(
+        Subquery(
+            Facture.objects.filter(
+                origin=OuterRef("pk"), kind=Kind.CREDIT_NOTE, status=Status.ISSUED
+            )
+            .values("origin")
+            .annotate(total=Sum("total_incl_vat"))
+            .values("total")[:1],
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        ),
+        ZERO,
+    )
+
+
+def facture_list(
+    *, company: Company, kind: str = "", status: str = "", search: str = ""
+) -> QuerySet[Facture]:
+    qs = Facture.objects.for_company(company).select_related("client")
+    if kind in Kind.values:
+        qs = qs.filter(kind=kind)
+    if status in Status.values:
+        qs = qs.filter(status=status)
+    search = search.strip()
+    if search:
+        qs = qs.filter(Q(number__icontains=search) | Q(client__name__icontains=search))
+    return qs.annotate(credited=_credited_subquery()).order_by(
+        "status", "-issue_date", "-number", "-pk"
+    )
+
+
+def facture_get(*, company: Company, pk: int) -> Facture:
+    return (
+        Facture.objects.for_company(company)
+        .select_related("client", "origin")
+        .annotate(credited=_credited_subquery())
+        .get(pk=pk)
+    )
+
+
+def amount_due(facture: Facture) -> Decimal:
+    """What the customer still owes: total incl. VAT less issued credit notes (payments later)."""
+    credited = getattr(facture, "credited", None)
+    if credited is None:
+        credited = facture.credit_notes.filter(status=Status.ISSUED).aggregate(
+            t=Sum("total_incl_vat")
+        )["t"] or Decimal("0")
+    return facture.total_incl_vat - credited
+
+
+def article_list(*, company: Company, search: str = "", active_only: bool = False):
+    qs = Article.objects.for_company(company)
+    if active_only:
+        qs = qs.filter(active=True)
+    if search.strip():
+        qs = qs.filter(designation__icontains=search.strip())
+    return qs.order_by("-active", "designation", "pk")

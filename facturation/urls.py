@@ -1,0 +1,20 @@
+from django.urls import path
+
+from facturation import views
+
+app_name = "facturation"
+
+urlpatterns = [
+    path("", views.facture_list, name="facture_list"),
+    path("nouvelle/", views.facture_create, name="facture_create"),
+    path("<int:pk>/", views.facture_detail, name="facture_detail"),
+    path("<int:pk>/modifier/", views.facture_edit, name="facture_edit"),
+    path("<int:pk>/totaux/", views.facture_totals, name="facture_totals"),
+    path("<int:pk>/emettre/", views.facture_issue, name="facture_issue"),
+    path("<int:pk>/supprimer/", views.facture_delete, name="facture_delete"),
+    path("<int:pk>/pdf/", views.facture_pdf, name="facture_pdf"),
+    path("<int:pk>/avoir/", views.avoir_create, name="avoir_create"),
+    path("articles/", views.article_list, name="article_list"),
+    path("articles/nouveau/", views.article_edit, name="article_create"),
+    path("articles/<int:pk>/", views.article_edit, name="article_update"),
+]

@@ -1,0 +1,252 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from facturation import selectors, services
+from facturation.exceptions import FactureError
+from facturation.forms import ArticleForm, AvoirForm, FactureForm, ligne_formset
+from facturation.models import Article, DocumentPDF, Facture, Kind, Status
+from pgi.forms_utils import add_domain_errors
+from pgi.permissions import Perm
+from pgi.tenancy import member_required
+from pgi.totals import compute_totals
+
+PAGE_SIZE = 25
+
+
+def _facture_or_404(request, pk: int) -> Facture:
+    try:
+        return selectors.facture_get(company=request.company, pk=pk)
+    except Facture.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _article_or_404(request, pk: int) -> Article:
+    try:
+        return Article.objects.for_company(request.company).get(pk=pk)
+    except Article.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@member_required(Perm.VIEW)
+def facture_list(request):
+    kind, status, q = (request.GET.get(k, "") for k in ("type", "statut", "q"))
+    factures = selectors.facture_list(company=request.company, kind=kind, status=status, search=q)
+    page = Paginator(factures, PAGE_SIZE).get_page(request.GET.get("page"))
+    for facture in page.object_list:
+        facture.amount_due = selectors.amount_due(facture)
+    context = {
+        "page": page, "q": q, "kind": kind, "status": status,
+        "kinds": Kind.choices, "statuses": Status.choices,
+    }  # fmt: skip
+    template = "facturation/facture_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, context)
+
+
+@member_required(Perm.COMMERCIAL_WRITE)
+def facture_create(request):
+    initial = {}
+    if request.GET.get("client"):
+        initial["client"] = request.GET["client"]
+    form = FactureForm(request.POST or None, company=request.company, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        client = data.pop("client")
+        try:
+            facture = services.facture_creer(
+                company=request.company, client=client, user=request.user, fields=data
+            )
+        except FactureError as exc:
+            add_domain_errors(form, exc)
+        else:
+            return redirect("facturation:facture_edit", pk=facture.pk)
+    return render(request, "facturation/facture_create.html", {"form": form})
+
+
+def _editor_context(request, facture, form, formset):
+    return {"facture": facture, "form": form, "formset": formset, "articles": _articles(request)}
+
+
+def _articles(request):
+    return selectors.article_list(company=request.company, active_only=True)
+
+
+@member_required(Perm.COMMERCIAL_WRITE)
+def facture_edit(request, pk: int):
+    facture = _facture_or_404(request, pk)
+    if not facture.is_draft:
+        messages.error(
+            request,
+            _("%(n)s est émise : elle ne peut plus être modifiée. Faites un avoir.")
+            % {"n": facture.number},
+        )
+        return redirect(facture)
+    initial = [
+        {name: getattr(line, name) for name in services.LINE_FIELDS} for line in facture.lines.all()
+    ]
+    form = FactureForm(request.POST or None, instance=facture, company=request.company)
+    formset = ligne_formset(request.company, request.POST or None, initial=initial or None)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.facture_modifier(facture=facture, fields=data)
+            services.facture_lignes_enregistrer(facture=facture, lines=formset.line_data())
+        except FactureError as exc:
+            add_domain_errors(form, exc)
+        else:
+            if "issue" in request.POST:
+                return _issue(request, facture)
+            messages.success(request, _("Brouillon enregistré."))
+            return redirect("facturation:facture_edit", pk=facture.pk)
+    context = _editor_context(request, facture, form, formset)
+    context["totals"] = _formset_totals(formset) or compute_totals(facture.lines.all())
+    context["issue_problems"] = request.session.pop("issue_problems", [])
+    return render(request, "facturation/facture_edit.html", context)
+
+
+def _formset_totals(formset):
+    lines = []
+    for form in formset.forms:
+        if not hasattr(form, "cleaned_data"):
+            form.is_valid()
+        data = getattr(form, "cleaned_data", None) or {}
+        if data.get("DELETE") or data.get("quantity") is None or data.get("unit_price") is None:
+            continue
+        lines.append(
+            type("L", (), {
+                "quantity": data["quantity"], "unit_price": data["unit_price"],
+                "discount_rate": data.get("discount_rate") or 0, "vat_rate": data["vat_rate"],
+            })
+        )  # fmt: skip
+    if formset.is_bound:
+        return compute_totals(lines)
+    return None
+
+
+@member_required(Perm.COMMERCIAL_WRITE)
+def facture_totals(request, pk: int):
+    """htmx: the live totals of the line editor, computed by the shared engine, not saved."""
+    facture = _facture_or_404(request, pk)
+    formset = ligne_formset(request.company, request.POST)
+    return render(
+        request,
+        "facturation/facture_edit.html#totals",
+        {"facture": facture, "totals": _formset_totals(formset)},
+    )
+
+
+def _issue(request, facture: Facture):
+    try:
+        facture = services.facture_emettre(facture=facture, user=request.user)
+    except FactureError as exc:
+        request.session["issue_problems"] = exc.problems
+        messages.error(request, _("Émission impossible : complétez les mentions obligatoires."))
+        return redirect("facturation:facture_edit", pk=facture.pk)
+    messages.success(request, _("%(n)s émise.") % {"n": facture.number})
+    return redirect(facture)
+
+
+@require_POST
+@member_required(Perm.COMMERCIAL_WRITE)
+def facture_issue(request, pk: int):
+    return _issue(request, _facture_or_404(request, pk))
+
+
+@require_POST
+@member_required(Perm.COMMERCIAL_WRITE)
+def facture_delete(request, pk: int):
+    facture = _facture_or_404(request, pk)
+    try:
+        services.facture_supprimer(facture=facture)
+    except FactureError as exc:
+        messages.error(request, " ".join(exc.problems))
+        return redirect(facture)
+    messages.success(request, _("Brouillon supprimé."))
+    return redirect("facturation:facture_list")
+
+
+@member_required(Perm.VIEW)
+def facture_detail(request, pk: int):
+    facture = _facture_or_404(request, pk)
+    if facture.is_draft and request.membership.has_perm(Perm.COMMERCIAL_WRITE):
+        return redirect("facturation:facture_edit", pk=facture.pk)
+    lines = list(facture.lines.all())
+    totals = compute_totals(lines)
+    context = {
+        "facture": facture,
+        "rows": list(zip(lines, totals.lines, strict=True)),
+        "totals": totals,
+        "amount_due": selectors.amount_due(facture),
+        "credit_notes": facture.credit_notes.order_by("pk"),
+        "pdf": DocumentPDF.objects.filter(facture=facture).first(),
+    }
+    return render(request, "facturation/facture_detail.html", context)
+
+
+@member_required(Perm.VIEW)
+def facture_pdf(request, pk: int):
+    facture = _facture_or_404(request, pk)
+    if facture.status != Status.ISSUED:
+        raise Http404
+    pdf = services.facture_pdf_generer(facture_id=facture.pk)
+    return FileResponse(
+        pdf.file.open("rb"), content_type="application/pdf", filename=f"{facture.number}.pdf"
+    )
+
+
+@member_required(Perm.COMMERCIAL_WRITE)
+def avoir_create(request, pk: int):
+    facture = _facture_or_404(request, pk)
+    if facture.status != Status.ISSUED or facture.kind == Kind.CREDIT_NOTE:
+        raise Http404
+    lines = list(facture.lines.all())
+    form = AvoirForm(request.POST or None, lines=lines, initial={"mode": "lignes"})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["mode"] == "montant":
+            what = {"amount_excl_vat": data["amount"], "vat_rate": data["vat_rate"]}
+        else:
+            what = {"quantities": form.quantities()}
+        try:
+            avoir = services.avoir_creer(
+                facture=facture, user=request.user, reason=data["reason"], **what
+            )
+        except FactureError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Avoir préparé : vérifiez-le puis émettez-le."))
+            return redirect("facturation:facture_edit", pk=avoir.pk)
+    return render(
+        request, "facturation/avoir_create.html", {"facture": facture, "form": form, "lines": lines}
+    )
+
+
+@member_required(Perm.VIEW)
+def article_list(request):
+    q = request.GET.get("q", "")
+    page = Paginator(selectors.article_list(company=request.company, search=q), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "facturation/article_list.html", {"page": page, "q": q})
+
+
+@member_required(Perm.COMMERCIAL_WRITE)
+def article_edit(request, pk: int | None = None):
+    article = _article_or_404(request, pk) if pk else None
+    form = ArticleForm(request.POST or None, instance=article)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.article_save(
+                company=request.company, article=article, fields=form.cleaned_data
+            )
+        except FactureError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Article enregistré."))
+            return redirect("facturation:article_list")
+    return render(request, "facturation/article_form.html", {"form": form, "article": article})
