@@ -26,7 +26,7 @@ from facturation.models import (
     Status,
 )
 from pgi.locks import lock_draft, next_number
-from pgi.models import Company, User
+from pgi.models import Company, User, VatRegime
 from pgi.money import ZERO, cents
 
 LINE_FIELDS = (
@@ -49,7 +49,8 @@ def article_save(*, company: Company, article: Article | None, fields: dict[str,
     for name, value in fields.items():
         setattr(article, name, value)
     _full_clean(article, exclude=["company"])
-    if article.vat_rate == Decimal("0") and not article.vat_exemption_reason:
+    franchise = company.vat_regime == VatRegime.FRANCHISE  # the 293 B mention covers it
+    if article.vat_rate == Decimal("0") and not article.vat_exemption_reason and not franchise:
         raise FactureError(
             _("Indiquez le motif d'exonération pour un article à 0 %."),
             field_errors={"vat_exemption_reason": [_("Obligatoire à 0 %.")]},

@@ -1,14 +1,18 @@
 """Idempotent demo data: two companies, an owner and an accountant, a few dozen customers."""
 
 import random
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from stdnum import luhn
 from stdnum.fr import siren as fr_siren
 
 from crm.models import Client, ClientKind, ClientStatus, Contact
+from facturation.models import Article, Facture
+from facturation.services import article_save, avoir_creer, facture_creer, facture_emettre
 from pgi.models import Company, Membership, User
 from pgi.permissions import Role
 
@@ -79,6 +83,22 @@ def fake_siret(siren: str) -> str:
     return body + luhn.calc_check_digit(body)
 
 
+CATALOGUES = [
+    [  # Atelier Lumière: goods and services at several VAT rates
+        ("Conception d'un luminaire sur mesure", "850", "20.00", "service", "forfait"),
+        ("Lampe de bureau laiton", "129", "20.00", "bien", "unité"),
+        ("Heure d'atelier", "65", "20.00", "service", "heure"),
+        ("Pose et raccordement chez un particulier", "90", "10.00", "service", "heure"),
+        ("Rénovation énergétique : ampoules LED", "12.50", "5.50", "bien", "unité"),
+        ("Livre « Lumières d'atelier »", "32", "5.50", "bien", "unité"),
+    ],
+    [  # Claire Martin Conseil: VAT franchise, everything at 0 %
+        ("Demi-journée de conseil", "350", "0.00", "service", "forfait"),
+        ("Heure de coaching", "80", "0.00", "service", "heure"),
+    ],
+]
+
+
 class Command(BaseCommand):
     help = "Crée (ou complète) les données de démonstration ; relancer ne duplique rien."
 
@@ -98,7 +118,56 @@ class Command(BaseCommand):
                 user=accountant, company=company, defaults={"role": Role.ACCOUNTANT}
             )
             self._customers(company, seed=index, count=36 if index == 0 else 12)
+            self._catalogue(company, index)
+            self._activity(company, owner, seed=index, count=60 if index == 0 else 15)
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
+
+    def _catalogue(self, company: Company, index: int) -> None:
+        if Article.objects.for_company(company).exists():
+            return
+        for designation, price, rate, nature, unit in CATALOGUES[index]:
+            article_save(
+                company=company, article=None,
+                fields={"designation": designation, "unit_price": Decimal(price),
+                        "vat_rate": Decimal(rate), "nature": nature, "unit": unit},
+            )  # fmt: skip
+
+    def _activity(self, company: Company, owner: User, *, seed: int, count: int) -> None:
+        """A year of issued invoices, in date order, and a few credit notes."""
+        if Facture.objects.for_company(company).exists():
+            return
+        rng = random.Random(100 + seed)
+        articles = list(Article.objects.for_company(company))
+        customers = list(Client.objects.for_company(company).filter(status=ClientStatus.CUSTOMER))
+        today = timezone.localdate()
+        start = today - timedelta(days=365)
+        days = sorted(start + timedelta(days=rng.randrange(0, 360)) for _ in range(count))
+        issued = []
+        for number, day in enumerate(days):
+            lines = [
+                {"article": a, "designation": a.designation,
+                 "quantity": Decimal(rng.choice([1, 1, 2, 3, 5])),
+                 "unit": a.unit, "unit_price": a.unit_price, "vat_rate": a.vat_rate,
+                 "nature": a.nature, "vat_exemption_reason": a.vat_exemption_reason,
+                 "discount_rate": Decimal(rng.choice([0, 0, 0, 5, 10]))}
+                for a in rng.sample(articles, k=min(len(articles), rng.randint(1, 3)))
+            ]  # fmt: skip
+            draft = facture_creer(
+                company=company, client=rng.choice(customers), user=owner, lines=lines,
+                fields={"subject": f"Commande n° {1000 + number}", "operation_date": day},
+            )  # fmt: skip
+            issued.append(facture_emettre(facture=draft, user=owner, today=day))
+        for invoice in issued[3::17]:
+            avoir = avoir_creer(facture=invoice, user=owner, reason="Geste commercial")
+            facture_emettre(facture=avoir, user=owner, today=invoice.issue_date + timedelta(days=5))
+        # Two drafts waiting to be issued
+        for client in customers[:2]:
+            facture_creer(
+                company=company, client=client, user=owner,
+                lines=[{"designation": articles[0].designation, "quantity": Decimal("1"),
+                        "unit_price": articles[0].unit_price, "vat_rate": articles[0].vat_rate,
+                        "nature": articles[0].nature}],
+            )  # fmt: skip
 
     def _user(self, email: str, full_name: str) -> User:
         user = User.objects.filter(email=email).first()
