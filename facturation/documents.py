@@ -84,13 +84,18 @@ EU_COUNTRIES = frozenset(
 
 
 def vat_case(seller: dict, buyer: dict) -> str:
-    """normal | franchise (art. 293 B) | reverse_charge (intra-EU B2B) | export (outside EU)."""
+    """normal | franchise (art. 293 B) | reverse_charge (intra-EU B2B) | export (outside EU).
+
+    Services to private customers outside the EU stay taxed in France (CGI art. 259 B does
+    not apply to them), so only business buyers make an export case here.
+    """
     if seller["vat_regime"] == VatRegime.FRANCHISE:
         return "franchise"
     country = (buyer["address"]["country"] or "FR").upper()
-    if country != "FR" and country in EU_COUNTRIES and buyer["kind"] == "entreprise":
+    business = buyer["kind"] == "entreprise"
+    if country != "FR" and country in EU_COUNTRIES and business:
         return "reverse_charge"
-    if country not in EU_COUNTRIES and country != "FR":
+    if country not in EU_COUNTRIES and country != "FR" and business:
         return "export"
     return "normal"
 

@@ -60,6 +60,10 @@ def missing_mentions(facture: Facture, *, lines: list, vat_case: str) -> list[st
                 _("%(w)s : TVA à 0 %% obligatoire en franchise en base (art. 293 B du CGI).")
                 % {"w": where}
             )
+        if vat_case in ("reverse_charge", "export") and line.vat_rate != Decimal("0"):
+            problems.append(
+                _("%(w)s : TVA à 0 %% obligatoire (autoliquidation ou exportation).") % {"w": where}
+            )
         if vat_case == "normal" and line.vat_rate == Decimal("0") and not line.vat_exemption_reason:
             problems.append(_("%(w)s : motif d'exonération obligatoire à 0 %%.") % {"w": where})
     if facture.kind != Kind.CREDIT_NOTE:

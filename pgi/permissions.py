@@ -23,6 +23,7 @@ class Perm(StrEnum):
     SETTINGS_MANAGE = "settings.manage"  # the company's legal identity and defaults
     MEMBERS_MANAGE = "members.manage"  # invitations and roles
     API_TOKENS = "api.tokens"  # personal API tokens
+    INTEGRITY = "integrity"  # run and read the ledger verification
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
@@ -30,7 +31,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.STAFF: frozenset({Perm.VIEW, Perm.EXPORT, Perm.COMMERCIAL_WRITE, Perm.API_TOKENS}),
     # The accountant reads everything and exports, but never creates or changes a
     # commercial document.
-    Role.ACCOUNTANT: frozenset({Perm.VIEW, Perm.EXPORT, Perm.API_TOKENS}),
+    Role.ACCOUNTANT: frozenset({Perm.VIEW, Perm.EXPORT, Perm.API_TOKENS, Perm.INTEGRITY}),
 }
 
 

@@ -50,6 +50,7 @@ urlpatterns = [
     path("parametres/api/<int:pk>/revoquer/", company.api_token_revoke, name="api_token_revoke"),
     path("clients/", include("crm.urls")),
     path("factures/", include("facturation.urls")),
+    path("comptabilite/", include("comptabilite.urls")),
     path("api/v1/docs", api_docs, name="api_docs"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

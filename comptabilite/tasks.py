@@ -1,0 +1,73 @@
+"""Ledger verification in the background: on demand (with progress) and nightly."""
+
+import time
+
+from celery import shared_task
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from comptabilite.ledger import verify_chain
+from pgi.models import Company, Membership
+from pgi.permissions import Role
+
+RUN_TTL = 24 * 3600
+
+
+def run_key(company_id: int, run_id: str) -> str:
+    return f"integrity:{company_id}:{run_id}"
+
+
+@shared_task
+def verify_ledger_task(company_id: int, run_id: str) -> dict:
+    """Verifies one company's chain and leaves the result in the cache for the page to poll."""
+    key = run_key(company_id, run_id)
+    cache.set(key, {"state": "running", "started": timezone.now().isoformat()}, RUN_TTL)
+    company = Company.objects.get(pk=company_id)
+    started = time.perf_counter()
+    report = verify_chain(company)
+    result = {
+        "state": "done",
+        "ok": report.ok,
+        "records": report.records,
+        "findings": [str(f) for f in report.findings],
+        "seconds": round(time.perf_counter() - started, 2),
+        "finished": timezone.now().isoformat(),
+    }
+    cache.set(key, result, RUN_TTL)
+    cache.set(f"integrity:{company_id}:last", result, None)
+    return result
+
+
+@shared_task
+def verify_all_ledgers() -> int:
+    """Nightly (Celery beat): verifies every company and emails its owners on failure."""
+    failures = 0
+    for company in Company.objects.order_by("pk").iterator():
+        report = verify_chain(company)
+        cache.set(
+            f"integrity:{company.pk}:last",
+            {"state": "done", "ok": report.ok, "records": report.records,
+             "findings": [str(f) for f in report.findings],
+             "finished": timezone.now().isoformat()},
+            None,
+        )  # fmt: skip
+        if report.ok:
+            continue
+        failures += 1
+        owners = Membership.objects.filter(company=company, role=Role.OWNER).values_list(
+            "user__email", flat=True
+        )
+        send_mail(
+            subject=_("Encaisse : anomalie dans le registre de %(c)s")
+            % {"c": company.display_name},
+            message=_(
+                "La vérification nocturne du registre inaltérable a trouvé %(n)d anomalie(s) :\n\n"
+            )
+            % {"n": len(report.findings)}
+            + "\n".join(f"- {f}" for f in report.findings[:100]),
+            from_email=None,
+            recipient_list=list(owners),
+        )
+    return failures

@@ -1,0 +1,41 @@
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from comptabilite.tasks import verify_all_ledgers
+from pgi.permissions import Role
+from tests import factories
+from tests.comptabilite.test_verify_ledger import triggers_disabled
+from tests.conftest import login
+
+
+@pytest.fixture
+def ledger_company(db):
+    company = factories.issuing_company()
+    factories.issued(company)
+    return company
+
+
+def test_owner_runs_the_verification_and_sees_the_result(client, ledger_company):
+    login(client, factories.member(ledger_company, Role.OWNER))
+    response = client.post(reverse("comptabilite:integrite_lancer"))
+    assert response.status_code == 302 and "?run=" in response["Location"]
+    page = client.get(response["Location"]).content.decode()  # eager task: already done
+    assert "Registre intègre : 1 enregistrements vérifiés" in page
+
+
+def test_accountant_may_verify_but_staff_may_not(client, ledger_company):
+    login(client, factories.member(ledger_company, Role.ACCOUNTANT))
+    assert client.get(reverse("comptabilite:integrite")).status_code == 200
+    login(client, factories.member(ledger_company, Role.STAFF))
+    assert client.get(reverse("comptabilite:integrite")).status_code == 403
+
+
+def test_the_nightly_check_emails_the_owner_on_failure(ledger_company):
+    owner = factories.member(ledger_company, Role.OWNER)
+    assert verify_all_ledgers() == 0 and mail.outbox == []
+    with triggers_disabled() as cursor:
+        cursor.execute("UPDATE facturation_facture SET total_incl_vat = 1")
+    assert verify_all_ledgers() == 1
+    assert mail.outbox[0].to == [owner.user.email]
+    assert "totaux modifiés" in mail.outbox[0].body
