@@ -133,3 +133,26 @@ class AvoirForm(forms.Form):
         return {
             line.pk: self.cleaned_data.get(f"qty_{line.pk}") or Decimal("0") for line in self.lines
         }
+
+
+class EnvoiForm(forms.Form):
+    recipients = forms.CharField(
+        label=_("Destinataires"),
+        max_length=500,
+        help_text=_("Séparez plusieurs e-mails par des virgules."),
+    )
+    subject = forms.CharField(label=_("Objet"), max_length=200)
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 8}))
+
+    def clean_recipients(self):
+        from django.core.validators import validate_email
+
+        emails = [e.strip() for e in self.cleaned_data["recipients"].split(",") if e.strip()]
+        for email in emails:
+            try:
+                validate_email(email)
+            except forms.ValidationError as exc:
+                raise forms.ValidationError(
+                    _("« %(e)s » n'est pas une adresse e-mail valide.") % {"e": email}
+                ) from exc
+        return emails

@@ -289,3 +289,22 @@ class DocumentPDF(models.Model):
 
     def __str__(self) -> str:
         return self.file.name
+
+
+class Envoi(CompanyOwned):
+    """An email of an issued document to the customer; the task marks it sent exactly once."""
+
+    facture = models.ForeignKey(Facture, on_delete=models.PROTECT, related_name="envois")
+    recipients = models.CharField(_("destinataires"), max_length=500)
+    subject = models.CharField(_("objet"), max_length=200)
+    body = models.TextField(_("message"))
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("envoi")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.facture} → {self.recipients}"

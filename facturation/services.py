@@ -19,6 +19,7 @@ from facturation.models import (
     DEFAULT_FORMATS,
     Article,
     DocumentPDF,
+    Envoi,
     Facture,
     Kind,
     LigneFacture,
@@ -352,3 +353,43 @@ def facture_pdf_generer(*, facture_id: int) -> DocumentPDF:
             document={"document": facture.number, "sha256": digest}, at=timezone.now(),
         )  # fmt: skip
     return pdf
+
+
+@transaction.atomic
+def facture_envoyer(
+    *, facture: Facture, user: User | None, recipients: list[str], subject: str, body: str
+) -> Envoi:
+    """Records an email of an issued document; the PDF is attached and sent after commit."""
+
+    from facturation.tasks import send_facture_email
+
+    if facture.status != Status.ISSUED:
+        raise FactureError(_("Seul un document émis peut être envoyé."))
+    recipients = [r.strip() for r in recipients if r.strip()]
+    if not recipients:
+        raise FactureError(_("Indiquez au moins un destinataire."))
+    envoi = Envoi.objects.create(
+        company_id=facture.company_id, facture=facture, recipients=", ".join(recipients),
+        subject=subject, body=body, created_by=user,
+    )  # fmt: skip
+    transaction.on_commit(lambda: send_facture_email.delay(envoi.pk))
+    return envoi
+
+
+def envoi_expedier(*, envoi_id: int) -> None:
+    """Sends one recorded email once: the row is locked and marked sent in one transaction."""
+    from django.core.mail import EmailMessage
+
+    with transaction.atomic():
+        envoi = Envoi.objects.select_for_update().select_related("facture").get(pk=envoi_id)
+        if envoi.sent_at is not None:
+            return  # a retried task never sends twice
+        pdf = facture_pdf_generer(facture_id=envoi.facture_id)
+        message = EmailMessage(
+            subject=envoi.subject, body=envoi.body, to=envoi.recipients.split(", ")
+        )
+        with pdf.file.open("rb") as handle:
+            message.attach(f"{envoi.facture.number}.pdf", handle.read(), "application/pdf")
+        message.send()
+        envoi.sent_at = timezone.now()
+        envoi.save(update_fields=["sent_at"])

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/supprimer/", views.facture_delete, name="facture_delete"),
     path("<int:pk>/pdf/", views.facture_pdf, name="facture_pdf"),
     path("<int:pk>/avoir/", views.avoir_create, name="avoir_create"),
+    path("<int:pk>/envoyer/", views.facture_send, name="facture_send"),
     path("articles/", views.article_list, name="article_list"),
     path("articles/nouveau/", views.article_edit, name="article_create"),
     path("articles/<int:pk>/", views.article_edit, name="article_update"),

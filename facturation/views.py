@@ -2,13 +2,15 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from facturation import selectors, services
 from facturation.exceptions import FactureError
-from facturation.forms import ArticleForm, AvoirForm, FactureForm, ligne_formset
+from facturation.forms import ArticleForm, AvoirForm, EnvoiForm, FactureForm, ligne_formset
 from facturation.models import Article, DocumentPDF, Facture, Kind, Status
+from facturation.public import facture_from_token, public_url
 from pgi.forms_utils import add_domain_errors
 from pgi.permissions import Perm
 from pgi.tenancy import member_required
@@ -184,6 +186,7 @@ def facture_detail(request, pk: int):
         "amount_due": selectors.amount_due(facture),
         "credit_notes": facture.credit_notes.order_by("pk"),
         "pdf": DocumentPDF.objects.filter(facture=facture).first(),
+        "envois": facture.envois.all()[:10],
     }
     return render(request, "facturation/facture_detail.html", context)
 
@@ -250,3 +253,66 @@ def article_edit(request, pk: int | None = None):
             messages.success(request, _("Article enregistré."))
             return redirect("facturation:article_list")
     return render(request, "facturation/article_form.html", {"form": form, "article": article})
+
+
+@member_required(Perm.COMMERCIAL_WRITE)
+def facture_send(request, pk: int):
+    facture = _facture_or_404(request, pk)
+    if facture.status != Status.ISSUED:
+        raise Http404
+    link = public_url(facture)
+    initial = {
+        "recipients": facture.client.email,
+        "subject": render_to_string(
+            "facturation/email/facture_subject.txt", {"facture": facture}
+        ).strip(),
+        "body": render_to_string(
+            "facturation/email/facture_body.txt",
+            {"facture": facture, "link": link, "company": request.company},
+        ),
+    }
+    form = EnvoiForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.facture_envoyer(
+                facture=facture, user=request.user, recipients=form.cleaned_data["recipients"],
+                subject=form.cleaned_data["subject"], body=form.cleaned_data["body"],
+            )  # fmt: skip
+        except FactureError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Envoi programmé à %(r)s.") % {"r": ", ".join(form.cleaned_data["recipients"])},
+            )
+            return redirect(facture)
+    return render(
+        request, "facturation/facture_send.html", {"facture": facture, "form": form, "link": link}
+    )
+
+
+def facture_public(request, token: str):
+    """The customer's view of an issued document, through its signed link."""
+    facture = facture_from_token(token)
+    if facture is None:
+        raise Http404
+    lines = list(facture.lines.all())
+    totals = compute_totals(lines)
+    return render(
+        request,
+        "facturation/public.html",
+        {
+            "facture": facture, "rows": list(zip(lines, totals.lines, strict=True)),
+            "totals": totals, "amount_due": selectors.amount_due(facture), "token": token,
+        },
+    )  # fmt: skip
+
+
+def facture_public_pdf(request, token: str):
+    facture = facture_from_token(token)
+    if facture is None:
+        raise Http404
+    pdf = services.facture_pdf_generer(facture_id=facture.pk)
+    return FileResponse(
+        pdf.file.open("rb"), content_type="application/pdf", filename=f"{facture.number}.pdf"
+    )

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from facturation import views as facture_views
 from pgi.api import api
 from pgi.views import auth, company
 from pgi.views.api_docs import api_docs
@@ -50,6 +51,8 @@ urlpatterns = [
     path("parametres/api/<int:pk>/revoquer/", company.api_token_revoke, name="api_token_revoke"),
     path("clients/", include("crm.urls")),
     path("factures/", include("facturation.urls")),
+    path("d/<str:token>/", facture_views.facture_public, name="facture_public"),
+    path("d/<str:token>/pdf/", facture_views.facture_public_pdf, name="facture_public_pdf"),
     path("comptabilite/", include("comptabilite.urls")),
     path("api/v1/docs", api_docs, name="api_docs"),
     path("api/v1/", api.urls),

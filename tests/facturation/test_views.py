@@ -1,0 +1,89 @@
+import pytest
+from django.core import mail, signing
+from django.urls import reverse
+
+from facturation.models import Envoi
+from facturation.public import public_token
+from pgi.permissions import Role
+from tests import factories
+from tests.conftest import login
+
+
+@pytest.fixture
+def seller(db):
+    return factories.issuing_company()
+
+
+@pytest.fixture
+def as_owner(client, seller):
+    return login(client, factories.member(seller, Role.OWNER))
+
+
+def test_another_companys_invoice_is_a_404(as_owner, db):
+    theirs = factories.issued(factories.issuing_company("Autre SAS"))
+    for name in ("facture_detail", "facture_edit", "facture_pdf", "avoir_create", "facture_send"):
+        assert as_owner.get(reverse(f"facturation:{name}", args=[theirs.pk])).status_code == 404
+
+
+def test_accountant_reads_invoices_but_cannot_create_or_issue(client, seller):
+    invoice = factories.issued(seller)
+    draft = factories.draft(seller)
+    login(client, factories.member(seller, Role.ACCOUNTANT))
+    assert invoice.number in client.get(reverse("facturation:facture_list")).content.decode()
+    assert client.get(reverse("facturation:facture_create")).status_code == 403
+    assert client.post(reverse("facturation:facture_issue", args=[draft.pk])).status_code == 403
+
+
+def test_issuing_with_missing_mentions_lists_them_on_the_editor(client, db):
+    company = factories.company("Sans Mentions SARL", legal_form="SARL")
+    login(client, factories.member(company, Role.OWNER))
+    draft = factories.draft(company, factories.client(company, name="X"))
+    response = client.post(reverse("facturation:facture_issue", args=[draft.pk]), follow=True)
+    body = response.content.decode()
+    assert "Pour émettre, complétez" in body and "capital social manquant" in body
+
+
+def test_invoice_list_query_count_is_flat(as_owner, seller, django_assert_max_num_queries):
+    client_ = factories.business_client(seller)
+    for _ in range(30):
+        factories.issued(seller, client_)
+    with django_assert_max_num_queries(9):
+        as_owner.get(reverse("facturation:facture_list"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sending_emails_the_pdf_with_the_customer_link_once(client):
+    seller = factories.issuing_company()
+    login(client, factories.member(seller, Role.OWNER))
+    invoice = factories.issued(seller)
+    response = client.post(
+        reverse("facturation:facture_send", args=[invoice.pk]),
+        {"recipients": "client@exemple.fr, compta@exemple.fr", "subject": "Votre facture",
+         "body": "Bonjour"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["client@exemple.fr", "compta@exemple.fr"]
+    assert message.attachments[0][0] == f"{invoice.number}.pdf"
+    assert Envoi.objects.get().sent_at is not None
+    from facturation.services import envoi_expedier
+
+    envoi_expedier(envoi_id=Envoi.objects.get().pk)  # a retry
+    assert len(mail.outbox) == 1
+
+
+def test_the_customer_page_needs_the_signed_token(client, seller):
+    invoice = factories.issued(seller)
+    token = public_token(invoice)
+    page = client.get(reverse("facture_public", args=[token]))
+    assert page.status_code == 200 and invoice.number in page.content.decode()
+    assert client.get(reverse("facture_public", args=[token[:-2] + "xx"])).status_code == 404
+    forged = signing.dumps({"f": invoice.pk, "c": seller.pk}, salt="another purpose")
+    assert client.get(reverse("facture_public", args=[forged])).status_code == 404
+
+
+def test_default_email_body_carries_the_customer_link(as_owner, seller):
+    invoice = factories.issued(seller)
+    body = as_owner.get(reverse("facturation:facture_send", args=[invoice.pk])).content.decode()
+    assert "/d/" in body and invoice.number in body
