@@ -149,6 +149,11 @@ def document_content(facture: Facture, *, seller: dict, buyer: dict) -> dict:
                 "vat_rate": _d(line.vat_rate),
                 "vat_exemption_reason": line.vat_exemption_reason,
                 "nature": line.nature,
+                "deposit": (
+                    {"number": line.deposit.number, "issue_date": line.deposit.issue_date}
+                    if line.deposit_id
+                    else None
+                ),
             }
             for index, (line, lt) in enumerate(zip(lines, totals.lines, strict=True), start=1)
         ],

@@ -49,9 +49,10 @@ class LigneForm(forms.ModelForm):
         model = LigneFacture
         fields = [
             "article", "designation", "description", "quantity", "unit", "unit_price",
-            "discount_rate", "vat_rate", "vat_exemption_reason", "nature",
+            "discount_rate", "vat_rate", "vat_exemption_reason", "nature", "deposit",
         ]  # fmt: skip
         widgets = {
+            "deposit": forms.HiddenInput,
             "description": forms.Textarea(attrs={"rows": 1}),
             "quantity": forms.NumberInput(attrs={"step": "any", "min": "0"}),
             "unit_price": forms.NumberInput(attrs={"step": "any", "min": "0"}),
@@ -62,6 +63,10 @@ class LigneForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["article"].queryset = Article.objects.for_company(company).filter(active=True)
         self.fields["article"].required = False
+        self.fields["deposit"].queryset = Facture.objects.for_company(company).filter(
+            kind="acompte"
+        )
+        self.fields["deposit"].required = False
         self.fields["article"].empty_label = _("— libre —")
         self.fields["discount_rate"].required = False
         for name in ("quantity", "unit_price", "discount_rate"):

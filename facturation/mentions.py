@@ -53,7 +53,7 @@ def missing_mentions(facture: Facture, *, lines: list, vat_case: str) -> list[st
         where = _("Ligne %(n)d") % {"n": index}
         if not line.designation.strip():
             problems.append(_("%(w)s : désignation manquante.") % {"w": where})
-        if line.quantity <= 0:
+        if line.quantity <= 0 and not line.deposit_id:
             problems.append(_("%(w)s : la quantité doit être positive.") % {"w": where})
         if vat_case == "franchise" and line.vat_rate != Decimal("0"):
             problems.append(

@@ -188,12 +188,17 @@ class LigneFacture(CompanyOwned):
     origin_line = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credited_by"
     )
+    deposit = models.ForeignKey(
+        Facture, on_delete=models.PROTECT, null=True, blank=True, related_name="deductions",
+        help_text="The deposit invoice this line deducts",
+    )  # fmt: skip
     designation = models.CharField(_("désignation"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    # A deposit deduction is the one line with a negative quantity (EN 16931 forbids a
+    # negative price, BR-27, not a negative quantity); the services check the sign.
     quantity = models.DecimalField(
-        _("quantité"), max_digits=14, decimal_places=3, default=Decimal("1"),
-        validators=[MinValueValidator(Decimal("0.001"))],
-    )  # fmt: skip
+        _("quantité"), max_digits=14, decimal_places=3, default=Decimal("1")
+    )
     unit = models.CharField(_("unité"), max_length=10, choices=Unit, default=Unit.UNIT)
     unit_price = models.DecimalField(
         _("prix unitaire HT"), max_digits=14, decimal_places=4, default=Decimal("0"),

@@ -1,3 +1,5 @@
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -108,6 +110,8 @@ def facture_edit(request, pk: int):
     context = _editor_context(request, facture, form, formset)
     context["totals"] = _formset_totals(formset) or compute_totals(facture.lines.all())
     context["issue_problems"] = request.session.pop("issue_problems", [])
+    if facture.kind == Kind.INVOICE:
+        context["deductible"] = list(services.acomptes_a_deduire(facture=facture))
     return render(request, "facturation/facture_edit.html", context)
 
 
@@ -316,3 +320,39 @@ def facture_public_pdf(request, token: str):
     return FileResponse(
         pdf.file.open("rb"), content_type="application/pdf", filename=f"{facture.number}.pdf"
     )
+
+
+@require_POST
+@member_required(Perm.COMMERCIAL_WRITE)
+def facture_acompte(request, pk: int):
+    """From a draft invoice: a deposit invoice for a percentage of it."""
+    facture = _facture_or_404(request, pk)
+    try:
+        percent = Decimal(request.POST.get("percent", "").replace(",", "."))
+    except InvalidOperation:
+        percent = Decimal("0")
+    try:
+        deposit = services.acompte_creer(
+            company=request.company, client=facture.client, user=request.user,
+            facture=facture, percent=percent,
+        )  # fmt: skip
+    except FactureError as exc:
+        messages.error(request, " ".join(exc.problems))
+        return redirect("facturation:facture_edit", pk=facture.pk)
+    messages.success(request, _("Facture d'acompte préparée : vérifiez-la puis émettez-la."))
+    return redirect("facturation:facture_edit", pk=deposit.pk)
+
+
+@require_POST
+@member_required(Perm.COMMERCIAL_WRITE)
+def facture_deduire(request, pk: int):
+    facture = _facture_or_404(request, pk)
+    ids = [int(v) for v in request.POST.getlist("deposit") if v.isdigit()]
+    deposits = list(Facture.objects.for_company(request.company).filter(pk__in=ids))
+    try:
+        services.facture_deduire_acomptes(facture=facture, deposits=deposits)
+    except FactureError as exc:
+        messages.error(request, " ".join(exc.problems))
+    else:
+        messages.success(request, _("Acompte(s) déduit(s)."))
+    return redirect("facturation:facture_edit", pk=facture.pk)

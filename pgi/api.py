@@ -59,8 +59,12 @@ def not_found(request, exc):
 
 def _register_routers() -> None:
     from crm.api import router as crm_router
+    from facturation.api import articles_router, factures_router, registre_router
 
     api.add_router("/clients", crm_router)
+    api.add_router("/articles", articles_router)
+    api.add_router("/factures", factures_router)
+    api.add_router("/registre", registre_router)
 
 
 _register_routers()

@@ -141,3 +141,33 @@ def test_companies_have_separate_series(seller):
     assert factories.issued(seller).number == factories.issued(other).number
     assert LigneFacture.objects.count() == 2
     assert Facture.objects.filter(number="").count() == 0
+
+
+def test_deposit_then_final_invoice_deducts_it_per_vat_rate(seller):
+    from facturation.services import acompte_creer, acomptes_a_deduire, facture_deduire_acomptes
+
+    client = factories.business_client(seller)
+    lines = [factories.line("Pose", "1", "1000", "20"), factories.line("Livres", "1", "200", "5.5")]
+    final = factories.draft(seller, client, lines=lines)
+    deposit = acompte_creer(
+        company=seller, client=client, user=None, facture=final, percent=Decimal("30")
+    )
+    deposit = facture_emettre(facture=deposit, user=None)
+    assert deposit.number.startswith("AC-")
+    assert deposit.total_excl_vat == Decimal("360.00")  # 30 % of 1000 + 30 % of 200
+    assert deposit.total_vat == Decimal("63.30")  # 60.00 at 20 % + 3.30 at 5.5 %
+
+    assert list(acomptes_a_deduire(facture=final)) == [deposit]
+    facture_deduire_acomptes(facture=final, deposits=[deposit])
+    final = facture_emettre(facture=final, user=None)
+    assert final.total_excl_vat == Decimal("840.00")
+    assert final.total_vat == Decimal("140.00") + Decimal("7.70")
+    assert final.lines.filter(quantity=-1).count() == 2
+    assert final.lines.filter(designation__startswith=f"Acompte n° {deposit.number} du ").exists()
+    assert list(acomptes_a_deduire(facture=factories.draft(seller, client))) == []
+    assert verify_chain(seller).ok
+
+
+def test_a_negative_quantity_is_refused_on_an_ordinary_line(seller):
+    with pytest.raises(FactureError, match="quantité doit être positive"):
+        factories.draft(seller, lines=[factories.line("X", "-1", "10")])
