@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Client
-from facturation.models import VAT_RATE_CHOICES, Article, Facture, LigneFacture
+from facturation.models import VAT_RATE_CHOICES, Article, Facture, Frequency, LigneFacture
 
 
 class ArticleForm(forms.ModelForm):
@@ -161,3 +161,14 @@ class EnvoiForm(forms.Form):
                     _("« %(e)s » n'est pas une adresse e-mail valide.") % {"e": email}
                 ) from exc
         return emails
+
+
+class RecurrenceForm(forms.Form):
+    name = forms.CharField(label=_("Nom"), max_length=200, required=False)
+    frequency = forms.ChoiceField(label=_("Fréquence"), choices=Frequency.choices)
+    next_date = forms.DateField(
+        label=_("Prochaine facture le"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    auto_issue = forms.BooleanField(
+        label=_("Émettre et envoyer automatiquement (sinon : brouillon à vérifier)"), required=False
+    )

@@ -313,3 +313,53 @@ class Envoi(CompanyOwned):
 
     def __str__(self) -> str:
         return f"{self.facture} → {self.recipients}"
+
+
+class Frequency(models.TextChoices):
+    MONTHLY = "mensuelle", _("Tous les mois")
+    QUARTERLY = "trimestrielle", _("Tous les trimestres")
+    YEARLY = "annuelle", _("Tous les ans")
+
+
+class FactureRecurrente(CompanyOwned):
+    """A template that Celery beat turns into an invoice at each due date."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("nom"), max_length=200)
+    subject = models.CharField(_("objet"), max_length=200, blank=True)
+    lines = models.JSONField(_("lignes"), default=list)
+    frequency = models.CharField(_("fréquence"), max_length=14, choices=Frequency)
+    next_date = models.DateField(_("prochaine facture le"))
+    auto_issue = models.BooleanField(
+        _("émettre et envoyer automatiquement"),
+        default=False,
+        help_text=_("Sinon, un brouillon est créé pour que vous le vérifiiez."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("facture récurrente")
+        verbose_name_plural = _("factures récurrentes")
+        ordering = ["next_date", "pk"]
+        indexes = [models.Index(fields=["active", "next_date"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecurrenceRun(models.Model):
+    """One generated invoice per template and due date: a retried run never duplicates it."""
+
+    recurrence = models.ForeignKey(FactureRecurrente, on_delete=models.CASCADE, related_name="runs")
+    due_date = models.DateField()
+    facture = models.OneToOneField(Facture, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recurrence", "due_date"], name="recurrence_run_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recurrence_id} {self.due_date}"

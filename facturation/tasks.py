@@ -15,3 +15,24 @@ def send_facture_email(self, envoi_id: int) -> None:
     from facturation.services import envoi_expedier
 
     envoi_expedier(envoi_id=envoi_id)
+
+
+@shared_task
+def generate_recurring_invoices() -> int:
+    """Daily (Celery beat): one task per due template, so one failure never blocks the rest."""
+    from facturation.recurrence import recurrences_dues
+
+    count = 0
+    for recurrence_id in recurrences_dues():
+        generate_recurring_invoice.delay(recurrence_id)
+        count += 1
+    return count
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def generate_recurring_invoice(self, recurrence_id: int) -> None:
+    from facturation.recurrence import recurrence_generer
+
+    # Catch up on missed periods (the worker was down): each call generates one due date.
+    while recurrence_generer(recurrence_id=recurrence_id) is not None:
+        pass

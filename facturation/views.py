@@ -5,14 +5,23 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from facturation import selectors, services
 from facturation.exceptions import FactureError
-from facturation.forms import ArticleForm, AvoirForm, EnvoiForm, FactureForm, ligne_formset
-from facturation.models import Article, DocumentPDF, Facture, Kind, Status
+from facturation.forms import (
+    ArticleForm,
+    AvoirForm,
+    EnvoiForm,
+    FactureForm,
+    RecurrenceForm,
+    ligne_formset,
+)
+from facturation.models import Article, DocumentPDF, Facture, FactureRecurrente, Kind, Status
 from facturation.public import facture_from_token, public_url
+from facturation.recurrence import add_months, recurrence_creer
 from pgi.forms_utils import add_domain_errors
 from pgi.permissions import Perm
 from pgi.tenancy import member_required
@@ -356,3 +365,38 @@ def facture_deduire(request, pk: int):
     else:
         messages.success(request, _("Acompte(s) déduit(s)."))
     return redirect("facturation:facture_edit", pk=facture.pk)
+
+
+@member_required(Perm.COMMERCIAL_WRITE)
+def recurrence_create(request, pk: int):
+    facture = _facture_or_404(request, pk)
+    form = RecurrenceForm(
+        request.POST or None,
+        initial={"frequency": "mensuelle", "next_date": add_months(timezone.localdate(), 1)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            recurrence_creer(facture=facture, **form.cleaned_data)
+        except FactureError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Facture récurrente créée."))
+            return redirect("facturation:recurrence_list")
+    return render(request, "facturation/recurrence_form.html", {"facture": facture, "form": form})
+
+
+@member_required(Perm.VIEW)
+def recurrence_list(request):
+    recurrences = FactureRecurrente.objects.for_company(request.company).select_related("client")
+    return render(request, "facturation/recurrence_list.html", {"recurrences": recurrences})
+
+
+@require_POST
+@member_required(Perm.COMMERCIAL_WRITE)
+def recurrence_toggle(request, pk: int):
+    recurrence = FactureRecurrente.objects.for_company(request.company).filter(pk=pk).first()
+    if recurrence is None:
+        raise Http404
+    recurrence.active = not recurrence.active
+    recurrence.save(update_fields=["active"])
+    return redirect("facturation:recurrence_list")

@@ -208,6 +208,10 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "recurring-invoices-daily": {
+        "task": "facturation.tasks.generate_recurring_invoices",
+        "schedule": crontab(hour=6, minute=0),
+    },
     "verify-ledgers-nightly": {
         "task": "comptabilite.tasks.verify_all_ledgers",
         "schedule": crontab(hour=3, minute=15),

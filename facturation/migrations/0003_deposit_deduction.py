@@ -6,20 +6,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('facturation', '0002_envoi'),
+        ("facturation", "0002_envoi"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='lignefacture',
-            name='deposit',
-            field=models.ForeignKey(blank=True, help_text='The deposit invoice this line deducts', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='deductions', to='facturation.facture'),
+            model_name="lignefacture",
+            name="deposit",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The deposit invoice this line deducts",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="deductions",
+                to="facturation.facture",
+            ),
         ),
         migrations.AlterField(
-            model_name='lignefacture',
-            name='quantity',
-            field=models.DecimalField(decimal_places=3, default=Decimal('1'), max_digits=14, verbose_name='quantité'),
+            model_name="lignefacture",
+            name="quantity",
+            field=models.DecimalField(
+                decimal_places=3, default=Decimal("1"), max_digits=14, verbose_name="quantité"
+            ),
         ),
     ]
