@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptabilite.ledger import verify_chain
-from pgi.models import Company, Membership
+from pgi.events import event_record
+from pgi.models import Company, EventKind, Membership
 from pgi.permissions import Role
 
 RUN_TTL = 24 * 3600
@@ -37,6 +38,11 @@ def verify_ledger_task(company_id: int, run_id: str) -> dict:
     }
     cache.set(key, result, RUN_TTL)
     cache.set(f"integrity:{company_id}:last", result, None)
+    event_record(
+        kind=EventKind.INTEGRITY, company=company,
+        summary=f"Vérification du registre : {'intègre' if report.ok else 'ANOMALIES'} "
+        f"({report.records} enregistrements, {len(report.findings)} anomalie(s))",
+    )  # fmt: skip
     return result
 
 
@@ -52,6 +58,11 @@ def verify_all_ledgers() -> int:
              "findings": [str(f) for f in report.findings],
              "finished": timezone.now().isoformat()},
             None,
+        )  # fmt: skip
+        event_record(
+            kind=EventKind.INTEGRITY, company=company,
+            summary=f"Vérification nocturne : {'intègre' if report.ok else 'ANOMALIES'} "
+            f"({report.records} enregistrements)",
         )  # fmt: skip
         if report.ok:
             continue

@@ -33,3 +33,19 @@ def integrite_lancer(request):
     cache.set(run_key(request.company.pk, run_id), {"state": "queued"}, 3600)
     verify_ledger_task.delay(request.company.pk, run_id)
     return redirect(f"{request.path.rsplit('/', 2)[0]}/?run={run_id}")
+
+
+@member_required(Perm.INTEGRITY)
+def journal(request):
+    """The technical event log of the current company (and its members' logins)."""
+    from django.core.paginator import Paginator
+    from django.db.models import Q
+
+    from pgi.models import Evenement, Membership
+
+    members = Membership.objects.filter(company=request.company).values("user_id")
+    events = Evenement.objects.filter(
+        Q(company=request.company) | Q(company__isnull=True, user_id__in=members)
+    ).select_related("user")
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "comptabilite/journal.html", {"page": page})

@@ -11,8 +11,10 @@ from django.views.decorators.http import require_POST
 from crm import importing, selectors, services
 from crm.forms import ClientForm, ContactForm, ImportForm
 from crm.models import Client, ClientStatus, Contact
+from pgi.events import client_ip, event_record
 from pgi.exceptions import DomainError
 from pgi.forms_utils import add_domain_errors
+from pgi.models import EventKind
 from pgi.permissions import Perm
 from pgi.tenancy import member_required
 
@@ -162,6 +164,10 @@ def client_export(request):
         yield from importing.clients_export(clients=clients.iterator(chunk_size=2000), out=buffer)
 
     filename = f"clients-{timezone.localdate():%Y%m%d}.csv"
+    event_record(
+        kind=EventKind.EXPORT, company=request.company, user=request.user,
+        summary=f"Export CSV des clients ({filename})", ip=client_ip(request),
+    )  # fmt: skip
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

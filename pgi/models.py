@@ -3,6 +3,7 @@
 import hashlib
 from decimal import Decimal
 
+import pgtrigger
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -265,3 +266,51 @@ class CompanyOwned(models.Model):
 
     class Meta:
         abstract = True
+
+
+class EventKind(models.TextChoices):
+    LOGIN = "connexion", _("Connexion")
+    LOGIN_FAILED = "connexion_echec", _("Échec de connexion")
+    EXPORT = "export", _("Export")
+    CLOSURE = "cloture", _("Clôture")
+    ARCHIVE = "archive", _("Archive")
+    INTEGRITY = "integrite", _("Vérification d'intégrité")
+    IDENTITY = "identite", _("Changement d'identité légale")
+    ROLE = "role", _("Changement de rôle")
+    INVITATION = "invitation", _("Invitation")
+    API_TOKEN = "jeton_api", _("Jeton d'API")
+
+
+class Evenement(models.Model):
+    """The technical event log (journal des événements), one HMAC chain for the whole site.
+
+    Like the ledger, each event stores the exact bytes it was sealed on, the previous
+    fingerprint and its own; PostgreSQL refuses any change. See `pgi.events`.
+    """
+
+    sequence = models.PositiveBigIntegerField(unique=True)
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=20, choices=EventKind)
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    summary = models.CharField(max_length=300)
+    payload = models.BinaryField()
+    previous = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=100)
+
+    class Meta:
+        verbose_name = _("événement")
+        ordering = ["-sequence"]
+        indexes = [models.Index(fields=["company", "-sequence"])]
+        triggers = [
+            pgtrigger.Protect(
+                name="evenement_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.kind} {self.summary}"

@@ -10,9 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pgi.events import event_record
 from pgi.exceptions import DomainError
 from pgi.identifiers import normalize, vat_number_from_siren
-from pgi.models import ApiToken, Company, Invitation, Membership, User
+from pgi.models import ApiToken, Company, EventKind, Invitation, Membership, User
 from pgi.permissions import Role
 
 INVITATION_SALT = "encaisse.invitation"
@@ -47,13 +48,36 @@ def company_create(*, owner: User, fields: dict[str, Any]) -> Company:
     return company
 
 
+LEGAL_IDENTITY_FIELDS = (
+    "legal_name", "trade_name", "legal_form", "is_ei", "share_capital", "address_line1",
+    "address_line2", "postal_code", "city", "country", "siren", "siret", "registry",
+    "registry_city", "vat_number", "vat_regime", "iban", "bic",
+)  # fmt: skip
+
+
 @transaction.atomic
-def company_update(*, company: Company, fields: dict[str, Any]) -> Company:
-    """Updates the company's identity and defaults; every field is checked at once."""
+def company_update(
+    *, company: Company, fields: dict[str, Any], user: User | None = None
+) -> Company:
+    """Updates the company's identity and defaults; every field is checked at once.
+
+    A change to the legal identity is written to the technical event log.
+    """
+    before = {name: getattr(company, name) for name in LEGAL_IDENTITY_FIELDS}
     for name, value in fields.items():
         setattr(company, name, value)
     _clean_company(company)
     company.save()
+    changed = {
+        name: [str(before[name]), str(getattr(company, name))]
+        for name in LEGAL_IDENTITY_FIELDS
+        if before[name] != getattr(company, name)
+    }
+    if changed:
+        event_record(
+            kind=EventKind.IDENTITY, company=company, user=user, details=changed,
+            summary="Identité légale modifiée : " + ", ".join(sorted(changed)),
+        )  # fmt: skip
     return company
 
 
@@ -85,6 +109,10 @@ def invitation_send(*, company: Company, email: str, role: str, invited_by: User
     invitation = Invitation.objects.create(
         company=company, email=email, role=role, invited_by=invited_by
     )
+    event_record(
+        kind=EventKind.INVITATION, company=company, user=invited_by,
+        summary=f"Invitation de {email} ({role})", details={"email": email, "role": role},
+    )  # fmt: skip
     from pgi.tasks import send_invitation_email
 
     transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk))
@@ -114,7 +142,9 @@ def invitation_accept(
 
 
 @transaction.atomic
-def membership_change_role(*, membership: Membership, role: str) -> Membership:
+def membership_change_role(
+    *, membership: Membership, role: str, user: User | None = None
+) -> Membership:
     """A company always keeps at least one owner."""
     if role not in Role.values:
         raise DomainError(_("Rôle inconnu."))
@@ -124,11 +154,19 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
         )
         if owners.count() <= 1:
             raise DomainError(_("La société doit garder au moins un gérant."))
+    previous = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    if previous != role:
+        event_record(
+            kind=EventKind.ROLE, company=membership.company, user=user,
+            summary=f"Rôle de {membership.user.email} : {previous} → {role}",
+            details={"member": membership.user.email, "from": previous, "to": role},
+        )  # fmt: skip
     return membership
 
 
+@transaction.atomic
 def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, str]:
     """Creates a token; returns it with its clear value, never stored nor shown again."""
     name = name.strip()
@@ -139,13 +177,22 @@ def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, st
     token = ApiToken.objects.create(
         membership=membership, name=name, prefix=prefix, key_hash=ApiToken.hash_secret(secret)
     )
+    event_record(
+        kind=EventKind.API_TOKEN, company=membership.company, user=membership.user,
+        summary=f"Jeton d'API créé : {name} ({prefix})",
+    )  # fmt: skip
     return token, f"enc_{prefix}_{secret}"
 
 
+@transaction.atomic
 def api_token_revoke(*, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        event_record(
+            kind=EventKind.API_TOKEN, company=token.membership.company, user=token.membership.user,
+            summary=f"Jeton d'API révoqué : {token.name} ({token.prefix})",
+        )  # fmt: skip
     return token
 
 

@@ -75,7 +75,9 @@ def company_settings(request):
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.company_update(company=company, fields=form.cleaned_data)
+                services.company_update(
+                    company=company, fields=form.cleaned_data, user=request.user
+                )
             except DomainError as exc:
                 add_domain_errors(form, exc)
             else:
@@ -121,7 +123,9 @@ def member_role(request, pk: int):
     form = MembershipRoleForm(request.POST)
     if form.is_valid():
         try:
-            services.membership_change_role(membership=membership, role=form.cleaned_data["role"])
+            services.membership_change_role(
+                membership=membership, role=form.cleaned_data["role"], user=request.user
+            )
             messages.success(request, _("Rôle mis à jour."))
         except DomainError as exc:
             messages.error(request, " ".join(exc.problems))

@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from comptabilite.ledger import verify_chain
+from pgi.events import events_verify
 from pgi.models import Company
 
 
@@ -42,5 +43,14 @@ class Command(BaseCommand):
             )
             for finding in report.findings:
                 self.stdout.write(f"  - {finding}")
+        if not company:
+            event_findings = events_verify()
+            if event_findings:
+                failed = True
+                self.stdout.write(f"Journal des événements : {len(event_findings)} anomalie(s)")
+                for finding in event_findings:
+                    self.stdout.write(f"  - {finding}")
+            else:
+                self.stdout.write("Journal des événements : intègre")
         if failed:
             raise SystemExit(1)
