@@ -487,3 +487,41 @@ def facture_deduire_acomptes(*, facture: Facture, deposits: list[Facture]) -> Fa
             ))  # fmt: skip
     LigneFacture.objects.bulk_create(new_lines)
     return facture
+
+
+def numbering_preview(pattern: str, day: date | None = None, number: int = 42) -> str:
+    """`pattern` formatted for a sample number; raises FactureError when it is unusable."""
+    day = day or timezone.localdate()
+    if "{numero" not in pattern:
+        raise FactureError(
+            _("Le format doit contenir {numero}, par exemple F-{annee}-{numero:05d}.")
+        )
+    try:
+        return pattern.format(annee=day.year, mois=f"{day.month:02d}", numero=number)
+    except (KeyError, ValueError, IndexError) as exc:
+        raise FactureError(
+            _("Format invalide : variables permises {annee}, {mois}, {numero} (ex. {numero:05d}).")
+        ) from exc
+
+
+@transaction.atomic
+def numerotation_modifier(*, company: Company, kind: str, pattern: str, user: User | None) -> None:
+    """Changes a series' number format. A format without {annee} never restarts at 1."""
+    from pgi.events import event_record
+    from pgi.models import EventKind
+
+    pattern = pattern.strip()
+    numbering_preview(pattern)
+    if kind not in Kind.values:
+        raise FactureError(_("Type de document inconnu."))
+    current = numbering_pattern(company, kind)
+    if pattern == current:
+        return
+    NumberingFormat.objects.update_or_create(
+        company=company, kind=kind, defaults={"pattern": pattern}
+    )
+    event_record(
+        kind=EventKind.IDENTITY, company=company, user=user,
+        summary=f"Numérotation {kind} : {current} → {pattern}",
+        details={"kind": kind, "from": current, "to": pattern},
+    )  # fmt: skip

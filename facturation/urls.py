@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/recurrente/", views.recurrence_create, name="recurrence_create"),
     path("recurrentes/", views.recurrence_list, name="recurrence_list"),
     path("recurrentes/<int:pk>/basculer/", views.recurrence_toggle, name="recurrence_toggle"),
+    path("numerotation/", views.numerotation, name="numerotation"),
     path("articles/", views.article_list, name="article_list"),
     path("articles/nouveau/", views.article_edit, name="article_create"),
     path("articles/<int:pk>/", views.article_edit, name="article_update"),

@@ -400,3 +400,31 @@ def recurrence_toggle(request, pk: int):
     recurrence.active = not recurrence.active
     recurrence.save(update_fields=["active"])
     return redirect("facturation:recurrence_list")
+
+
+@member_required(Perm.SETTINGS_MANAGE)
+def numerotation(request):
+    formats = {kind: services.numbering_pattern(request.company, kind) for kind in Kind.values}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        for kind in Kind.values:
+            pattern = request.POST.get(kind, formats[kind])
+            try:
+                services.numerotation_modifier(
+                    company=request.company, kind=kind, pattern=pattern, user=request.user
+                )
+            except FactureError as exc:
+                errors[kind] = " ".join(exc.problems)
+            formats[kind] = pattern
+        if not errors:
+            messages.success(request, _("Numérotation enregistrée."))
+            return redirect("facturation:numerotation")
+    rows = []
+    for kind, label in Kind.choices:
+        try:
+            preview = services.numbering_preview(formats[kind])
+        except FactureError:
+            preview = "—"
+        rows.append({"kind": kind, "label": label, "pattern": formats[kind],
+                     "preview": preview, "error": errors.get(kind)})  # fmt: skip
+    return render(request, "facturation/numerotation.html", {"rows": rows})

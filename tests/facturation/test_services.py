@@ -171,3 +171,18 @@ def test_deposit_then_final_invoice_deducts_it_per_vat_rate(seller):
 def test_a_negative_quantity_is_refused_on_an_ordinary_line(seller):
     with pytest.raises(FactureError, match="quantité doit être positive"):
         factories.draft(seller, lines=[factories.line("X", "-1", "10")])
+
+
+def test_a_custom_number_format_is_used_and_bad_formats_are_refused(seller):
+    from facturation.services import numerotation_modifier
+
+    numerotation_modifier(company=seller, kind="facture", pattern="FA{annee}{mois}-{numero:04d}",
+                          user=None)  # fmt: skip
+    issued = factories.issued(seller)
+    assert issued.number == f"FA{issued.issue_date:%Y%m}-0001"
+    with pytest.raises(FactureError, match="doit contenir"):
+        numerotation_modifier(company=seller, kind="facture", pattern="F-{annee}", user=None)
+    with pytest.raises(FactureError, match="Format invalide"):
+        numerotation_modifier(
+            company=seller, kind="facture", pattern="F-{client}-{numero}", user=None
+        )
