@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ComptabiliteConfig(AppConfig):
     name = "comptabilite"
     verbose_name = _("Comptabilité")
+
+    def ready(self) -> None:
+        from comptabilite import integrity  # noqa: F401  (registers the ledger checks)

@@ -1,0 +1,94 @@
+"""What `verify_ledger` checks of closures and archives.
+
+A closure or archive record carries the chain head at the time it was made: that record must
+still be in the chain with the same fingerprint. A closure row, outside the chain, repeats
+its own record's sequence and fingerprint, so a chain truncated before a closure, even with
+its head rewound to a consistent point, disagrees with it (LEGAL.md §4: a truncated tail is
+detected against the heads recorded outside the chain).
+"""
+
+import json
+
+from comptabilite.ledger import (
+    Finding,
+    SealedDocument,
+    canonical_json,
+    register_coverage_check,
+    register_document_check,
+)
+from comptabilite.models import Cloture, Enregistrement, RecordKind
+from pgi.models import Company
+
+
+def _fingerprints(company: Company, sequences: set[int]) -> dict[int, str]:
+    return dict(
+        Enregistrement.objects.filter(company=company, sequence__in=sequences).values_list(
+            "sequence", "fingerprint"
+        )
+    )
+
+
+def _head_problem(head: dict | None, chain: dict[int, str]) -> str | None:
+    if not head or not head["sequence"]:
+        return None
+    present = chain.get(head["sequence"])
+    if present is None:
+        return f"la tête de chaîne consignée (#{head['sequence']}) est absente du registre"
+    if present != head["fingerprint"]:
+        return f"la tête de chaîne consignée (#{head['sequence']}) diffère du registre"
+    return None
+
+
+@register_document_check(RecordKind.CLOSURE, RecordKind.ARCHIVE)
+def check_recorded_heads(company: Company, sealed: list[SealedDocument]) -> list[Finding]:
+    findings = []
+    heads = {s.sequence: s.doc.get("head") for s in sealed}
+    chain = _fingerprints(company, {h["sequence"] for h in heads.values() if h})
+    for record in sealed:
+        problem = _head_problem(heads[record.sequence], chain)
+        if problem:
+            findings.append(Finding(record.sequence, record.reference, problem))
+    closures = [s for s in sealed if s.kind == RecordKind.CLOSURE]
+    rows = {
+        row.reference: row
+        for row in Cloture.objects.filter(
+            company=company, reference__in=[s.reference for s in closures]
+        )
+    }
+    for record in closures:
+        row = rows.get(record.reference)
+        if row is None:
+            findings.append(Finding(record.sequence, record.reference, "clôture introuvable"))
+        elif row.sequence != record.sequence:
+            problem = "la clôture désigne un autre enregistrement"
+            findings.append(Finding(record.sequence, record.reference, problem))
+        elif row.totals != json.loads(canonical_json(record.doc)):
+            problem = "la clôture diffère de son enregistrement"
+            findings.append(Finding(record.sequence, record.reference, problem))
+    return findings
+
+
+@register_coverage_check
+def check_closures_are_in_the_chain(
+    company: Company, sealed: set[tuple[str, str]]
+) -> list[Finding]:
+    findings = []
+    rows = list(Cloture.objects.filter(company=company).order_by("sequence"))
+    wanted = {row.sequence for row in rows} | {row.totals["head"]["sequence"] for row in rows}
+    chain = _fingerprints(company, wanted)
+    for row in rows:
+        in_chain = (RecordKind.CLOSURE, row.reference) in sealed
+        if in_chain and chain.get(row.sequence) == row.fingerprint:
+            continue
+        findings.append(
+            Finding(
+                row.sequence,
+                row.reference,
+                f"l'enregistrement de la clôture (#{row.sequence}) est absent ou différent : "
+                f"registre tronqué ou réécrit avant cette clôture",
+            )
+        )
+        problem = _head_problem(row.totals["head"], chain)
+        if problem:
+            findings.append(Finding(row.sequence, row.reference, problem))
+    return findings
