@@ -73,19 +73,31 @@ def seal(
             "doc": document,
         }
     )
-    record = Enregistrement.objects.create(
-        company=company,
-        sequence=sequence,
-        kind=kind,
-        reference=reference,
-        recorded_at=at,
-        payload=payload,
-        previous=previous,
-        fingerprint=fingerprint(previous, payload),
-    )
-    Registre.objects.filter(company=company).update(
-        last_sequence=sequence, last_fingerprint=record.fingerprint
-    )
+    record = Enregistrement(
+        company=company, sequence=sequence, kind=kind, reference=reference, recorded_at=at,
+        payload=payload, previous=previous, fingerprint=fingerprint(previous, payload),
+    )  # fmt: skip
+    # One round trip for the record and the new head: the head lock is held until commit.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH rec AS (
+                INSERT INTO comptabilite_enregistrement
+                    (company_id, sequence, kind, reference, recorded_at, payload, previous,
+                     fingerprint)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+                RETURNING id
+            )
+            UPDATE comptabilite_registre SET last_sequence = %s, last_fingerprint = %s
+            WHERE company_id = %s
+            RETURNING (SELECT id FROM rec)
+            """,
+            [
+                company.pk, sequence, kind, reference, at, payload, previous,
+                record.fingerprint, sequence, record.fingerprint, company.pk,
+            ],
+        )  # fmt: skip
+        record.pk = cursor.fetchone()[0]
     return record
 
 

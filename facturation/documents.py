@@ -110,9 +110,11 @@ def operation_nature(lines) -> str:
     return "mixte"
 
 
-def document_content(facture: Facture, *, seller: dict, buyer: dict) -> dict:
+def document_content(
+    facture: Facture, *, seller: dict, buyer: dict, lines: list | None = None
+) -> dict:
     """The whole fiscal content of a document, as sealed in the ledger."""
-    lines = list(facture.lines.all())
+    lines = list(facture.lines.all()) if lines is None else lines
     totals = compute_totals(lines)
     origin = None
     if facture.origin_id:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptabilite import ledger
+from comptabilite.services import periode_verifier_ouverte
 from crm.models import Client
 from facturation.documents import buyer_snapshot, document_content, seller_snapshot, vat_case
 from facturation.exceptions import FactureError
@@ -154,8 +155,18 @@ def facture_supprimer(*, facture: Facture) -> None:
 
 
 def numbering_pattern(company: Company, kind: str) -> str:
-    custom = NumberingFormat.objects.filter(company=company, kind=kind).first()
-    return custom.pattern if custom else DEFAULT_FORMATS[kind]
+    custom = (
+        NumberingFormat.objects.filter(company=company, kind=kind)
+        .values_list("pattern", flat=True)
+        .first()
+    )
+    return custom or DEFAULT_FORMATS[kind]
+
+
+ISSUE_FIELDS = [
+    "status", "number", "issue_date", "due_date", "payment_terms_days", "seller", "buyer",
+    "total_excl_vat", "total_vat", "total_incl_vat", "issued_at",
+]  # fmt: skip
 
 
 def _period(pattern: str, day: date) -> str:
@@ -196,12 +207,9 @@ def facture_emettre(*, facture: Facture, user: User | None, today: date | None =
     Lock order (pgi.locks): the draft, then the numbering counter, then the ledger head.
     Everything that can be computed is computed before the counter is taken.
     """
-    facture = lock_draft(Facture, facture.pk)
+    facture = lock_draft(Facture, facture.pk, related=("company", "client", "origin"))
     _ensure_draft(facture)
-    company = Company.objects.get(pk=facture.company_id)
-    facture.company = company
-    client = Client.objects.get(pk=facture.client_id)
-    facture.client = client
+    company, client = facture.company, facture.client
     lines = list(facture.lines.all())
     seller, buyer = seller_snapshot(company), buyer_snapshot(client)
     case = vat_case(seller, buyer)
@@ -221,7 +229,7 @@ def facture_emettre(*, facture: Facture, user: User | None, today: date | None =
             terms = client.effective_payment_terms()
         facture.payment_terms_days = terms
         facture.due_date = facture.issue_date + timedelta(days=terms)
-    content = document_content(facture, seller=seller, buyer=buyer)
+    content = document_content(facture, seller=seller, buyer=buyer, lines=lines)
     pattern = numbering_pattern(company, facture.kind)
 
     number = next_number(
@@ -237,10 +245,14 @@ def facture_emettre(*, facture: Facture, user: User | None, today: date | None =
     facture.total_vat = cents(content["total_vat"])
     facture.total_incl_vat = cents(content["total_incl_vat"])
     facture.issued_at = now
-    facture.save()
+    facture.save(update_fields=ISSUE_FIELDS)
     ledger.seal(
         company=company, kind=facture.kind, reference=facture.number, document=content, at=now
     )
+    # Checked with the ledger head locked: a closure committed meanwhile is visible here,
+    # and a closure starting now waits for this commit (LEGAL.md §4, no record in a
+    # closed period).
+    periode_verifier_ouverte(company=company, day=facture.issue_date)
 
     from facturation.tasks import render_facture_pdf
 
