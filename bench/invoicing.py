@@ -14,7 +14,6 @@ import os
 import statistics
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,7 +138,6 @@ def bench_issue(args) -> None:
 
 
 def bench_verify(args) -> None:
-    import json
 
     from django.db import connection
     from django.utils import timezone
@@ -155,24 +153,26 @@ def bench_verify(args) -> None:
         company = _company(900)
         Company.objects.filter(pk=company.pk).update(legal_name=name)
         print(f"generating {args.records:,} records…", file=sys.stderr)
-        doc = json.loads(
-            json.dumps({"lines": [{"designation": f"Article {i}", "quantity": "2", "unit_price": "19.99",
-                                   "vat_rate": "20.00", "net": "39.98"} for i in range(5)],
-                        "total_excl_vat": "199.90", "total_vat": "39.98", "total_incl_vat": "239.88",
-                        "seller": {"siren": company.siren}, "buyer": {"name": "Client"}})
-        )  # fmt: skip
+        line = {"quantity": "2", "unit_price": "19.99", "vat_rate": "20.00", "net": "39.98"}
+        doc = {
+            "lines": [{"designation": f"Article {i}", **line} for i in range(5)],
+            "total_excl_vat": "199.90", "total_vat": "39.98", "total_incl_vat": "239.88",
+            "seller": {"siren": company.siren}, "buyer": {"name": "Client"},
+        }  # fmt: skip
         previous, at = GENESIS, timezone.now()
         with (
             connection.cursor() as cursor,
             cursor.copy(
-                "COPY comptabilite_enregistrement (company_id, sequence, kind, reference, recorded_at,"
-                " payload, previous, fingerprint) FROM STDIN"
+                "COPY comptabilite_enregistrement (company_id, sequence, kind, reference, "
+                "recorded_at, payload, previous, fingerprint) FROM STDIN"
             ) as copy,
         ):
             for seq in range(1, args.records + 1):
                 ref = f"F-B-{seq:07d}"
-                payload = canonical_json({"v": 1, "company": company.siren, "seq": seq,
-                                          "kind": "facture", "ref": ref, "at": at, "doc": doc})  # fmt: skip
+                payload = canonical_json(
+                    {"v": 1, "company": company.siren, "seq": seq, "kind": "facture",
+                     "ref": ref, "at": at, "doc": doc}
+                )  # fmt: skip
                 fp = fingerprint(previous, payload)
                 copy.write_row((company.pk, seq, "facture", ref, at, payload, previous, fp))
                 previous = fp
@@ -197,6 +197,8 @@ def bench_verify(args) -> None:
 def bench_pdf(args) -> None:
     import json
 
+    from django.utils import timezone
+
     from comptabilite.models import Enregistrement
     from facturation.pdf import render_document_pdf
     from tests import factories
@@ -209,7 +211,7 @@ def bench_pdf(args) -> None:
         from facturation.services import facture_emettre
 
         facture = facture_emettre(facture=factories.draft(company, client, lines=lines), user=None,
-                                  today=date.today())  # fmt: skip
+                                  today=timezone.localdate())  # fmt: skip
         record = Enregistrement.objects.get(
             company=company, reference=facture.number, kind="facture"
         )

@@ -12,7 +12,7 @@ import hmac
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -52,14 +52,21 @@ def fingerprint(previous: str, payload: bytes, key: bytes | None = None) -> str:
 
 
 def seal(
-    *, company: Company, kind: str, reference: str, document: dict, at: datetime
-) -> Enregistrement:
+    *, company: Company, kind: str, reference: str, document: dict, at: datetime,
+    dated: date | None = None,
+) -> Enregistrement:  # fmt: skip
     """Appends a record to the company's chain. Call inside the writing transaction.
 
     Locks the chain head (last in the lock order, see `pgi.locks`); everything that can be
-    prepared before, the document included, is prepared by the caller.
+    prepared before, the document included, is prepared by the caller. With `dated`, refuses
+    a record dated in a closed period (CGI art. 286-I-3° bis), checked under the head lock
+    that closures also take, so a concurrent closure cannot slip in between.
     """
-    last_sequence, previous = lock_ledger_head(company)
+    last_sequence, previous, closed_until = lock_ledger_head(company)
+    if dated is not None and closed_until is not None and dated <= closed_until:
+        from comptabilite.services import periode_verifier_ouverte
+
+        periode_verifier_ouverte(company=company, day=dated)  # raises, with the reference
     sequence = last_sequence + 1
     previous = previous or GENESIS
     payload = canonical_json(

@@ -108,7 +108,7 @@ def cloture_covering(*, company: Company, day: date) -> Cloture | None:
     """The latest closure ending on or after `day`: closures follow each other, so every
     date up to the end of the last closure belongs to a closed period."""
     closures = Cloture.objects.filter(company=company, period_end__gte=day)
-    return closures.order_by("-period_end").first()
+    return closures.order_by("-period_end").only("reference", "period_end").first()
 
 
 def chain_head(company: Company) -> tuple[int, str]:

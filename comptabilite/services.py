@@ -159,7 +159,7 @@ def cloture_effectuer(
         raise ComptabiliteError(_("Type de clôture inconnu : %(k)s.") % {"k": kind})
     now = timezone.now()
     today = today or timezone.localdate(now)
-    head_sequence, head_fingerprint = lock_ledger_head(company)
+    head_sequence, head_fingerprint, _closed_until = lock_ledger_head(company)
     period = period_of(company=company, kind=kind, period_start=period_start)
     problems = _closure_problems(company, period, today)
     if problems:

@@ -9,6 +9,8 @@ head are taken last and held only for a few statements (PERFORMANCE.md: issuing 
 by commits, so the lock must be short).
 """
 
+from datetime import date
+
 from django.db import connection
 
 from pgi.models import Company
@@ -38,8 +40,12 @@ def next_number(*, company: Company, kind: str, period: str) -> int:
         return cursor.fetchone()[0]
 
 
-def lock_ledger_head(company: Company) -> tuple[int, str]:
-    """Locks the company's ledger head and returns (last sequence, last fingerprint)."""
+def lock_ledger_head(company: Company) -> tuple[int, str, date | None]:
+    """Locks the company's ledger head; returns (last sequence, last fingerprint, closed until).
+
+    Closures take this lock too, so the end of the last closure read here cannot move
+    before the caller commits.
+    """
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -47,8 +53,9 @@ def lock_ledger_head(company: Company) -> tuple[int, str]:
             VALUES (%s, 0, '')
             ON CONFLICT (company_id)
             DO UPDATE SET last_sequence = comptabilite_registre.last_sequence
-            RETURNING last_sequence, last_fingerprint
+            RETURNING last_sequence, last_fingerprint,
+                (SELECT max(period_end) FROM comptabilite_cloture WHERE company_id = %s)
             """,
-            [company.pk],
+            [company.pk, company.pk],
         )
         return cursor.fetchone()
