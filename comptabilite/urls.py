@@ -8,4 +8,8 @@ urlpatterns = [
     path("integrite/", views.integrite, name="integrite"),
     path("integrite/lancer/", views.integrite_lancer, name="integrite_lancer"),
     path("journal/", views.journal, name="journal"),
+    path("clotures/", views.clotures, name="clotures"),
+    path("clotures/cloturer/", views.cloture_creer, name="cloture_creer"),
+    path("clotures/<int:pk>/pdf/", views.cloture_pdf, name="cloture_pdf"),
+    path("clotures/<int:pk>/archive/", views.cloture_archive, name="cloture_archive"),
 ]

@@ -1,10 +1,14 @@
 import uuid
 
+from django.contrib import messages
 from django.core.cache import cache
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from comptabilite.models import Registre
+from comptabilite.models import Cloture, Registre
 from comptabilite.tasks import run_key, verify_ledger_task
 from pgi.permissions import Perm
 from pgi.tenancy import member_required
@@ -49,3 +53,108 @@ def journal(request):
     ).select_related("user")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "comptabilite/journal.html", {"page": page})
+
+
+def _closable_months(company, today):
+    """Months that can be closed next: after the last monthly closure, up to last month."""
+    from comptabilite.models import ClotureKind
+    from comptabilite.selectors import add_months
+    from facturation.models import Facture, Status
+
+    last = (
+        Cloture.objects.filter(company=company, kind=ClotureKind.MONTHLY)
+        .order_by("-period_start")
+        .first()
+    )
+    if last is not None:
+        start = add_months(last.period_start, 1)
+    else:
+        first = (
+            Facture.objects.filter(company=company, status=Status.ISSUED)
+            .order_by("issue_date")
+            .values_list("issue_date", flat=True)
+            .first()
+        )
+        start = (first or today).replace(day=1)
+    months = []
+    while add_months(start, 1) <= today.replace(day=1) and len(months) < 24:
+        months.append(start)
+        start = add_months(start, 1)
+    return months
+
+
+@member_required(Perm.VIEW)
+def clotures(request):
+    from comptabilite.archives import public_key_hex
+    from comptabilite.selectors import cloture_list
+
+    today = timezone.localdate()
+    can_close = request.membership.has_perm(Perm.CLOSE)
+    context = {
+        "clotures": cloture_list(company=request.company).order_by("-period_start", "kind"),
+        "closable": _closable_months(request.company, today) if can_close else [],
+        "can_close": can_close,
+        "public_key": public_key_hex(),
+    }
+    return render(request, "comptabilite/clotures.html", context)
+
+
+@require_POST
+@member_required(Perm.CLOSE)
+def cloture_creer(request):
+    from datetime import date
+
+    from comptabilite.exceptions import ComptabiliteError
+    from comptabilite.services import cloture_effectuer
+
+    kind = request.POST.get("kind", "mensuelle")
+    try:
+        start = date.fromisoformat(request.POST.get("start", ""))
+    except ValueError:
+        messages.error(request, _("Période invalide."))
+        return redirect("comptabilite:clotures")
+    try:
+        cloture = cloture_effectuer(
+            company=request.company, kind=kind, period_start=start, user=request.user
+        )
+    except ComptabiliteError as exc:
+        messages.error(request, " ".join(exc.problems))
+    else:
+        messages.success(request, _("Période clôturée : %(r)s.") % {"r": cloture.reference})
+    return redirect("comptabilite:clotures")
+
+
+@member_required(Perm.VIEW)
+def cloture_pdf(request, pk: int):
+    from comptabilite.pdf import render_cloture_pdf
+
+    cloture = Cloture.objects.filter(company=request.company, pk=pk).first()
+    if cloture is None:
+        raise Http404
+    response = HttpResponse(render_cloture_pdf(cloture), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{cloture.reference}.pdf"'
+    return response
+
+
+@member_required(Perm.CLOSE)
+def cloture_archive(request, pk: int):
+    """Builds the signed archive of a closed period and sends it as a download."""
+    import tempfile
+    from pathlib import Path
+
+    from comptabilite.archives import archive_exporter
+    from comptabilite.exceptions import ComptabiliteError
+
+    cloture = Cloture.objects.filter(company=request.company, pk=pk).first()
+    if cloture is None:
+        raise Http404
+    label = cloture.totals["period"]["label"]
+    folder = Path(tempfile.mkdtemp(prefix="encaisse-archive-"))
+    try:
+        path = archive_exporter(
+            company=request.company, period=label, output_dir=folder, user=request.user
+        )
+    except ComptabiliteError as exc:
+        messages.error(request, " ".join(exc.problems))
+        return redirect("comptabilite:clotures")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)

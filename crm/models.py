@@ -1,9 +1,10 @@
 """Customers and prospects (clients) and their contacts."""
 
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -68,7 +69,11 @@ class Client(CompanyOwned):
         ordering = ["name", "pk"]
         indexes = [
             models.Index(fields=["company", "name", "id"], name="client_company_name"),
-            GinIndex(fields=["name"], name="client_name_trgm", opclasses=["gin_trgm_ops"]),
+            # `icontains` compiles to UPPER(col) LIKE UPPER(%…%): the trigram indexes must be
+            # on UPPER(col) for PostgreSQL to use them (bench/README.md).
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="client_name_trgm"),
+            GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="client_email_trgm"),
+            GinIndex(OpClass(Upper("billing_city"), name="gin_trgm_ops"), name="client_city_trgm"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -1,7 +1,6 @@
 import io
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,6 +14,7 @@ from pgi.events import client_ip, event_record
 from pgi.exceptions import DomainError
 from pgi.forms_utils import add_domain_errors
 from pgi.models import EventKind
+from pgi.pagination import KeyPaginator
 from pgi.permissions import Perm
 from pgi.tenancy import member_required
 
@@ -34,7 +34,7 @@ def client_list(request):
     search = request.GET.get("q", "")
     status = request.GET.get("statut", "")
     clients = selectors.client_list(company=request.company, search=search, status=status)
-    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeyPaginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "q": search, "statut": status, "statuses": ClientStatus.choices}
     template = "crm/client_list.html"
     if request.htmx and not request.htmx.boosted:

@@ -24,6 +24,7 @@ class Perm(StrEnum):
     MEMBERS_MANAGE = "members.manage"  # invitations and roles
     API_TOKENS = "api.tokens"  # personal API tokens
     INTEGRITY = "integrity"  # run and read the ledger verification
+    CLOSE = "close"  # close periods (clôtures) and export their archives
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
@@ -31,7 +32,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.STAFF: frozenset({Perm.VIEW, Perm.EXPORT, Perm.COMMERCIAL_WRITE, Perm.API_TOKENS}),
     # The accountant reads everything and exports, but never creates or changes a
     # commercial document.
-    Role.ACCOUNTANT: frozenset({Perm.VIEW, Perm.EXPORT, Perm.API_TOKENS, Perm.INTEGRITY}),
+    Role.ACCOUNTANT: frozenset(
+        {Perm.VIEW, Perm.EXPORT, Perm.API_TOKENS, Perm.INTEGRITY, Perm.CLOSE}
+    ),
 }
 
 

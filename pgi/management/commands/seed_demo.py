@@ -10,6 +10,8 @@ from django.utils import timezone
 from stdnum import luhn
 from stdnum.fr import siren as fr_siren
 
+from comptabilite.models import ClotureKind
+from comptabilite.services import cloture_effectuer
 from crm.models import Client, ClientKind, ClientStatus, Contact
 from facturation.models import Article, Facture
 from facturation.services import article_save, avoir_creer, facture_creer, facture_emettre
@@ -160,6 +162,11 @@ class Command(BaseCommand):
         for invoice in issued[3::17]:
             avoir = avoir_creer(facture=invoice, user=owner, reason="Geste commercial")
             facture_emettre(facture=avoir, user=owner, today=invoice.issue_date + timedelta(days=5))
+        # The first month of activity is closed (its totals and grand total are sealed).
+        first_month = issued[0].issue_date.replace(day=1)
+        cloture_effectuer(
+            company=company, kind=ClotureKind.MONTHLY, period_start=first_month, user=owner
+        )
         # Two drafts waiting to be issued
         for client in customers[:2]:
             facture_creer(
