@@ -253,4 +253,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    # Third-party progress chatter (one line per rendering step) stays out of the logs.
+    "loggers": {
+        name: {"level": "WARNING"}
+        for name in ("weasyprint", "weasyprint.progress", "fontTools", "factur-x", "facturx")
+    },
 }

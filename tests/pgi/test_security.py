@@ -1,0 +1,74 @@
+"""Production settings pass Django's deployment checks; secrets only come from the environment."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from pgi import services
+from pgi.permissions import Role
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_check_deploy_is_clean_in_production():
+    env = {
+        **os.environ, "DJANGO_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(64),
+        "LEDGER_HMAC_KEY": "y" * 64, "ALLOWED_HOSTS": "encaisse.example",
+    }  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_its_secrets():
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "LEDGER_HMAC_KEY")}
+    env["DJANGO_ENV"] = "production"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,
+        text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.django_db
+def test_password_reset_sends_a_working_link(client, owner_a):
+    client.post(reverse("password_reset"), {"email": owner_a.user.email})
+    assert len(mail.outbox) == 1
+    link = next(
+        line for line in mail.outbox[0].body.splitlines() if "/mot-de-passe/nouveau/" in line
+    )
+    response = client.get(link.replace("http://testserver", ""), follow=True)
+    response = client.post(
+        response.redirect_chain[-1][0],
+        {
+            "new_password1": "Un-nouveau-mot-de-passe-9",
+            "new_password2": "Un-nouveau-mot-de-passe-9",
+        },
+    )
+    assert response.status_code == 302
+    owner_a.user.refresh_from_db()
+    assert owner_a.user.check_password("Un-nouveau-mot-de-passe-9")
+
+
+@pytest.mark.django_db
+def test_invitation_link_creates_the_account_and_logs_in(client, company_a, owner_a):
+    invitation = services.invitation_send(
+        company=company_a, email="nouveau@exemple.fr", role=Role.STAFF, invited_by=owner_a.user
+    )
+    url = reverse("invitation_accept", args=[services.invitation_token(invitation)])
+    assert "Rejoindre Alpha SARL" in client.get(url).content.decode()
+    response = client.post(
+        url,
+        {"full_name": "Nouveau Venu", "password1": "Mot-de-passe-solide-1",
+         "password2": "Mot-de-passe-solide-1"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert client.get(reverse("crm:client_list")).status_code == 200
