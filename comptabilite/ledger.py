@@ -173,7 +173,10 @@ class Report:
         return not self.findings
 
 
-def verify_chain(company: Company, *, check_documents: bool = True) -> Report:
+def verify_chain(
+    company: Company, *, check_documents: bool = True,
+    progress: Callable[[int], None] | None = None, progress_every: int = 20_000,
+) -> Report:  # fmt: skip
     """Checks the company's whole chain, then the live documents against their records.
 
     Pass 1 hashes the stored bytes (links, gaps, fingerprints, tail against the head);
@@ -189,6 +192,8 @@ def verify_chain(company: Company, *, check_documents: bool = True) -> Report:
     for sequence, kind, reference, payload, previous, stored in _records(company):
         payload = bytes(payload)
         report.records += 1
+        if progress is not None and report.records % progress_every == 0:
+            progress(report.records)
         if sequence != expected_sequence:
             findings.append(
                 Finding(

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptabilite.ledger import verify_chain
+from comptabilite.models import Registre
 from pgi.events import event_record
 from pgi.models import Company, EventKind, Membership
 from pgi.permissions import Role
@@ -24,10 +25,18 @@ def run_key(company_id: int, run_id: str) -> str:
 def verify_ledger_task(company_id: int, run_id: str) -> dict:
     """Verifies one company's chain and leaves the result in the cache for the page to poll."""
     key = run_key(company_id, run_id)
-    cache.set(key, {"state": "running", "started": timezone.now().isoformat()}, RUN_TTL)
     company = Company.objects.get(pk=company_id)
+    head = Registre.objects.filter(company=company).first()
+    total = head.last_sequence if head else 0
+    running = {"state": "running", "started": timezone.now().isoformat(), "total": total}
+    cache.set(key, {**running, "done": 0, "percent": 0}, RUN_TTL)
+
+    def progress(done: int) -> None:
+        percent = min(99, done * 100 // total) if total else 0
+        cache.set(key, {**running, "done": done, "percent": percent}, RUN_TTL)
+
     started = time.perf_counter()
-    report = verify_chain(company)
+    report = verify_chain(company, progress=progress)
     result = {
         "state": "done",
         "ok": report.ok,

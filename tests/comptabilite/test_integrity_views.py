@@ -39,3 +39,13 @@ def test_the_nightly_check_emails_the_owner_on_failure(ledger_company):
     assert verify_all_ledgers() == 1
     assert mail.outbox[0].to == [owner.user.email]
     assert "totaux modifiés" in mail.outbox[0].body
+
+
+def test_verification_reports_progress_on_long_chains(ledger_company):
+    from comptabilite.ledger import verify_chain
+
+    for _ in range(4):
+        factories.issued(ledger_company)
+    seen = []
+    report = verify_chain(ledger_company, progress=seen.append, progress_every=2)
+    assert report.ok and seen == [2, 4]
