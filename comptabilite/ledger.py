@@ -7,9 +7,10 @@ payload). The payload is serialised once, when the record is sealed, and stored 
 verification hashes those bytes, never a re-serialisation.
 """
 
-import hashlib
 import hmac
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -47,8 +48,8 @@ def _key() -> bytes:
 
 
 def fingerprint(previous: str, payload: bytes, key: bytes | None = None) -> str:
-    mac = hmac.new(key or _key(), previous.encode() + b"\n" + payload, hashlib.sha256)
-    return f"{ALGORITHM}:{mac.hexdigest()}"
+    mac = hmac.digest(key or _key(), previous.encode() + b"\n" + payload, "sha256")
+    return f"{ALGORITHM}:{mac.hex()}"
 
 
 def seal(
@@ -152,15 +153,51 @@ def register_coverage_check(func: CoverageCheck) -> CoverageCheck:
 
 
 def _records(company: Company, chunk_size: int = 5000) -> Iterator[tuple]:
-    """Streams (sequence, kind, reference, payload, previous, fingerprint), server-side."""
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
-        cursor.execute(
-            "SELECT sequence, kind, reference, payload, previous, fingerprint "
-            "FROM comptabilite_enregistrement WHERE company_id = %s ORDER BY sequence",
-            [company.pk],
-        )
-        while rows := cursor.fetchmany(chunk_size):
-            yield from rows
+    """Streams (sequence, kind, reference, payload, previous, fingerprint), server-side.
+
+    A named psycopg cursor in binary format: the payloads arrive as raw bytes, not as the
+    hex text PostgreSQL sends bytea in by default. A reader thread fetches the next chunk
+    while the caller hashes the current one (the network wait releases the GIL).
+    """
+    done = object()
+    chunks: queue.Queue = queue.Queue(maxsize=4)
+    stop = threading.Event()
+    with transaction.atomic():
+        connection.ensure_connection()
+        raw = connection.connection
+
+        def read() -> None:
+            try:
+                with raw.cursor(name="ledger_verify", binary=True) as cursor:
+                    cursor.itersize = chunk_size
+                    cursor.execute(
+                        "SELECT sequence, kind, reference, payload, previous, fingerprint "
+                        "FROM comptabilite_enregistrement WHERE company_id = %s "
+                        "ORDER BY sequence",
+                        [company.pk],
+                    )
+                    while not stop.is_set() and (rows := cursor.fetchmany(chunk_size)):
+                        chunks.put(rows)
+                chunks.put(done)
+            except BaseException as exc:  # handed to the consumer, raised there
+                chunks.put(exc)
+
+        reader = threading.Thread(target=read, name="ledger-reader", daemon=True)
+        reader.start()
+        try:
+            while (rows := chunks.get()) is not done:
+                if isinstance(rows, BaseException):
+                    raise rows
+                yield from rows
+        finally:
+            # The consumer may stop early (an exception): unblock the reader, then wait for it.
+            stop.set()
+            while reader.is_alive():
+                try:
+                    chunks.get(timeout=0.05)
+                except queue.Empty:
+                    pass
+            reader.join()
 
 
 @dataclass

@@ -49,3 +49,17 @@ def test_verification_reports_progress_on_long_chains(ledger_company):
     seen = []
     report = verify_chain(ledger_company, progress=seen.append, progress_every=2)
     assert report.ok and seen == [2, 4]
+
+
+def test_an_interrupted_verification_releases_its_reader(ledger_company):
+    from comptabilite.ledger import verify_chain
+
+    for _ in range(3):
+        factories.issued(ledger_company)
+
+    def fail(_done):
+        raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError):
+        verify_chain(ledger_company, progress=fail, progress_every=1)
+    assert verify_chain(ledger_company).ok  # the connection is usable again
