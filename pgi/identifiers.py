@@ -18,30 +18,28 @@ def compact_siren(value: str) -> str:
     return fr_siren.compact(value or "")
 
 
-def validate_siren(value: str) -> None:
+def _check(module, value: str, *, length: str, invalid: str, code: str) -> None:
+    """Runs a python-stdnum check; a wrong length and a wrong key get their own message."""
     try:
-        fr_siren.validate(value)
+        module.validate(value)
     except stdnum_errors.InvalidLength as exc:
-        raise ValidationError(
-            _("Le SIREN doit comporter 9 chiffres."), code="siren_length"
-        ) from exc
+        raise ValidationError(length, code=f"{code}_length") from exc
     except stdnum_errors.ValidationError as exc:
-        raise ValidationError(
-            _("Ce SIREN n'est pas valide (clé de contrôle incorrecte)."), code="siren_invalid"
-        ) from exc
+        raise ValidationError(invalid, code=f"{code}_invalid") from exc
+
+
+def validate_siren(value: str) -> None:
+    _check(
+        fr_siren, value, code="siren", length=_("Le SIREN doit comporter 9 chiffres."),
+        invalid=_("Ce SIREN n'est pas valide (clé de contrôle incorrecte)."),
+    )  # fmt: skip
 
 
 def validate_siret(value: str) -> None:
-    try:
-        fr_siret.validate(value)
-    except stdnum_errors.InvalidLength as exc:
-        raise ValidationError(
-            _("Le SIRET doit comporter 14 chiffres."), code="siret_length"
-        ) from exc
-    except stdnum_errors.ValidationError as exc:
-        raise ValidationError(
-            _("Ce SIRET n'est pas valide (clé de contrôle incorrecte)."), code="siret_invalid"
-        ) from exc
+    _check(
+        fr_siret, value, code="siret", length=_("Le SIRET doit comporter 14 chiffres."),
+        invalid=_("Ce SIRET n'est pas valide (clé de contrôle incorrecte)."),
+    )  # fmt: skip
 
 
 def validate_vat_number(value: str) -> None:

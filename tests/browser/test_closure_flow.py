@@ -1,0 +1,47 @@
+import zipfile
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from comptabilite.archives import archive_verifier
+from facturation.services import facture_emettre
+from pgi.permissions import Role
+from tests import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_accountant_closes_a_month_checks_integrity_and_downloads_the_archive(
+    page, screenshot, tmp_path
+):
+    company = factories.issuing_company("Clôtures SAS")
+    factories.member(company, Role.ACCOUNTANT, email="expert@test.example")
+    facture_emettre(facture=factories.draft(company), user=None, today=date(2026, 1, 12))
+    facture_emettre(facture=factories.draft(company), user=None, today=date(2026, 2, 3))
+
+    page.goto("/connexion/")
+    page.get_by_label("E-mail").fill("expert@test.example")
+    page.get_by_label("Mot de passe").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+
+    page.get_by_role("link", name="Comptabilité").click()
+    page.get_by_label("Clôturer le mois").select_option("2026-01-01")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Clôturer", exact=True).click()
+    expect(page.locator("#messages")).to_contain_text("CLOTURE-M-2026-01")
+    expect(page.get_by_role("cell", name="CLOTURE-M-2026-01")).to_be_visible()
+    screenshot(page, "closures")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Archive signée").click()
+    path = tmp_path / "archive.zip"
+    download.value.save_as(path)
+    assert "manifest.sig" in zipfile.ZipFile(path).namelist()
+    assert archive_verifier(path).ok
+
+    page.get_by_role("link", name="Intégrité").click()
+    page.get_by_role("button", name="Lancer la vérification").click()
+    expect(page.get_by_test_id("integrity-result")).to_contain_text("Registre intègre")
+    screenshot(page, "integrity")
+    assert page.console_errors == []
