@@ -496,14 +496,16 @@ def facture_deduire_acomptes(*, facture: Facture, deposits: list[Facture]) -> Fa
     _ensure_draft(facture)
     if facture.kind != Kind.INVOICE:
         raise FactureError(_("Seule une facture peut déduire des acomptes."))
-    available = {d.pk for d in acomptes_a_deduire(facture=facture)}
+    # Reloaded from the database: what counts is the deposit as issued, not the caller's copy.
+    available = {d.pk: d for d in acomptes_a_deduire(facture=facture)}
     position = facture.lines.count()
     new_lines = []
-    for deposit in deposits:
-        if deposit.pk not in available:
+    for wanted in deposits:
+        deposit = available.get(wanted.pk)
+        if deposit is None:
             raise FactureError(
                 _("L'acompte %(n)s n'est pas déductible (autre client, non émis ou déjà déduit).")
-                % {"n": deposit.number}
+                % {"n": wanted.number or wanted.pk}
             )
         for line in deposit.lines.all():
             position += 1

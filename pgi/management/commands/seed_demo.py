@@ -14,7 +14,14 @@ from comptabilite.models import ClotureKind
 from comptabilite.services import cloture_effectuer
 from crm.models import Client, ClientKind, ClientStatus, Contact
 from facturation.models import Article, Facture
-from facturation.services import article_save, avoir_creer, facture_creer, facture_emettre
+from facturation.services import (
+    acompte_creer,
+    article_save,
+    avoir_creer,
+    facture_creer,
+    facture_deduire_acomptes,
+    facture_emettre,
+)
 from pgi.models import Company, Membership, User
 from pgi.permissions import Role
 
@@ -167,6 +174,19 @@ class Command(BaseCommand):
         cloture_effectuer(
             company=company, kind=ClotureKind.MONTHLY, period_start=first_month, user=owner
         )
+        # A 30 % deposit invoiced a few weeks ago, deducted on its final invoice.
+        if company.vat_regime != "franchise":
+            client = customers[0]
+            final = facture_creer(
+                company=company, client=client, user=owner, lines=lines,
+                fields={"subject": "Projet d'éclairage du showroom"},
+            )  # fmt: skip
+            deposit = acompte_creer(
+                company=company, client=client, user=owner, facture=final, percent=Decimal("30")
+            )
+            facture_emettre(facture=deposit, user=owner, today=today - timedelta(days=20))
+            facture_deduire_acomptes(facture=final, deposits=[deposit])
+            facture_emettre(facture=final, user=owner, today=today - timedelta(days=2))
         # Two drafts waiting to be issued
         for client in customers[:2]:
             facture_creer(
