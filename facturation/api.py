@@ -1,4 +1,4 @@
-"""The invoicing API: catalogue, invoices and credit notes, and the ledger check.
+"""The invoicing API: catalogue, invoices, deposits and credit notes.
 
 Endpoints parse, scope to the token's company, check the role and call the services; every
 business rule (mentions, numbering, credit limits, totals) stays in `facturation.services`
@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from comptabilite import ledger
 from crm import selectors as crm_selectors
 from crm.models import Client
 from facturation import selectors, services
@@ -30,7 +29,6 @@ from pgi.totals import compute_totals
 
 articles_router = Router(tags=["articles"])
 factures_router = Router(tags=["factures"])
-registre_router = Router(tags=["registre"])
 
 # What a line that names an article takes from it when the line leaves it out.
 ARTICLE_LINE_FIELDS = (
@@ -452,25 +450,3 @@ def create_avoir(request, facture_id: int, payload: AvoirIn):
         what = {"quantities": payload.lines}  # None: the whole invoice
     avoir = services.avoir_creer(facture=facture, user=request.user, reason=payload.reason, **what)
     return Status(201, _facture_out(_get(request, avoir.pk)))
-
-
-# Ledger
-
-
-class VerificationOut(Schema):
-    records: int
-    ok: bool
-    findings: list[str]
-
-
-@registre_router.get(
-    "/verification", response=VerificationOut, summary="Vérifier l'intégrité du registre"
-)
-def verify_registre(request):
-    require(request, Perm.VIEW)
-    report = ledger.verify_chain(request.company)
-    return {
-        "records": report.records,
-        "ok": report.ok,
-        "findings": [str(finding) for finding in report.findings],
-    }

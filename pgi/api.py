@@ -58,8 +58,9 @@ def not_found(request, exc):
 
 
 def _register_routers() -> None:
+    from comptabilite.api import router as registre_router
     from crm.api import router as crm_router
-    from facturation.api import articles_router, factures_router, registre_router
+    from facturation.api import articles_router, factures_router
 
     api.add_router("/clients", crm_router)
     api.add_router("/articles", articles_router)

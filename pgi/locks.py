@@ -18,7 +18,10 @@ from pgi.models import Company
 
 def lock_draft(model, pk: int, *, related: tuple[str, ...] = ()):
     """The row `pk`, locked; `of=("self",)` so that joined rows are not locked with it."""
-    return model.objects.select_for_update(of=("self",)).select_related(*related).get(pk=pk)
+    query = model.objects.select_for_update(of=("self",))
+    if related:
+        query = query.select_related(*related)
+    return query.get(pk=pk)
 
 
 def next_number(*, company: Company, kind: str, period: str) -> int:

@@ -14,8 +14,10 @@ class KeyPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        rows = {row.pk: row for row in self.object_list.model._default_manager.filter(pk__in=keys)
-                .select_related(*self._related())}  # fmt: skip
+        query = self.object_list.model._default_manager.filter(pk__in=keys)
+        if related := self._related():
+            query = query.select_related(*related)
+        rows = {row.pk: row for row in query}
         return self._get_page([rows[pk] for pk in keys if pk in rows], number, self)
 
     def _related(self) -> tuple[str, ...]:

@@ -68,3 +68,9 @@ def as_owner_a(client, owner_a):
 @pytest.fixture
 def as_accountant_a(client, accountant_a):
     return login(client, accountant_a)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Tests that fork processes run first, before the live server and Playwright start
+    their threads (forking a threaded process may deadlock the child)."""
+    items.sort(key=lambda item: 0 if "test_concurrency" in item.nodeid else 1)

@@ -14,7 +14,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "tests" / "artifacts"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's threads end with each browser module, so that later tests
+# which fork processes (tests/facturation/test_concurrency.py) never fork a threaded process.
+@pytest.fixture(scope="module")
 def browser():
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium introuvable ({CHROMIUM}) : sudo apt-get install -y chromium")
