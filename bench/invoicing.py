@@ -56,14 +56,18 @@ def summary(samples: list[float]) -> str:
 
 
 def _company(index: int):
+    """A new issuing company with a SIREN no earlier run used."""
     from stdnum import luhn
 
+    from pgi.models import Company
     from tests import factories
 
-    body = f"{70_000_000 + index * 1000 + os.getpid() % 1000:08d}"
-    return factories.issuing_company(
-        f"Bench émettrice {index}", siren=body + luhn.calc_check_digit(body)
-    )
+    body = 70_000_000 + index * 10_000
+    while True:
+        siren = f"{body:08d}" + luhn.calc_check_digit(f"{body:08d}")
+        if not Company.objects.filter(siren=siren).exists():
+            return factories.issuing_company(f"Bench émettrice {index}", siren=siren)
+        body += 1
 
 
 def _prepare(company_id: int, count: int) -> list[int]:
