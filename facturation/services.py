@@ -356,7 +356,11 @@ def avoir_creer(
             }
         )  # fmt: skip
     else:
-        wanted = quantities or {line.pk: line.quantity for line in origin_lines}
+        wanted = (
+            quantities
+            if quantities is not None
+            else {line.pk: line.quantity for line in origin_lines}
+        )
         by_pk = {line.pk: line for line in origin_lines}
         for pk, quantity in wanted.items():
             if pk not in by_pk:

@@ -1,13 +1,23 @@
 """Tasks take an id, load the row, call a service; they are idempotent."""
 
+import logging
+
 from celery import shared_task
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def render_facture_pdf(self, facture_id: int) -> None:
+    from facturation.models import Facture
     from facturation.services import facture_pdf_generer
 
-    facture_pdf_generer(facture_id=facture_id)
+    try:
+        facture_pdf_generer(facture_id=facture_id)
+    except Facture.DoesNotExist:
+        # Only an issued document is rendered; a message for another database (a reset
+        # development database, say) has nothing to do.
+        logger.warning("render_facture_pdf: no issued document %s", facture_id)
 
 
 @shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
