@@ -68,3 +68,30 @@ def article_list(*, company: Company, search: str = "", active_only: bool = Fals
     if search.strip():
         qs = qs.filter(designation__icontains=search.strip())
     return qs.order_by("-active", "designation", "pk")
+
+
+def dashboard_figures(*, company: Company, today) -> dict:
+    """Sales of the last 12 months (credit notes deducted), what is still due and overdue.
+
+    Two aggregate queries whatever the number of invoices."""
+    from datetime import timedelta
+
+    from django.db.models import Case, Count, F, When
+
+    issued = Facture.objects.for_company(company).filter(status=Status.ISSUED)
+    sign = Case(When(kind=Kind.CREDIT_NOTE, then=-1), default=1)
+    sales = issued.filter(issue_date__gt=today - timedelta(days=365)).aggregate(
+        excl_vat=Coalesce(Sum(F("total_excl_vat") * sign), ZERO)
+    )
+    due = (
+        issued.exclude(kind=Kind.CREDIT_NOTE)
+        .annotate(credited=_credited_subquery())
+        .annotate(left=F("total_incl_vat") - F("credited"))
+        .filter(left__gt=0)
+        .aggregate(
+            due=Coalesce(Sum("left"), ZERO),
+            overdue=Coalesce(Sum("left", filter=Q(due_date__lt=today)), ZERO),
+            overdue_count=Count("pk", filter=Q(due_date__lt=today)),
+        )
+    )
+    return {"sales_excl_vat": sales["excl_vat"], **due}

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.core import mail, signing
 from django.urls import reverse
@@ -87,3 +89,23 @@ def test_default_email_body_carries_the_customer_link(as_owner, seller):
     invoice = factories.issued(seller)
     body = as_owner.get(reverse("facturation:facture_send", args=[invoice.pk])).content.decode()
     assert "/d/" in body and invoice.number in body
+
+
+def test_home_shows_sales_due_and_overdue(as_owner, seller):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from facturation.services import avoir_creer, facture_emettre
+
+    old = facture_emettre(
+        facture=factories.draft(seller, lines=[factories.line("A", "1", "100")]), user=None,
+        today=timezone.localdate() - timedelta(days=90),
+    )  # fmt: skip
+    factories.issued(seller, lines=[factories.line("B", "1", "50")])
+    facture_emettre(facture=avoir_creer(facture=old, user=None, amount_excl_vat=Decimal("10"),
+                                        vat_rate=Decimal("20")), user=None)  # fmt: skip
+    page = as_owner.get(reverse("home")).content.decode()
+    assert "140,00" in page  # 100 + 50 − 10 excl. VAT
+    assert "168,00" in page  # due: 120 − 12 + 60 incl. VAT
+    assert "108,00" in page  # overdue: the old invoice less its credit note
