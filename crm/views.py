@@ -81,11 +81,14 @@ def client_update(request, pk: int):
 
 @member_required(Perm.VIEW)
 def client_detail(request, pk: int):
+    from facturation.selectors import facture_list
+
     client = _client_or_404(request, pk)
+    factures = facture_list(company=request.company).filter(client=client)[:20]
     return render(
         request,
         "crm/client_detail.html",
-        {"client": client, "contacts": client.contacts.all(), "contact_form": ContactForm()},
+        {"client": client, "contacts": client.contacts.all(), "factures": factures},
     )
 
 

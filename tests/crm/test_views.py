@@ -110,3 +110,18 @@ def test_csv_export_contains_only_the_current_company(as_owner_a, company_a, com
     rows = list(csv.reader(io.StringIO(content), delimiter=";"))
     assert rows[0][:2] == ["nom", "type"]
     assert [r[0] for r in rows[1:]] == ["Alpha Client"]
+
+
+@pytest.mark.django_db
+def test_customer_page_lists_its_invoices_and_offers_a_new_one(client):
+    from pgi.permissions import Role
+    from tests.conftest import login
+
+    seller = factories.issuing_company()
+    login(client, factories.member(seller, Role.OWNER))
+    customer = factories.business_client(seller, name="Client Fidèle")
+    invoice = factories.issued(seller, customer)
+    other = factories.issued(seller)  # another customer's invoice
+    page = client.get(reverse("crm:client_detail", args=[customer.pk])).content.decode()
+    assert invoice.number in page and other.number not in page
+    assert f"?client={customer.pk}" in page
