@@ -12,6 +12,9 @@ from facturation.models import Facture, Kind
 from pgi.models import Company, VatRegime
 from pgi.totals import compute_totals
 
+# UNTDID 1001 document type codes (EN 16931 BT-3).
+TYPE_CODES: dict[str, str] = {Kind.INVOICE: "380", Kind.CREDIT_NOTE: "381", Kind.DEPOSIT: "386"}
+
 
 def _d(value) -> str:
     """Decimals as fixed strings in the payload: exact, and stable across serialisations."""
@@ -117,13 +120,11 @@ def document_content(
     lines = list(facture.lines.all()) if lines is None else lines
     totals = compute_totals(lines)
     origin = None
-    if facture.origin_id:
+    if facture.origin_id and facture.origin is not None:
         origin = {"number": facture.origin.number, "issue_date": facture.origin.issue_date}
     return {
         "type": facture.kind,
-        "type_code": {Kind.INVOICE: "380", Kind.CREDIT_NOTE: "381", Kind.DEPOSIT: "386"}[
-            facture.kind
-        ],
+        "type_code": TYPE_CODES[facture.kind],
         "number": facture.number,
         "issue_date": facture.issue_date,
         "operation_date": facture.operation_date,

@@ -293,7 +293,7 @@ class DocumentPDF(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.file.name
+        return self.file.name or ""
 
 
 class Envoi(CompanyOwned):

@@ -34,7 +34,7 @@ def format_eur(value) -> str:
     amount = cents(value)
     sign = "-" if amount < 0 else ""
     whole, frac = f"{abs(amount):.2f}".split(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

@@ -9,6 +9,8 @@ say "ruff check"
 "$VENV/bin/ruff" check .
 say "ruff format --check"
 "$VENV/bin/ruff" format --check .
+say "mypy (the typed core, see [tool.mypy] in pyproject.toml)"
+"$VENV/bin/mypy"
 say "manage.py makemigrations --check"
 "$VENV/bin/python" manage.py makemigrations --check --dry-run -v 0
 say "pytest"
