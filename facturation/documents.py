@@ -21,6 +21,12 @@ def _d(value) -> str:
     return format(Decimal(value), "f")
 
 
+def electronic_address(siren: str) -> dict | None:
+    """The e-invoicing routing address (EN 16931 BT-34 / BT-49): by default the SIREN in the
+    French directory's scheme 0225 (réforme de la facturation électronique)."""
+    return {"scheme": "0225", "id": siren} if siren else None
+
+
 def seller_snapshot(company: Company) -> dict:
     return {
         "legal_name": company.legal_name,
@@ -47,6 +53,7 @@ def seller_snapshot(company: Company) -> dict:
         "email": company.email,
         "phone": company.phone,
         "brand_color": company.brand_color,
+        "electronic_address": electronic_address(company.siren),
         "late_penalty_rate": _d(company.late_penalty_rate),
         "recovery_indemnity": _d(company.recovery_indemnity),
     }
@@ -78,6 +85,7 @@ def buyer_snapshot(client: Client) -> dict:
             "country": client.billing_country,
         },
         "delivery_address": delivery,
+        "electronic_address": electronic_address(client.siren) if client.is_business else None,
     }
 
 

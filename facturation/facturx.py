@@ -291,6 +291,13 @@ def _seller_legal_info(seller: dict) -> str:
     return " – ".join(parts)
 
 
+def _electronic_address(party, address: dict | None) -> None:
+    """URIUniversalCommunication comes after the postal address in the CII schema order."""
+    if address and address.get("id"):
+        uri = _sub(party, "ram:URIUniversalCommunication")
+        _sub(uri, "ram:URIID", address["id"], schemeID=address["scheme"])
+
+
 def _seller(parent, seller: dict) -> None:
     party = _sub(parent, "ram:SellerTradeParty")
     _sub(party, "ram:Name", _seller_name(seller))
@@ -305,6 +312,7 @@ def _seller(parent, seller: dict) -> None:
     if not len(organisation):
         party.remove(organisation)
     _address(party, "ram:PostalTradeAddress", seller.get("address"))
+    _electronic_address(party, seller.get("electronic_address"))  # BT-34
     if seller.get("vat_number"):
         _identifier(party, "ram:SpecifiedTaxRegistration", seller["vat_number"], "VA")  # BT-31
     elif seller.get("siren"):
@@ -319,6 +327,7 @@ def _buyer(parent, buyer: dict) -> None:
     if buyer.get("siren"):  # BT-47, décret 2022-1299: the customer's SIREN
         _identifier(party, "ram:SpecifiedLegalOrganization", buyer["siren"], "0002")
     _address(party, "ram:PostalTradeAddress", buyer.get("address"))
+    _electronic_address(party, buyer.get("electronic_address"))  # BT-49
     if buyer.get("vat_number"):  # BT-48
         _identifier(party, "ram:SpecifiedTaxRegistration", buyer["vat_number"], "VA")
 

@@ -367,3 +367,16 @@ def test_the_rules_do_catch_an_error(seller, en16931, facturx_rules):
     assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
     for rules in (en16931, facturx_rules):
         assert "BR-CO-15" in {rule for flag, rule, _ in rules(xml) if flag != "warning"}
+
+
+@pytest.mark.django_db
+def test_parties_carry_their_electronic_address_for_the_french_platforms():
+    company = factories.issuing_company()
+    client = factories.business_client(company)
+    invoice = factories.issued(company, client)
+    content = json.loads(
+        bytes(Enregistrement.objects.get(company=company, reference=invoice.number).payload)
+    )["doc"]
+    xml = build_cii_xml(content).decode()
+    assert f'<ram:URIID schemeID="0225">{company.siren}</ram:URIID>' in xml
+    assert f'<ram:URIID schemeID="0225">{client.siren}</ram:URIID>' in xml
