@@ -21,8 +21,9 @@ RUN mkdir -p static/vendor/bootstrap static/vendor/htmx static/vendor/bootstrap-
  && mkdir -p static/vendor/swagger-ui \
  && cp node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/swagger-ui-bundle.js static/vendor/swagger-ui/ \
  && cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts static/vendor/bootstrap-icons/ \
- && SECRET_KEY=build python manage.py compilemessages -v 0 \
- && SECRET_KEY=build python manage.py collectstatic --no-input -v 0
+ && export DJANGO_ENV=production SECRET_KEY=build LEDGER_HMAC_KEY=build ALLOWED_HOSTS=build \
+ && python manage.py compilemessages -v 0 \
+ && python manage.py collectstatic --no-input -v 0
 
 EXPOSE 8000
 CMD ["gunicorn", "pgi.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
