@@ -1,0 +1,32 @@
+"""Writes on invoicing, one module per concern; everything public is importable from here."""
+
+from facturation.services.credit_notes import avoir_creer
+from facturation.services.delivery import envoi_expedier, facture_envoyer, facture_pdf_generer
+from facturation.services.deposits import (
+    acompte_creer,
+    acomptes_a_deduire,
+    facture_deduire_acomptes,
+)
+from facturation.services.drafts import (
+    DRAFT_FIELDS,
+    LINE_FIELDS,
+    article_save,
+    facture_creer,
+    facture_lignes_enregistrer,
+    facture_modifier,
+    facture_supprimer,
+)
+from facturation.services.issue import facture_emettre
+from facturation.services.numbering import (
+    numbering_pattern,
+    numbering_preview,
+    numerotation_modifier,
+)
+
+__all__ = [
+    "DRAFT_FIELDS", "LINE_FIELDS", "acompte_creer", "acomptes_a_deduire", "article_save",
+    "avoir_creer", "envoi_expedier", "facture_creer", "facture_deduire_acomptes",
+    "facture_emettre", "facture_envoyer", "facture_lignes_enregistrer", "facture_modifier",
+    "facture_pdf_generer", "facture_supprimer", "numbering_pattern", "numbering_preview",
+    "numerotation_modifier",
+]  # fmt: skip

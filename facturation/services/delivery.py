@@ -1,0 +1,93 @@
+"""After issue: the PDF rendered once and sealed, emails sent exactly once."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from comptabilite import ledger
+from facturation.exceptions import FactureError
+from facturation.models import (
+    DocumentPDF,
+    Envoi,
+    Facture,
+    Status,
+)
+from pgi.models import User
+
+
+def facture_pdf_generer(*, facture_id: int) -> DocumentPDF:
+    """Renders the PDF of an issued document once, stores it, and seals its SHA-256.
+
+    Outside the numbering lock (PERFORMANCE.md); a second call returns the stored PDF, so a
+    retried task never renders nor seals twice.
+    """
+    import hashlib
+    import json
+
+    from django.core.files.base import ContentFile
+
+    from comptabilite.models import Enregistrement, RecordKind
+    from facturation.pdf import render_document_pdf
+
+    existing = DocumentPDF.objects.filter(facture_id=facture_id).first()
+    if existing:
+        return existing
+    facture = Facture.objects.select_related("company").get(pk=facture_id, status=Status.ISSUED)
+    record = Enregistrement.objects.get(
+        company_id=facture.company_id, kind=facture.kind, reference=facture.number
+    )
+    content = json.loads(bytes(record.payload))["doc"]
+    logo = facture.company.logo.path if facture.company.logo else None
+    data = render_document_pdf(content, logo_path=logo)
+    digest = hashlib.sha256(data).hexdigest()
+    with transaction.atomic():
+        if DocumentPDF.objects.select_for_update().filter(facture_id=facture_id).exists():
+            return DocumentPDF.objects.get(facture_id=facture_id)
+        pdf = DocumentPDF(facture=facture, sha256=digest)
+        pdf.file.save(f"{facture.number}.pdf", ContentFile(data), save=False)
+        pdf.save()
+        ledger.seal(
+            company=facture.company, kind=RecordKind.PDF, reference=facture.number,
+            document={"document": facture.number, "sha256": digest}, at=timezone.now(),
+        )  # fmt: skip
+    return pdf
+
+
+@transaction.atomic
+def facture_envoyer(
+    *, facture: Facture, user: User | None, recipients: list[str], subject: str, body: str
+) -> Envoi:
+    """Records an email of an issued document; the PDF is attached and sent after commit."""
+
+    from facturation.tasks import send_facture_email
+
+    if facture.status != Status.ISSUED:
+        raise FactureError(_("Seul un document émis peut être envoyé."))
+    recipients = [r.strip() for r in recipients if r.strip()]
+    if not recipients:
+        raise FactureError(_("Indiquez au moins un destinataire."))
+    envoi = Envoi.objects.create(
+        company_id=facture.company_id, facture=facture, recipients=", ".join(recipients),
+        subject=subject, body=body, created_by=user,
+    )  # fmt: skip
+    transaction.on_commit(lambda: send_facture_email.delay(envoi.pk))
+    return envoi
+
+
+def envoi_expedier(*, envoi_id: int) -> None:
+    """Sends one recorded email once: the row is locked and marked sent in one transaction."""
+    from django.core.mail import EmailMessage
+
+    with transaction.atomic():
+        envoi = Envoi.objects.select_for_update().select_related("facture").get(pk=envoi_id)
+        if envoi.sent_at is not None:
+            return  # a retried task never sends twice
+        pdf = facture_pdf_generer(facture_id=envoi.facture_id)
+        message = EmailMessage(
+            subject=envoi.subject, body=envoi.body, to=envoi.recipients.split(", ")
+        )
+        with pdf.file.open("rb") as handle:
+            message.attach(f"{envoi.facture.number}.pdf", handle.read(), "application/pdf")
+        message.send()
+        envoi.sent_at = timezone.now()
+        envoi.save(update_fields=["sent_at"])

@@ -1,0 +1,140 @@
+"""Catalogue articles and invoice drafts: create, edit, replace lines, delete."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from crm.models import Client
+from facturation.exceptions import FactureError
+from facturation.models import (
+    Article,
+    Facture,
+    Kind,
+    LigneFacture,
+)
+from pgi.locks import lock_draft
+from pgi.models import Company, User, VatRegime
+
+LINE_FIELDS = (
+    "designation", "description", "quantity", "unit", "unit_price", "discount_rate",
+    "vat_rate", "vat_exemption_reason", "nature", "article", "deposit",
+)  # fmt: skip
+DRAFT_FIELDS = ("client", "subject", "notes", "operation_date", "payment_terms_days")
+
+
+def _full_clean(instance, *, exclude: list[str]) -> None:
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise FactureError.from_validation_error(exc) from exc
+
+
+@transaction.atomic
+def article_save(*, company: Company, article: Article | None, fields: dict[str, Any]) -> Article:
+    article = article or Article(company=company)
+    for name, value in fields.items():
+        setattr(article, name, value)
+    _full_clean(article, exclude=["company"])
+    franchise = company.vat_regime == VatRegime.FRANCHISE  # the 293 B mention covers it
+    if article.vat_rate == Decimal("0") and not article.vat_exemption_reason and not franchise:
+        raise FactureError(
+            _("Indiquez le motif d'exonération pour un article à 0 %."),
+            field_errors={"vat_exemption_reason": [_("Obligatoire à 0 %.")]},
+        )
+    article.save()
+    return article
+
+
+def _check_client(company: Company, client: Client) -> None:
+    if client.company_id != company.pk:
+        raise FactureError(_("Ce client n'appartient pas à la société."))
+
+
+@transaction.atomic
+def facture_creer(
+    *, company: Company, client: Client, user: User | None, kind: str = Kind.INVOICE,
+    fields: dict[str, Any] | None = None, lines: list[dict[str, Any]] | None = None,
+) -> Facture:  # fmt: skip
+    """Creates a draft; it has no number until it is issued."""
+    _check_client(company, client)
+    facture = Facture(company=company, client=client, kind=kind, created_by=user)
+    for name, value in (fields or {}).items():
+        if name in DRAFT_FIELDS and name != "client":
+            setattr(facture, name, value)
+    if facture.payment_terms_days is None:
+        facture.payment_terms_days = client.effective_payment_terms()
+    _full_clean(facture, exclude=["company", "client", "origin", "created_by"])
+    facture.save()
+    if lines is not None:
+        facture_lignes_enregistrer(facture=facture, lines=lines)
+    return facture
+
+
+def _ensure_draft(facture: Facture) -> None:
+    if not facture.is_draft:
+        raise FactureError(
+            _("%(n)s est émise : elle ne peut plus être modifiée. Faites un avoir.")
+            % {"n": facture.number}
+        )
+
+
+@transaction.atomic
+def facture_modifier(*, facture: Facture, fields: dict[str, Any]) -> Facture:
+    facture = lock_draft(Facture, facture.pk)
+    _ensure_draft(facture)
+    for name, value in fields.items():
+        if name not in DRAFT_FIELDS:
+            raise FactureError(_("Champ non modifiable : %(f)s") % {"f": name})
+        setattr(facture, name, value)
+    _check_client(facture.company, facture.client)
+    _full_clean(facture, exclude=["company", "client", "origin", "created_by"])
+    facture.save()
+    return facture
+
+
+@transaction.atomic
+def facture_lignes_enregistrer(
+    *, facture: Facture, lines: list[dict[str, Any]]
+) -> list[LigneFacture]:
+    """Replaces the lines of a draft; every invalid line is reported at once."""
+    facture = lock_draft(Facture, facture.pk)
+    _ensure_draft(facture)
+    built: list[LigneFacture] = []
+    problems: list[str] = []
+    for position, data in enumerate(lines, start=1):
+        line = LigneFacture(company_id=facture.company_id, facture=facture, position=position)
+        for name in LINE_FIELDS:
+            if name in data:
+                setattr(line, name, data[name])
+        if line.article_id and line.article.company_id != facture.company_id:
+            raise FactureError(_("Article inconnu."))
+        if line.quantity is not None and line.quantity <= 0 and not line.deposit_id:
+            problems.append(_("Ligne %(n)d : la quantité doit être positive.") % {"n": position})
+        try:
+            line.full_clean(exclude=["company", "facture", "article", "origin_line", "deposit"])
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                label = (
+                    LigneFacture._meta.get_field(field).verbose_name if field != "__all__" else ""
+                )
+                problems.extend(
+                    _("Ligne %(n)d, %(f)s : %(m)s") % {"n": position, "f": label, "m": m}
+                    for m in messages
+                )
+        built.append(line)
+    if problems:
+        raise FactureError(problems)
+    facture.lines.all().delete()
+    LigneFacture.objects.bulk_create(built)
+    return built
+
+
+@transaction.atomic
+def facture_supprimer(*, facture: Facture) -> None:
+    """Deletes a draft; it never had a number, so no gap appears."""
+    facture = lock_draft(Facture, facture.pk)
+    _ensure_draft(facture)
+    facture.delete()

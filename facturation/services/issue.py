@@ -1,0 +1,149 @@
+"""Issuing a draft: mentions, gapless number, frozen content, sealed record."""
+
+from datetime import date, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from psycopg.types.json import Jsonb
+
+from comptabilite import ledger
+from comptabilite.exceptions import PeriodeCloturee
+from crm.models import Client
+from facturation.documents import buyer_snapshot, document_content, seller_snapshot, vat_case
+from facturation.exceptions import FactureError
+from facturation.mentions import missing_mentions
+from facturation.models import (
+    Facture,
+    Kind,
+    LigneFacture,
+    Status,
+)
+from facturation.services.credit_notes import _credit_problems
+from facturation.services.drafts import _ensure_draft
+from facturation.services.numbering import _period, numbering_pattern
+from pgi.locks import next_number
+from pgi.models import Company, User
+from pgi.money import cents
+
+ISSUE_FIELDS = [
+    "status", "number", "issue_date", "due_date", "payment_terms_days", "seller", "buyer",
+    "total_excl_vat", "total_vat", "total_incl_vat", "issued_at",
+]  # fmt: skip
+_ISSUE_SQL = (
+    "UPDATE facturation_facture SET "
+    + ", ".join(f"{name} = %s" for name in ISSUE_FIELDS)
+    + " WHERE id = %s AND status = 'brouillon'"
+)
+
+
+def _save_issued(facture: Facture) -> None:
+    """One prepared UPDATE: it runs while the numbering row is locked, so no ORM compilation
+    there (bench/invoicing.py); the trigger still refuses it once the row is issued."""
+    values = [getattr(facture, name) for name in ISSUE_FIELDS]
+    values[ISSUE_FIELDS.index("seller")] = Jsonb(facture.seller)
+    values[ISSUE_FIELDS.index("buyer")] = Jsonb(facture.buyer)
+    with connection.cursor() as cursor:
+        cursor.execute(_ISSUE_SQL, [*values, facture.pk])
+        if cursor.rowcount != 1:
+            raise FactureError(_("Ce document a déjà été émis."))
+
+
+def _fields(model) -> tuple[list[str], list[str]]:
+    fields = model._meta.concrete_fields
+    return [f.column for f in fields], [f.attname for f in fields]
+
+
+def _lock_for_issue(pk: int) -> tuple[Facture, list[LigneFacture]]:
+    """The draft, locked (first in the lock order, see pgi.locks), with its company and
+    customer in the same query, then its lines. Raw SQL: this runs on every issue and the
+    ORM's query compilation costs more than the queries themselves (bench/invoicing.py).
+    The draft's only JSON fields (the frozen parties) are empty until issue."""
+    parts = [(Facture, "f"), (Company, "c"), (Client, "cl")]
+    columns = [_fields(model) for model, _alias in parts]
+    select = ", ".join(
+        f"{alias}.{column}" for (_model, alias), (cols, _names) in zip(parts, columns, strict=True)
+        for column in cols
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {select} FROM facturation_facture f "
+            "JOIN pgi_company c ON c.id = f.company_id JOIN crm_client cl ON cl.id = f.client_id "
+            "WHERE f.id = %s FOR UPDATE OF f",
+            [pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Facture.DoesNotExist
+    objects, start = [], 0
+    for (model, _alias), (cols, names) in zip(parts, columns, strict=True):
+        objects.append(model.from_db(connection.alias, names, row[start : start + len(cols)]))
+        start += len(cols)
+    facture, facture.company, facture.client = objects
+    lines = list(
+        LigneFacture.objects.raw(
+            "SELECT * FROM facturation_lignefacture WHERE facture_id = %s ORDER BY position, id",
+            [pk],
+        )
+    )
+    return facture, lines
+
+
+@transaction.atomic
+def facture_emettre(*, facture: Facture, user: User | None, today: date | None = None) -> Facture:
+    """Issues a draft: checks every mention, numbers it without gap, freezes it, seals it.
+
+    Lock order (pgi.locks): the draft, then the numbering counter, then the ledger head.
+    Everything that can be computed is computed before the counter is taken.
+    """
+    facture, lines = _lock_for_issue(facture.pk)
+    _ensure_draft(facture)
+    company, client = facture.company, facture.client
+    seller, buyer = seller_snapshot(company), buyer_snapshot(client)
+    case = vat_case(seller, buyer)
+    problems = missing_mentions(facture, lines=lines, vat_case=case)
+    if facture.kind == Kind.CREDIT_NOTE:
+        problems += _credit_problems(facture, lines)
+    if problems:
+        raise FactureError(problems)
+
+    now = timezone.now()
+    facture.issue_date = today or timezone.localdate(now)
+    if facture.kind == Kind.CREDIT_NOTE:
+        facture.due_date = None
+    else:
+        terms = facture.payment_terms_days
+        if terms is None:
+            terms = client.effective_payment_terms()
+        facture.payment_terms_days = terms
+        facture.due_date = facture.issue_date + timedelta(days=terms)
+    content = document_content(facture, seller=seller, buyer=buyer, lines=lines)
+    pattern = numbering_pattern(company, facture.kind)
+
+    number = next_number(
+        company=company, kind=facture.kind, period=_period(pattern, facture.issue_date)
+    )
+    facture.number = pattern.format(
+        annee=facture.issue_date.year, mois=f"{facture.issue_date.month:02d}", numero=number
+    )
+    content["number"] = facture.number
+    facture.status = Status.ISSUED
+    facture.seller, facture.buyer = seller, buyer
+    facture.total_excl_vat = cents(content["total_excl_vat"])
+    facture.total_vat = cents(content["total_vat"])
+    facture.total_incl_vat = cents(content["total_incl_vat"])
+    facture.issued_at = now
+    _save_issued(facture)
+    # `dated`: no document in a closed period (LEGAL.md §4), checked under the head lock.
+    try:
+        ledger.seal(
+            company=company, kind=facture.kind, reference=facture.number, document=content,
+            at=now, dated=facture.issue_date,
+        )  # fmt: skip
+    except PeriodeCloturee as exc:
+        raise FactureError(exc.problems) from exc
+
+    from facturation.tasks import render_facture_pdf
+
+    transaction.on_commit(lambda: render_facture_pdf.delay(facture.pk))
+    return facture
