@@ -95,3 +95,23 @@ def dashboard_figures(*, company: Company, today) -> dict:
         )
     )
     return {"sales_excl_vat": sales["excl_vat"], **due}
+
+
+def facture_timeline(facture: Facture) -> list[dict]:
+    """What happened to a document, oldest first: creation, issue and sealing, PDF, emails,
+    credit notes. Every entry comes from a row that never changes once written."""
+    from comptabilite.models import Enregistrement
+
+    events = [{"at": facture.created_at, "label": "created", "detail": ""}]
+    if facture.number:
+        records = Enregistrement.objects.filter(
+            company_id=facture.company_id, reference=facture.number
+        ).values_list("kind", "sequence", "recorded_at")
+        for kind, sequence, recorded_at in records:
+            events.append({"at": recorded_at, "label": "pdf" if kind == "pdf" else "issued",
+                           "detail": f"#{sequence}"})  # fmt: skip
+    for envoi in facture.envois.all():
+        events.append({"at": envoi.created_at, "label": "sent", "detail": envoi.recipients})
+    for avoir in facture.credit_notes.filter(status=Status.ISSUED):
+        events.append({"at": avoir.issued_at, "label": "credited", "detail": avoir.number})
+    return sorted(events, key=lambda event: event["at"])

@@ -199,7 +199,7 @@ def facture_detail(request, pk: int):
         "amount_due": selectors.amount_due(facture),
         "credit_notes": facture.credit_notes.order_by("pk"),
         "pdf": DocumentPDF.objects.filter(facture=facture).first(),
-        "envois": facture.envois.all()[:10],
+        "timeline": selectors.facture_timeline(facture),
     }
     return render(request, "facturation/facture_detail.html", context)
 

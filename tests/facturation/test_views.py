@@ -109,3 +109,14 @@ def test_home_shows_sales_due_and_overdue(as_owner, seller):
     assert "140,00" in page  # 100 + 50 − 10 excl. VAT
     assert "168,00" in page  # due: 120 − 12 + 60 incl. VAT
     assert "108,00" in page  # overdue: the old invoice less its credit note
+
+
+def test_detail_shows_the_document_history(as_owner, seller):
+    from facturation.services import avoir_creer, facture_emettre
+
+    invoice = factories.issued(seller)
+    avoir = facture_emettre(facture=avoir_creer(facture=invoice, user=None), user=None)
+    page = as_owner.get(reverse("facturation:facture_detail", args=[invoice.pk])).content.decode()
+    assert "Brouillon créé" in page
+    assert "Émise et scellée dans le registre (#1)" in page
+    assert f"Avoir {avoir.number} émis" in page
