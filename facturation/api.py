@@ -20,7 +20,7 @@ from crm import selectors as crm_selectors
 from crm.models import Client
 from facturation import selectors, services
 from facturation.exceptions import FactureError
-from facturation.models import Article, Facture, Kind, Nature, Unit
+from facturation.models import Article, Facture, Kind, LigneFacture, Nature, Unit
 from facturation.models import Status as FactureStatus
 from pgi.api import require
 from pgi.money import CENT
@@ -114,6 +114,8 @@ class LigneIn(Schema):
     vat_rate: Decimal = Decimal("20.00")
     vat_exemption_reason: str = ""
     nature: Nature = Nature.SERVICE
+    deposit_id: int | None = Field(None, description="Facture d'acompte déduite par cette ligne")
+    origin_line_id: int | None = Field(None, description="Ligne créditée (avoirs)")
 
 
 class FactureIn(Schema):
@@ -153,6 +155,7 @@ class LigneOut(Schema):
     position: int
     article_id: int | None
     origin_line_id: int | None
+    deposit_id: int | None
     designation: str
     description: str
     quantity: Decimal
@@ -272,6 +275,21 @@ def _lines(request, lines: list[LigneIn]) -> list[dict[str, Any]]:
     for position, line in enumerate(lines, start=1):
         fields = line.dict(exclude_unset=True)
         article_id = fields.pop("article_id", None)
+        # Links are looked up in the company only; the service checks what they point to.
+        if (deposit_id := fields.pop("deposit_id", None)) is not None:
+            fields["deposit"] = (
+                Facture.objects.for_company(request.company).filter(pk=deposit_id).first()
+            )
+            if fields["deposit"] is None:
+                problems.append(_("Ligne %(n)d : acompte inconnu.") % {"n": position})
+                continue
+        if (origin_line_id := fields.pop("origin_line_id", None)) is not None:
+            fields["origin_line"] = (
+                LigneFacture.objects.for_company(request.company).filter(pk=origin_line_id).first()
+            )
+            if fields["origin_line"] is None:
+                problems.append(_("Ligne %(n)d : ligne d'origine inconnue.") % {"n": position})
+                continue
         if article_id is not None:
             article = articles.get(article_id)
             if article is None:
@@ -312,6 +330,7 @@ def _facture_out(facture: Facture) -> dict[str, Any]:
                 "position": line.position,
                 "article_id": line.article_id,
                 "origin_line_id": line.origin_line_id,
+                "deposit_id": line.deposit_id,
                 "designation": line.designation,
                 "description": line.description,
                 "quantity": line.quantity,

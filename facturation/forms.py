@@ -49,10 +49,11 @@ class LigneForm(forms.ModelForm):
         model = LigneFacture
         fields = [
             "article", "designation", "description", "quantity", "unit", "unit_price",
-            "discount_rate", "vat_rate", "vat_exemption_reason", "nature", "deposit",
+            "discount_rate", "vat_rate", "vat_exemption_reason", "nature", "deposit", "origin_line",
         ]  # fmt: skip
         widgets = {
             "deposit": forms.HiddenInput,
+            "origin_line": forms.HiddenInput,
             "description": forms.Textarea(attrs={"rows": 1}),
             "quantity": forms.NumberInput(attrs={"step": "any", "min": "0"}),
             "unit_price": forms.NumberInput(attrs={"step": "any", "min": "0"}),
@@ -67,6 +68,8 @@ class LigneForm(forms.ModelForm):
             kind="acompte"
         )
         self.fields["deposit"].required = False
+        self.fields["origin_line"].queryset = LigneFacture.objects.for_company(company)
+        self.fields["origin_line"].required = False
         self.fields["article"].empty_label = _("— libre —")
         self.fields["discount_rate"].required = False
         for name in ("quantity", "unit_price", "discount_rate"):

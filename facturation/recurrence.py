@@ -28,7 +28,11 @@ def add_months(day: date, months: int) -> date:
 
 
 def _line_json(line) -> dict[str, Any]:
-    data = {name: getattr(line, name) for name in LINE_FIELDS if name not in ("article", "deposit")}
+    data = {
+        name: getattr(line, name)
+        for name in LINE_FIELDS
+        if name not in ("article", "deposit", "origin_line")
+    }
     return {k: str(v) if isinstance(v, Decimal) else v for k, v in data.items()}
 
 

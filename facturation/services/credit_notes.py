@@ -33,6 +33,20 @@ def _credit_problems(avoir: Facture, lines: list[LigneFacture]) -> list[str]:
     )
     from pgi.totals import compute_totals
 
+    # Per line: never more than the quantity invoiced, credit notes already issued included.
+    for line in lines:
+        if not line.origin_line_id:
+            continue
+        already = LigneFacture.objects.filter(
+            origin_line_id=line.origin_line_id,
+            facture__status=Status.ISSUED, facture__kind=Kind.CREDIT_NOTE,
+        ).exclude(facture_id=avoir.pk).aggregate(q=Sum("quantity"))["q"] or ZERO  # fmt: skip
+        invoiced = line.origin_line.quantity
+        if already + line.quantity > invoiced:
+            problems.append(
+                _("« %(d)s » : %(q)s au plus restent à créditer.")
+                % {"d": line.designation, "q": (invoiced - already).normalize()}
+            )
     this_total = compute_totals(lines).total_incl_vat
     if credited + this_total > origin.total_incl_vat:
         problems.append(

@@ -14,13 +14,14 @@ from facturation.models import (
     Facture,
     Kind,
     LigneFacture,
+    Status,
 )
 from pgi.locks import lock_draft
 from pgi.models import Company, User, VatRegime
 
 LINE_FIELDS = (
     "designation", "description", "quantity", "unit", "unit_price", "discount_rate",
-    "vat_rate", "vat_exemption_reason", "nature", "article", "deposit",
+    "vat_rate", "vat_exemption_reason", "nature", "article", "deposit", "origin_line",
 )  # fmt: skip
 DRAFT_FIELDS = ("client", "subject", "notes", "operation_date", "payment_terms_days")
 
@@ -95,6 +96,14 @@ def facture_modifier(*, facture: Facture, fields: dict[str, Any]) -> Facture:
     return facture
 
 
+def _deductible_by(deposit: Facture, facture: Facture) -> bool:
+    return (
+        deposit.company_id == facture.company_id and deposit.client_id == facture.client_id
+        and deposit.kind == Kind.DEPOSIT and deposit.status == Status.ISSUED
+        and facture.kind == Kind.INVOICE
+    )  # fmt: skip
+
+
 @transaction.atomic
 def facture_lignes_enregistrer(
     *, facture: Facture, lines: list[dict[str, Any]]
@@ -111,6 +120,14 @@ def facture_lignes_enregistrer(
                 setattr(line, name, data[name])
         if line.article_id and line.article.company_id != facture.company_id:
             raise FactureError(_("Article inconnu."))
+        # The links a line may carry are checked here, whoever sends them (editor or API).
+        if line.deposit_id and not _deductible_by(line.deposit, facture):
+            problems.append(_("Ligne %(n)d : acompte non déductible ici.") % {"n": position})
+        if line.origin_line_id and line.origin_line.facture_id != facture.origin_id:
+            problems.append(
+                _("Ligne %(n)d : la ligne créditée n'est pas sur la facture d'origine.")
+                % {"n": position}
+            )
         if line.quantity is not None and line.quantity <= 0 and not line.deposit_id:
             problems.append(_("Ligne %(n)d : la quantité doit être positive.") % {"n": position})
         try:

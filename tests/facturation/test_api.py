@@ -407,3 +407,25 @@ def test_the_openapi_schema_lists_the_invoicing_paths(client):
         "application/pdf"
         in paths[f"{API}/factures/{{facture_id}}/pdf"]["get"]["responses"]["200"]["content"]
     )
+
+
+def test_put_keeps_a_deposit_deduction_line_sent_back_with_its_deposit_id(api, seller, buyer):
+    from facturation.services import acompte_creer, facture_deduire_acomptes, facture_emettre
+
+    final = factories.draft(seller, buyer, lines=[factories.line("Pose", "1", "1000")])
+    deposit = facture_emettre(
+        facture=acompte_creer(company=seller, client=buyer, user=None, facture=final,
+                              percent=Decimal("30")),
+        user=None,
+    )  # fmt: skip
+    facture_deduire_acomptes(facture=final, deposits=[deposit])
+    detail = api.get(f"/factures/{final.pk}").json()
+    lines = [
+        {k: line[k] for k in ("designation", "quantity", "unit", "unit_price", "vat_rate",
+                              "nature", "deposit_id")}
+        for line in detail["lines"]
+    ]  # fmt: skip
+    assert [line["deposit_id"] for line in lines] == [None, deposit.pk]
+    response = api.put(f"/factures/{final.pk}", {"client_id": buyer.pk, "lines": lines})
+    assert response.status_code == 200, response.content
+    assert response.json()["total_excl_vat"] == "700.00"

@@ -202,3 +202,43 @@ def test_no_document_can_be_dated_in_a_closed_month(seller):
     # the refused issue gave its number back: the next one has no gap
     assert NumberingSeries.objects.get(company=seller, kind="facture").next_number == 2
     assert facture_emettre(facture=late, user=None, today=date(2026, 2, 2)).number.endswith("00002")
+
+
+def test_saving_a_credit_note_draft_keeps_its_links_and_per_line_limits(seller):
+    from facturation.services import avoir_creer, facture_lignes_enregistrer
+
+    invoice = factories.issued(
+        seller, lines=[factories.line("A", "2", "10"), factories.line("B", "1", "100")]
+    )
+    line_a = invoice.lines.get(designation="A")
+    first = facture_emettre(
+        facture=avoir_creer(facture=invoice, user=None, quantities={line_a.pk: Decimal("1")}),
+        user=None,
+    )
+    assert first.lines.get().origin_line == line_a
+    second = avoir_creer(facture=invoice, user=None, quantities={line_a.pk: Decimal("1")})
+    # The editor sends the lines back with their link; a raised quantity is caught at issue.
+    data = [{"designation": "A", "quantity": Decimal("2"), "unit_price": Decimal("10"),
+             "vat_rate": Decimal("20"), "origin_line": line_a}]  # fmt: skip
+    facture_lignes_enregistrer(facture=second, lines=data)
+    with pytest.raises(FactureError, match="1 au plus restent à créditer"):
+        facture_emettre(facture=second, user=None)
+
+
+def test_a_line_cannot_deduct_another_customers_deposit(seller):
+    from facturation.services import acompte_creer, facture_lignes_enregistrer
+
+    deposit = facture_emettre(
+        facture=acompte_creer(
+            company=seller, client=factories.business_client(seller), user=None,
+            amount_excl_vat=Decimal("100"),
+        ),
+        user=None,
+    )  # fmt: skip
+    other = factories.draft(seller)  # another customer
+    with pytest.raises(FactureError, match="acompte non déductible"):
+        facture_lignes_enregistrer(
+            facture=other,
+            lines=[{"designation": "x", "quantity": Decimal("-1"), "unit_price": Decimal("100"),
+                    "vat_rate": Decimal("20"), "deposit": deposit}],
+        )  # fmt: skip
