@@ -226,33 +226,41 @@ def verify_chain(
     expected_sequence = 1
     pending: dict[str, list[SealedDocument]] = {}
     sealed: set[tuple[str, str]] = set()
-    for sequence, kind, reference, payload, previous, stored in _records(company):
-        payload = bytes(payload)
-        report.records += 1
-        if progress is not None and report.records % progress_every == 0:
-            progress(report.records)
-        if sequence != expected_sequence:
-            findings.append(
-                Finding(
-                    sequence, reference, f"trou dans la séquence : #{expected_sequence} attendu"
+    # Closed explicitly: on an exception the generator must end its transaction and its
+    # reader thread now, not whenever the traceback holding it is collected.
+    records = _records(company)
+    try:
+        for sequence, kind, reference, payload, previous, stored in records:
+            payload = bytes(payload)
+            report.records += 1
+            if progress is not None and report.records % progress_every == 0:
+                progress(report.records)
+            if sequence != expected_sequence:
+                findings.append(
+                    Finding(
+                        sequence, reference, f"trou dans la séquence : #{expected_sequence} attendu"
+                    )
                 )
-            )
-        if previous != expected_previous:
-            findings.append(
-                Finding(sequence, reference, "lien rompu avec l'enregistrement précédent")
-            )
-        if not hmac.compare_digest(fingerprint(previous, payload, key), stored):
-            findings.append(Finding(sequence, reference, "contenu altéré (empreinte invalide)"))
-        expected_previous = stored
-        expected_sequence = sequence + 1
-        if check_documents:
-            sealed.add((kind, reference))
-            if kind in DOCUMENT_CHECKS:
-                batch = pending.setdefault(kind, [])
-                batch.append(SealedDocument(sequence, kind, reference, json.loads(payload)["doc"]))
-                if len(batch) >= BATCH:
-                    findings.extend(DOCUMENT_CHECKS[kind](company, batch))
-                    pending[kind] = []
+            if previous != expected_previous:
+                findings.append(
+                    Finding(sequence, reference, "lien rompu avec l'enregistrement précédent")
+                )
+            if not hmac.compare_digest(fingerprint(previous, payload, key), stored):
+                findings.append(Finding(sequence, reference, "contenu altéré (empreinte invalide)"))
+            expected_previous = stored
+            expected_sequence = sequence + 1
+            if check_documents:
+                sealed.add((kind, reference))
+                if kind in DOCUMENT_CHECKS:
+                    batch = pending.setdefault(kind, [])
+                    batch.append(
+                        SealedDocument(sequence, kind, reference, json.loads(payload)["doc"])
+                    )
+                    if len(batch) >= BATCH:
+                        findings.extend(DOCUMENT_CHECKS[kind](company, batch))
+                        pending[kind] = []
+    finally:
+        records.close()
     last = expected_sequence - 1
     head = Registre.objects.filter(company=company).first()
     head_sequence = head.last_sequence if head else 0

@@ -1,5 +1,6 @@
 import pytest
 from django.core import mail
+from django.db import connection
 from django.urls import reverse
 
 from comptabilite.tasks import verify_all_ledgers
@@ -60,6 +61,9 @@ def test_an_interrupted_verification_releases_its_reader(ledger_company):
     def fail(_done):
         raise RuntimeError("stopped")
 
+    depth = len(connection.atomic_blocks)
     with pytest.raises(RuntimeError):
         verify_chain(ledger_company, progress=fail, progress_every=1)
+    # The streaming transaction was closed at once, not left open for a later test.
+    assert len(connection.atomic_blocks) == depth
     assert verify_chain(ledger_company).ok  # the connection is usable again
