@@ -45,3 +45,21 @@ document.addEventListener("change", (event) => {
   set("vat_exemption_reason", option.dataset.reason);
   row.querySelector("[name$='-unit_price']")?.dispatchEvent(new Event("change", { bubbles: true }));
 });
+
+// A form being submitted normally must not also fire its htmx live check: the page is
+// leaving, and the request would only be aborted. Live checks wait a moment ("delay") so
+// that the submit event, which follows the last field's change, can cancel them here.
+document.addEventListener("submit", (event) => {
+  event.target.dataset.submitting = "1";
+});
+document.addEventListener("htmx:confirm", (event) => {
+  const form = event.detail.elt.closest ? event.detail.elt.closest("form") : null;
+  if (form && form.dataset.submitting) {
+    event.preventDefault();
+  }
+});
+window.addEventListener("pageshow", () => {
+  for (const form of document.querySelectorAll("form[data-submitting]")) {
+    delete form.dataset.submitting;
+  }
+});
