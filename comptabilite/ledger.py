@@ -11,7 +11,7 @@ import hmac
 import json
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -152,7 +152,7 @@ def register_coverage_check(func: CoverageCheck) -> CoverageCheck:
     return func
 
 
-def _records(company: Company, chunk_size: int = 5000) -> Iterator[tuple]:
+def _records(company: Company, chunk_size: int = 5000) -> Generator[tuple, None, None]:
     """Streams (sequence, kind, reference, payload, previous, fingerprint), server-side.
 
     A named psycopg cursor in binary format: the payloads arrive as raw bytes, not as the
