@@ -21,7 +21,7 @@ RUN mkdir -p static/vendor/bootstrap static/vendor/htmx static/vendor/bootstrap-
  && mkdir -p static/vendor/swagger-ui \
  && cp node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/swagger-ui-bundle.js static/vendor/swagger-ui/ \
  && cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts static/vendor/bootstrap-icons/ \
- && export DJANGO_ENV=production SECRET_KEY=build LEDGER_HMAC_KEY=build ALLOWED_HOSTS=build \
+ && export DJANGO_ENV=production SECRET_KEY=build REGISTRE_HMAC_KEY=build ALLOWED_HOSTS=build \
  && python manage.py compilemessages -v 0 \
  && python manage.py collectstatic --no-input -v 0
 

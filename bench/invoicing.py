@@ -1,4 +1,4 @@
-"""Invoicing benchmarks: issue throughput, ledger verification, PDF rendering.
+"""Invoicing benchmarks: issue throughput, register verification, PDF rendering.
 
     python bench/invoicing.py issue  --invoices 2000 --companies 8
     python bench/invoicing.py verify --records 1000000
@@ -105,7 +105,7 @@ def _issue_all(ids: list[int]) -> float:
 def bench_issue(args) -> None:
     from django.db import connections
 
-    from comptabilite.ledger import verify_chain
+    from pgi.registre import verify_chain
 
     companies = [_company(i) for i in range(max(args.companies, 1))]
     print(f"## Issue throughput ({args.invoices} invoices of 5 lines, PDF excluded)\n")
@@ -146,9 +146,8 @@ def bench_verify(args) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from comptabilite.ledger import GENESIS, canonical_json, fingerprint, verify_chain
-    from comptabilite.models import Registre
-    from pgi.models import Company
+    from pgi.models import Company, Registre
+    from pgi.registre import GENESIS, canonical_json, fingerprint, verify_chain
 
     # The chain is generated once per size and reused (records can never be deleted).
     name = f"Bench chaîne {args.records}"
@@ -190,7 +189,7 @@ def bench_verify(args) -> None:
         samples.append(time.perf_counter() - started)
         assert report.ok and report.records == args.records
     rate = args.records / statistics.median(samples)
-    print(f"## verify_ledger on {args.records:,} records (chain pass)\n")
+    print(f"## verify_registre on {args.records:,} records (chain pass)\n")
     print(f"- seconds: {summary(samples)}")
     print(f"- {rate:,.0f} records/s\n")
 
@@ -203,8 +202,8 @@ def bench_pdf(args) -> None:
 
     from django.utils import timezone
 
-    from comptabilite.models import Enregistrement
     from facturation.pdf import render_document_pdf
+    from pgi.models import Enregistrement
     from tests import factories
 
     company = _company(950)

@@ -1,6 +1,6 @@
 from ninja import Router, Schema
 
-from comptabilite import ledger
+from pgi import registre
 from pgi.api import require
 from pgi.permissions import Perm
 
@@ -16,7 +16,7 @@ class VerificationOut(Schema):
 @router.get("/verification", response=VerificationOut, summary="Vérifier l'intégrité du registre")
 def verify_registre(request):
     require(request, Perm.INTEGRITY)
-    report = ledger.verify_chain(request.company)
+    report = registre.verify_chain(request.company)
     return {
         "records": report.records,
         "ok": report.ok,

@@ -7,4 +7,4 @@ class ComptabiliteConfig(AppConfig):
     verbose_name = _("Comptabilité")
 
     def ready(self) -> None:
-        from comptabilite import integrity  # noqa: F401  (registers the ledger checks)
+        from comptabilite import integrity  # noqa: F401  (registers the register checks)

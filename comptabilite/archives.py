@@ -2,7 +2,7 @@
 
 CGI art. 286-I-3° bis, BOI-TVA-DECLA-30-10-30 (archivage): at least yearly, an archive of the
 period that is frozen, dated, integrity-protected (signed) and readable later without the
-software; the archive operation itself is sealed in the ledger. The format is described in
+software; the archive operation itself is sealed in the register. The format is described in
 README.txt inside each archive (`README` below), so that an auditor needs nothing else.
 """
 
@@ -31,9 +31,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from comptabilite import ledger
 from comptabilite.exceptions import ComptabiliteError
-from comptabilite.models import Cloture, Enregistrement, RecordKind
+from comptabilite.models import Cloture
 from comptabilite.pdf import render_cloture_pdf
 from comptabilite.selectors import (
     Period,
@@ -42,14 +41,14 @@ from comptabilite.selectors import (
     period_document_records,
     period_from_label,
 )
-from facturation.models import DocumentPDF
+from pgi import registre
 from pgi.events import event_record
-from pgi.models import Company, EventKind, User
+from pgi.models import Company, Enregistrement, EventKind, RecordKind, User
 
 FORMAT = "encaisse-archive-v1"
 MANIFEST, SIGNATURE, PUBLIC_KEY = "manifest.json", "manifest.sig", "manifest.pub"
 UNLISTED = frozenset({MANIFEST, SIGNATURE, PUBLIC_KEY})
-LEDGER_SLICE = "registre/registre.jsonl"
+REGISTRE_SLICE = "registre/registre.jsonl"
 HKDF_INFO = b"encaisse archive signing v1"
 DOCUMENT_KINDS = frozenset({RecordKind.INVOICE, RecordKind.CREDIT_NOTE, RecordKind.DEPOSIT})
 UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -60,7 +59,7 @@ UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 def signing_key() -> Ed25519PrivateKey:
     """`settings.ARCHIVE_SIGNING_KEY` (32-byte seed in hex, or a PEM Ed25519 key); without
-    it, a key derived deterministically from the ledger key (HKDF-SHA256), so that the
+    it, a key derived deterministically from the register key (HKDF-SHA256), so that the
     public key stays the same from one archive to the next."""
     configured = getattr(settings, "ARCHIVE_SIGNING_KEY", None)
     if configured:
@@ -78,7 +77,7 @@ def signing_key() -> Ed25519PrivateKey:
                 "ARCHIVE_SIGNING_KEY: 64 hex digits or an Ed25519 PEM private key."
             ) from exc
     seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=HKDF_INFO).derive(
-        settings.LEDGER_HMAC_KEY.encode()
+        settings.REGISTRE_HMAC_KEY.encode()
     )
     return Ed25519PrivateKey.from_private_bytes(seed)
 
@@ -101,8 +100,8 @@ def _safe(name: str) -> str:
 
 
 def _pretty(data: dict) -> bytes:
-    """Indented for a human reader; dates and decimals as the ledger writes them."""
-    plain = json.loads(ledger.canonical_json(data))
+    """Indented for a human reader; dates and decimals as the register writes them."""
+    plain = json.loads(registre.canonical_json(data))
     return (json.dumps(plain, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
@@ -121,7 +120,7 @@ def _slice_start(company: Company, cloture: Cloture, documents: list[tuple]) -> 
     return min([start, *(sequence for sequence, *_rest in documents)])
 
 
-def _ledger_line(record: Enregistrement) -> bytes:
+def _registre_line(record: Enregistrement) -> bytes:
     line = {
         "sequence": record.sequence,
         "kind": record.kind,
@@ -132,7 +131,7 @@ def _ledger_line(record: Enregistrement) -> bytes:
         "previous": record.previous,
         "fingerprint": record.fingerprint,
     }
-    return ledger.canonical_json(line) + b"\n"
+    return registre.canonical_json(line) + b"\n"
 
 
 def _index_row(doc: dict, sequence: int, json_name: str, pdf_name: str | None) -> list:
@@ -181,12 +180,8 @@ class _ZipWriter:
 def _write_documents(writer: _ZipWriter, company: Company, period: Period) -> list[tuple]:
     """Each document's sealed bytes and its PDF, then `documents/index.csv`."""
     records = period_document_records(company=company, start=period.start, end=period.end)
-    pdfs = {
-        pdf.facture.number: pdf
-        for pdf in DocumentPDF.objects.filter(
-            facture__company=company, facture__number__in=[r[2] for r in records]
-        ).select_related("facture")
-    }
+    # {number: stored PDF (`.file`, `.sha256`)}, from the app that issued the documents
+    pdfs = registre.document_files(company=company, references=[r[2] for r in records])
     problems: list[str] = []
     index = io.StringIO()
     rows = csv.writer(index, delimiter=";", lineterminator="\r\n")
@@ -227,13 +222,13 @@ def _write_archive(
     slice_records = Enregistrement.objects.filter(
         company=company, sequence__range=(start, cloture.sequence)
     ).order_by("sequence")
-    writer.add_lines(LEDGER_SLICE, (_ledger_line(r) for r in slice_records.iterator()))
+    writer.add_lines(REGISTRE_SLICE, (_registre_line(r) for r in slice_records.iterator()))
     writer.add(
         "README.txt",
         README.format(
             siren=company.siren, name=company.legal_name, label=period.label,
             start=f"{period.start:%d/%m/%Y}", end=f"{period.end:%d/%m/%Y}",
-            reference=cloture.reference, slice=LEDGER_SLICE,
+            reference=cloture.reference, slice=REGISTRE_SLICE,
         ).encode(),
     )  # fmt: skip
 
@@ -246,7 +241,7 @@ def archive_exporter(
     operation as an "archive" record; returns the zip's path.
 
     Nothing is locked while the files are written (a closed period no longer changes);
-    the ledger head is locked only by the final `seal`.
+    the register head is locked only by the final `seal`.
     """
     try:
         chosen = period_from_label(company=company, label=period)
@@ -288,7 +283,7 @@ def archive_exporter(
                     "chain_head": {"sequence": head_sequence, "fingerprint": head_fingerprint},
                     "created_at": now,
                     "algorithms": {
-                        "files": "sha256", "signature": "ed25519", "ledger": ledger.ALGORITHM,
+                        "files": "sha256", "signature": "ed25519", "ledger": registre.ALGORITHM,
                     },
                     "public_key": public,
                     "files": [writer.entries[name] for name in sorted(writer.entries)],
@@ -298,7 +293,7 @@ def archive_exporter(
             writer.add(SIGNATURE, private.sign(manifest), listed=False)
             writer.add(PUBLIC_KEY, public.encode(), listed=False)
         # The operation is logged in the chain (BOI-TVA-DECLA-30-10-30), in this transaction.
-        ledger.seal(
+        registre.seal(
             company=company, kind=RecordKind.ARCHIVE, reference=f"ARCHIVE-{chosen.label}",
             document={
                 "type": "archive", "file": final.name, "period": chosen.label,
@@ -349,11 +344,11 @@ def _check_slice(
             line = json.loads(raw)
             payload = json.loads(line["payload"])
         except (ValueError, KeyError):
-            problems.append(f"{LEDGER_SLICE} : ligne {number} illisible")
+            problems.append(f"{REGISTRE_SLICE} : ligne {number} illisible")
             prior = None
             continue
         report.records += 1
-        where = f"{LEDGER_SLICE} : enregistrement #{line.get('sequence')}"
+        where = f"{REGISTRE_SLICE} : enregistrement #{line.get('sequence')}"
         if prior is not None:
             if line["sequence"] != prior["sequence"] + 1:
                 expected = prior["sequence"] + 1
@@ -371,7 +366,7 @@ def _check_slice(
     if last is None or (last["sequence"], last["fingerprint"]) != (
         closure["sequence"], closure["fingerprint"]
     ):  # fmt: skip
-        problems.append(f"{LEDGER_SLICE} : l'enregistrement de la clôture ne correspond pas")
+        problems.append(f"{REGISTRE_SLICE} : l'enregistrement de la clôture ne correspond pas")
     sealed_json, sealed_pdf = {}, {}
     for (kind, reference), line in by_reference.items():
         if kind == RecordKind.CLOSURE:
@@ -390,7 +385,7 @@ def _check_slice(
 
 def archive_verifier(path: Path | str, *, public_key: str | None = None) -> ArchiveReport:
     """Checks an archive alone, without the database nor the HMAC key: the signature of the
-    manifest, every listed file and its SHA-256, no extra file, and the ledger slice's links.
+    manifest, every listed file and its SHA-256, no extra file, and the register slice's links.
 
     Each problem names the file concerned.
     """
@@ -453,11 +448,11 @@ def archive_verifier(path: Path | str, *, public_key: str | None = None) -> Arch
     for name in sorted(set(counts) - set(entries) - UNLISTED):
         problems.append(f"{name} : fichier en trop, absent du manifeste")
     report.files = len(entries)
-    if LEDGER_SLICE in names:
+    if REGISTRE_SLICE in names:
         try:
-            _check_slice(names[LEDGER_SLICE], manifest, names, digests, report)
+            _check_slice(names[REGISTRE_SLICE], manifest, names, digests, report)
         except (KeyError, TypeError, UnicodeDecodeError):
-            problems.append(f"{LEDGER_SLICE} : format inattendu")
+            problems.append(f"{REGISTRE_SLICE} : format inattendu")
     return report
 
 
@@ -511,5 +506,5 @@ VÉRIFIER
    en hexadécimal. Chaque fichier documents/<numéro>.json est identique au « payload » de son
    enregistrement.
 4. Les commandes « manage.py verify_archive FICHIER --public-key CLÉ » (archive seule) et
-   « manage.py verify_ledger » (base de données) font ces contrôles.
+   « manage.py verify_registre » (base de données) font ces contrôles.
 """

@@ -1,11 +1,8 @@
-"""Domain errors of the ledger, closures and archives."""
+"""Domain errors of closures and archives (a date in a closed period is the kernel's
+`pgi.exceptions.PeriodeCloturee`)."""
 
 from pgi.exceptions import DomainError
 
 
 class ComptabiliteError(DomainError):
     """A closure or an archive was refused; `problems` lists every reason."""
-
-
-class PeriodeCloturee(ComptabiliteError):
-    """A document would be dated in a closed period (CGI art. 286-I-3° bis)."""

@@ -1,4 +1,4 @@
-"""What `verify_ledger` checks of closures and archives.
+"""What `verify_registre` checks of closures and archives.
 
 A closure or archive record carries the chain head at the time it was made: that record must
 still be in the chain with the same fingerprint. A closure row, outside the chain, repeats
@@ -9,15 +9,15 @@ detected against the heads recorded outside the chain).
 
 import json
 
-from comptabilite.ledger import (
+from comptabilite.models import Cloture
+from pgi.models import Company, Enregistrement, RecordKind
+from pgi.registre import (
     Finding,
     SealedDocument,
     canonical_json,
     register_coverage_check,
     register_document_check,
 )
-from comptabilite.models import Cloture, Enregistrement, RecordKind
-from pgi.models import Company
 
 
 def _fingerprints(company: Company, sequences: set[int]) -> dict[int, str]:

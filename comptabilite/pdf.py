@@ -1,6 +1,6 @@
 """The closure PDF (WeasyPrint), rendered on demand from the sealed closure content only.
 
-Everything printed comes from the document sealed in the ledger (`Cloture.totals`), so the
+Everything printed comes from the document sealed in the register (`Cloture.totals`), so the
 PDF says, years later, exactly what was closed; the text is French whatever the language.
 """
 

@@ -1,4 +1,4 @@
-"""Reads on the ledger and its closures: periods, period totals, the closure of a date."""
+"""Reads on the register and its closures: periods, period totals, the closure of a date."""
 
 import json
 import re
@@ -10,13 +10,11 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from comptabilite.models import Cloture, ClotureKind, Enregistrement, Registre
-from facturation.models import Facture, Kind, Status
-from pgi.models import Company
+from comptabilite.models import Cloture, ClotureKind
+from pgi import registre
+from pgi.models import Company, Enregistrement, Registre
 from pgi.money import ZERO
 
-# A credit note corrects a sale: it counts negatively in every total (BOI-TVA-DECLA-30-10-30).
-SIGNS = {Kind.INVOICE: 1, Kind.DEPOSIT: 1, Kind.CREDIT_NOTE: -1}
 SERIES_RE = re.compile(r"^(?P<prefix>.*?)(?P<counter>\d+)(?P<suffix>\D*)$")
 
 
@@ -129,11 +127,7 @@ def amounts(excl_vat: Decimal, vat: Decimal) -> dict[str, str]:
 
 def period_document_numbers(*, company: Company, start: date, end: date) -> list[tuple]:
     """(kind, number) of every document issued in the period, from the live rows."""
-    return list(
-        Facture.objects.filter(
-            company=company, status=Status.ISSUED, issue_date__range=(start, end)
-        ).values_list("kind", "number")
-    )
+    return registre.documents_issued(company=company, start=start, end=end)
 
 
 def period_document_records(*, company: Company, start: date, end: date) -> list[tuple]:
@@ -166,12 +160,15 @@ def period_sealed_documents(*, company: Company, start: date, end: date) -> list
 
 def period_totals(documents: list[tuple]) -> dict:
     """Counts, series and totals per VAT rate of the sealed documents of a period."""
-    counts = {kind.value: 0 for kind in Kind}
+    # A credit note corrects a sale: it counts negatively in every total
+    # (BOI-TVA-DECLA-30-10-30); each app declares the sign of its kinds (pgi.registre).
+    signs = registre.document_signs()
+    counts = {kind: 0 for kind in signs}
     per_rate: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     series: dict[tuple[str, str], dict] = {}
     for _sequence, kind, number, doc in documents:
         counts[kind] += 1
-        sign = SIGNS[kind]
+        sign = signs[kind]
         for row in doc["vat_breakdown"]:
             rate = per_rate[row["rate"]]
             rate[0] += sign * Decimal(row["base"])
@@ -207,8 +204,7 @@ def grand_total_before(*, company: Company, kind: str, start: date) -> dict[str,
     ).first()
     if previous:
         return previous.totals["grand_total"]
-    first = Facture.objects.filter(company=company, status=Status.ISSUED).order_by("issue_date")
-    first_day = first.values_list("issue_date", flat=True).first()
+    first_day = registre.first_document_day(company=company)
     if first_day is None or first_day >= start:
         return amounts(ZERO, ZERO)
     before = period_totals(

@@ -1,4 +1,4 @@
-"""Writes on the ledger's periods: closures (clôtures) and the check that a date is open.
+"""Writes on the register's periods: closures (clôtures) and the check that a date is open.
 
 CGI art. 286-I-3° bis, BOI-TVA-DECLA-30-10-30 (conservation): a closure at least per fiscal
 year freezes its period and seals, in a chained record, the period's totals and the perpetual
@@ -12,14 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from comptabilite import ledger
-from comptabilite.exceptions import ComptabiliteError, PeriodeCloturee
-from comptabilite.models import Cloture, ClotureKind, RecordKind
+from comptabilite.exceptions import ComptabiliteError
+from comptabilite.models import Cloture, ClotureKind
 from comptabilite.selectors import (
     Period,
     add_amounts,
     add_months,
-    cloture_covering,
     cloture_get,
     grand_total_before,
     period_document_numbers,
@@ -27,10 +25,10 @@ from comptabilite.selectors import (
     period_sealed_documents,
     period_totals,
 )
-from facturation.models import Facture, Status
+from pgi import registre
 from pgi.events import event_record
-from pgi.locks import lock_ledger_head
-from pgi.models import Company, EventKind, User
+from pgi.locks import lock_registre_head
+from pgi.models import Company, EventKind, RecordKind, User
 
 MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
@@ -82,9 +80,8 @@ def _monthly_order_problems(company: Company, period: Period) -> list[str]:
     if months.filter(period_start=previous).exists():
         return []
     earlier_closure = months.filter(period_start__lt=period.start).exists()
-    earlier_document = Facture.objects.filter(
-        company=company, status=Status.ISSUED, issue_date__lt=period.start
-    ).exists()
+    first_day = registre.first_document_day(company=company)
+    earlier_document = first_day is not None and first_day < period.start
     if earlier_closure or earlier_document:
         return [
             _("Le mois précédent (%(m)s) n'est pas clôturé : les clôtures se suivent.")
@@ -140,7 +137,7 @@ def _unsealed_numbers(company: Company, period: Period, documents: list[tuple]) 
 
 
 def _normalised(document: dict) -> dict:
-    return json.loads(ledger.canonical_json(document))
+    return json.loads(registre.canonical_json(document))
 
 
 @transaction.atomic
@@ -151,7 +148,7 @@ def cloture_effectuer(
     """Closes a month or a fiscal year: seals its totals and the perpetual grand total.
 
     Invariants: closures of a kind follow each other; a fiscal year closes after its months.
-    Lock order (pgi.locks): the ledger head is the only lock, taken first and held until
+    Lock order (pgi.locks): the register head is the only lock, taken first and held until
     commit, so no document is sealed between the totals and the closure record, and the head
     recorded in the closure is the record right before it.
     """
@@ -159,7 +156,7 @@ def cloture_effectuer(
         raise ComptabiliteError(_("Type de clôture inconnu : %(k)s.") % {"k": kind})
     now = timezone.now()
     today = today or timezone.localdate(now)
-    head_sequence, head_fingerprint, _closed_until = lock_ledger_head(company)
+    head_sequence, head_fingerprint, _closed_until, _reference = lock_registre_head(company)
     period = period_of(company=company, kind=kind, period_start=period_start)
     problems = _closure_problems(company, period, today)
     if problems:
@@ -169,7 +166,7 @@ def cloture_effectuer(
     unsealed = _unsealed_numbers(company, period, documents)
     if unsealed:
         raise ComptabiliteError(
-            _("Documents émis absents du registre : %(n)s. Lancez verify_ledger.")
+            _("Documents émis absents du registre : %(n)s. Lancez verify_registre.")
             % {"n": ", ".join(unsealed)}
         )
     totals = period_totals(documents)
@@ -189,7 +186,7 @@ def cloture_effectuer(
         "closed_by": user.email if user else None,
         # The chain head at closing time, kept in the closure (and its PDF, and the archive
         # manifest): a chain later truncated or rewritten before this point disagrees with it.
-        "head": {"sequence": head_sequence, "fingerprint": head_fingerprint or ledger.GENESIS},
+        "head": {"sequence": head_sequence, "fingerprint": head_fingerprint or registre.GENESIS},
         "previous_closure": {
             "reference": previous.reference,
             "sequence": previous.sequence,
@@ -224,17 +221,17 @@ def cloture_effectuer(
                     "b": months[-1].totals["grand_total"]["incl_vat"],
                 }
             )
-    record = ledger.seal(
+    record = registre.seal(
         company=company, kind=RecordKind.CLOSURE, reference=period.reference,
-        document=document, at=now,
+        document=document, at=now, closes=period.end,
     )  # fmt: skip
     cloture = Cloture.objects.create(
         company=company, kind=kind, period_start=period.start, period_end=period.end,
         reference=period.reference, closed_at=now, closed_by=user, sequence=record.sequence,
         fingerprint=record.fingerprint, totals=_normalised(document),
     )  # fmt: skip
-    # The technical event log's lock comes after the ledger head; nothing takes them in the
-    # other order (pgi.events appends never seal a ledger record).
+    # The technical event log's lock comes after the register head; nothing takes them in the
+    # other order (pgi.events appends never seal a register record).
     event_record(
         kind=EventKind.CLOSURE, company=company, user=user,
         summary=f"Clôture {period.label} ({cloture.reference})",
@@ -242,23 +239,3 @@ def cloture_effectuer(
                  "grand_total": grand_total},
     )  # fmt: skip
     return cloture
-
-
-def periode_verifier_ouverte(*, company: Company, day: date) -> None:
-    """Raises `PeriodeCloturee` when `day` falls in a closed period.
-
-    Closures follow each other, so every date up to the end of the last closure is closed.
-    """
-    cloture = cloture_covering(company=company, day=day)
-    if cloture is not None:
-        raise PeriodeCloturee(
-            _(
-                "La période est clôturée jusqu'au %(end)s (%(ref)s) : aucun document ne peut "
-                "plus être daté du %(day)s."
-            )
-            % {
-                "end": f"{cloture.period_end:%d/%m/%Y}",
-                "ref": cloture.reference,
-                "day": f"{day:%d/%m/%Y}",
-            }
-        )

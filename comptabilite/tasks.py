@@ -1,4 +1,4 @@
-"""Ledger verification in the background: on demand (with progress) and nightly."""
+"""Register verification in the background: on demand (with progress) and nightly."""
 
 import time
 
@@ -8,11 +8,10 @@ from django.core.mail import send_mail
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from comptabilite.ledger import verify_chain
-from comptabilite.models import Registre
 from pgi.events import event_record
-from pgi.models import Company, EventKind, Membership
+from pgi.models import Company, EventKind, Membership, Registre
 from pgi.permissions import Role
+from pgi.registre import verify_chain
 
 RUN_TTL = 24 * 3600
 
@@ -22,7 +21,7 @@ def run_key(company_id: int, run_id: str) -> str:
 
 
 @shared_task
-def verify_ledger_task(company_id: int, run_id: str) -> dict:
+def verify_registre_task(company_id: int, run_id: str) -> dict:
     """Verifies one company's chain and leaves the result in the cache for the page to poll."""
     key = run_key(company_id, run_id)
     company = Company.objects.get(pk=company_id)
@@ -56,7 +55,7 @@ def verify_ledger_task(company_id: int, run_id: str) -> dict:
 
 
 @shared_task
-def verify_all_ledgers() -> int:
+def verify_all_registres() -> int:
     """Nightly (Celery beat): verifies every company and emails its owners on failure."""
     failures = 0
     for company in Company.objects.order_by("pk").iterator():

@@ -8,8 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from comptabilite.models import Cloture, Registre
-from comptabilite.tasks import run_key, verify_ledger_task
+from comptabilite.models import Cloture
+from comptabilite.tasks import run_key, verify_registre_task
+from pgi import registre
+from pgi.models import Registre
 from pgi.permissions import Perm
 from pgi.tenancy import member_required
 
@@ -35,7 +37,7 @@ def integrite(request):
 def integrite_lancer(request):
     run_id = uuid.uuid4().hex
     cache.set(run_key(request.company.pk, run_id), {"state": "queued"}, 3600)
-    verify_ledger_task.delay(request.company.pk, run_id)
+    verify_registre_task.delay(request.company.pk, run_id)
     return redirect(f"{request.path.rsplit('/', 2)[0]}/?run={run_id}")
 
 
@@ -59,7 +61,6 @@ def _closable_months(company, today):
     """Months that can be closed next: after the last monthly closure, up to last month."""
     from comptabilite.models import ClotureKind
     from comptabilite.selectors import add_months
-    from facturation.models import Facture, Status
 
     last = (
         Cloture.objects.filter(company=company, kind=ClotureKind.MONTHLY)
@@ -69,12 +70,7 @@ def _closable_months(company, today):
     if last is not None:
         start = add_months(last.period_start, 1)
     else:
-        first = (
-            Facture.objects.filter(company=company, status=Status.ISSUED)
-            .order_by("issue_date")
-            .values_list("issue_date", flat=True)
-            .first()
-        )
+        first = registre.first_document_day(company=company)
         start = (first or today).replace(day=1)
     months = []
     while add_months(start, 1) <= today.replace(day=1) and len(months) < 24:

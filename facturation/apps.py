@@ -7,4 +7,4 @@ class FacturationConfig(AppConfig):
     verbose_name = _("Facturation")
 
     def ready(self) -> None:
-        from facturation import integrity  # noqa: F401  (registers the ledger checks)
+        from facturation import integrity  # noqa: F401  (registers the register checks)

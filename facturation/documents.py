@@ -1,6 +1,6 @@
 """The frozen content of an issued document: parties, lines, VAT breakdown, totals, dates.
 
-`document_content` builds, from the database rows, the dict that is sealed in the ledger and
+`document_content` builds, from the database rows, the dict that is sealed in the register and
 rendered to PDF and Factur-X. Verification rebuilds it from the live rows and compares it to
 the sealed one, so any change to an invoice or a line behind the application's back shows.
 """
@@ -124,7 +124,7 @@ def operation_nature(lines) -> str:
 def document_content(
     facture: Facture, *, seller: dict, buyer: dict, lines: list | None = None
 ) -> dict:
-    """The whole fiscal content of a document, as sealed in the ledger."""
+    """The whole fiscal content of a document, as sealed in the register."""
     lines = list(facture.lines.all()) if lines is None else lines
     totals = compute_totals(lines)
     origin = None

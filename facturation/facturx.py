@@ -6,7 +6,7 @@ exact element order of the Factur-X EN16931 XSD. `embed_facturx` attaches it to 
 as `factur-x.xml` with the Factur-X XMP metadata, through the `factur-x` library.
 
 `content` may come straight from `document_content` (dates are `date` objects, amounts
-strings) or from the ledger after a JSON round-trip (ISO date strings): both are accepted.
+strings) or from the register after a JSON round-trip (ISO date strings): both are accepted.
 
 Sources cited below: EN 16931-1 business rules (BR-*), the French rule BR-FR-05 (notes PMT,
 PMD, AAB), CGI art. 242 nonies A, 293 B, 283-2, 262 I and 262 ter I, C. com. L441-10, D441-5.

@@ -1,24 +1,30 @@
-"""What `verify_ledger` checks of invoices, credit notes and their PDFs.
+"""What the inalterable register (`pgi.registre`) needs to know of invoices, credit notes,
+deposits and their PDFs, registered at start-up (`FacturationConfig.ready`).
 
-Each sealed document is rebuilt from the live rows (the invoice, its lines and the frozen
-parties) and compared, once serialised canonically, with the sealed content; each sealed
-PDF hash is compared with the stored file; and every issued document must have its record.
+- `verify_registre`: each sealed document is rebuilt from the live rows (the invoice, its
+  lines and the frozen parties) and compared, once serialised canonically, with the sealed
+  content; each sealed PDF hash is compared with the stored file; and every issued document
+  must have its record.
+- closures and archives: which documents were issued in a period, with which sign in the
+  totals, and their stored PDFs.
 """
 
 import hashlib
 import json
+from datetime import date
 
-from comptabilite.ledger import (
+from facturation.documents import document_content
+from facturation.models import DocumentPDF, Facture, Kind, Status
+from pgi.models import Company, RecordKind
+from pgi.registre import (
+    DocumentSource,
     Finding,
     SealedDocument,
     canonical_json,
     register_coverage_check,
     register_document_check,
+    register_document_source,
 )
-from comptabilite.models import RecordKind
-from facturation.documents import document_content
-from facturation.models import DocumentPDF, Facture, Kind, Status
-from pgi.models import Company
 
 DOCUMENT_KINDS = (RecordKind.INVOICE, RecordKind.CREDIT_NOTE, RecordKind.DEPOSIT)
 
@@ -102,3 +108,36 @@ def check_every_issued_document_is_sealed(
         for kind, number in issued.iterator()
         if (kind, number) not in sealed
     ]
+
+
+def _issued(company: Company, start: date, end: date) -> list[tuple[str, str]]:
+    return list(
+        Facture.objects.filter(
+            company=company, status=Status.ISSUED, issue_date__range=(start, end)
+        ).values_list("kind", "number")
+    )
+
+
+def _first_day(company: Company) -> date | None:
+    issued = Facture.objects.filter(company=company, status=Status.ISSUED)
+    return issued.order_by("issue_date").values_list("issue_date", flat=True).first()
+
+
+def _pdfs(company: Company, numbers: list[str]) -> dict[str, DocumentPDF]:
+    return {
+        pdf.facture.number: pdf
+        for pdf in DocumentPDF.objects.filter(
+            facture__company=company, facture__number__in=numbers
+        ).select_related("facture")
+    }
+
+
+register_document_source(
+    DocumentSource(
+        # A credit note corrects a sale: it counts negatively in every total.
+        signs={Kind.INVOICE.value: 1, Kind.DEPOSIT.value: 1, Kind.CREDIT_NOTE.value: -1},
+        issued=_issued,
+        first_day=_first_day,
+        files=_pdfs,
+    )
+)

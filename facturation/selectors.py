@@ -100,7 +100,7 @@ def dashboard_figures(*, company: Company, today) -> dict:
 def facture_timeline(facture: Facture) -> list[dict]:
     """What happened to a document, oldest first: creation, issue and sealing, PDF, emails,
     credit notes. Every entry comes from a row that never changes once written."""
-    from comptabilite.models import Enregistrement
+    from pgi.models import Enregistrement
 
     events = [{"at": facture.created_at, "label": "created", "detail": ""}]
     if facture.number:

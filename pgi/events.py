@@ -8,16 +8,11 @@ import logging
 from django.db import connection, transaction
 from django.utils import timezone
 
+from pgi.chain import GENESIS, canonical_json, fingerprint
 from pgi.models import Company, Evenement, User
 
 logger = logging.getLogger(__name__)
 LOCK_ID = 0x656E6361  # "enca": one advisory lock serialises appends to the log
-
-
-def _chain():
-    from comptabilite.ledger import GENESIS, canonical_json, fingerprint
-
-    return GENESIS, canonical_json, fingerprint
 
 
 @transaction.atomic
@@ -26,11 +21,10 @@ def event_record(
     details: dict | None = None, ip: str | None = None,
 ) -> Evenement:  # fmt: skip
     """Appends an event; call it inside the transaction of the action it records."""
-    genesis, canonical_json, fingerprint = _chain()
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_ID])
     last = Evenement.objects.order_by("-sequence").values_list("sequence", "fingerprint").first()
-    sequence, previous = (last[0] + 1, last[1]) if last else (1, genesis)
+    sequence, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
     at = timezone.now()
     payload = canonical_json(
         {
@@ -48,9 +42,8 @@ def event_record(
 
 def events_verify() -> list[str]:
     """Findings on the whole log: altered events, broken links, gaps."""
-    genesis, _canonical_json, fingerprint = _chain()
     findings = []
-    expected_previous, expected_sequence = genesis, 1
+    expected_previous, expected_sequence = GENESIS, 1
     rows = Evenement.objects.order_by("sequence").values_list(
         "sequence", "payload", "previous", "fingerprint"
     )

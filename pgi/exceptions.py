@@ -25,3 +25,7 @@ class DomainError(Exception):
 
 class PermissionRefused(DomainError):
     pass
+
+
+class PeriodeCloturee(DomainError):
+    """A record would be dated in a closed period of the register (CGI art. 286-I-3° bis)."""

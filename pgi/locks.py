@@ -3,7 +3,7 @@
 Lock order, always the same so that two transactions never deadlock:
     1. the document being issued (`lock_draft`),
     2. its numbering counter (`next_number`),
-    3. the company's ledger head (`lock_ledger_head`).
+    3. the company's register head (`lock_registre_head`).
 All three are per company: two companies never wait on each other. The counter and the
 head are taken last and held only for a few statements (PERFORMANCE.md: issuing is bound
 by commits, so the lock must be short).
@@ -13,7 +13,7 @@ from datetime import date
 
 from django.db import connection
 
-from pgi.models import Company
+from pgi.models import Company, Registre
 
 
 def lock_draft(model, pk: int, *, related: tuple[str, ...] = ()):
@@ -43,22 +43,23 @@ def next_number(*, company: Company, kind: str, period: str) -> int:
         return cursor.fetchone()[0]
 
 
-def lock_ledger_head(company: Company) -> tuple[int, str, date | None]:
-    """Locks the company's ledger head; returns (last sequence, last fingerprint, closed until).
+def lock_registre_head(company: Company) -> tuple[int, str, date | None, str]:
+    """Locks the company's register head; returns (last sequence, last fingerprint, closed
+    until, reference of that closure).
 
-    Closures take this lock too, so the end of the last closure read here cannot move
-    before the caller commits.
+    Closures take this lock too and move "closed until" under it, so the end of the last
+    closure read here cannot move before the caller commits.
     """
+    table = Registre._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            INSERT INTO comptabilite_registre (company_id, last_sequence, last_fingerprint)
-            VALUES (%s, 0, '')
+            f"""
+            INSERT INTO {table} (company_id, last_sequence, last_fingerprint, closure_reference)
+            VALUES (%s, 0, '', '')
             ON CONFLICT (company_id)
-            DO UPDATE SET last_sequence = comptabilite_registre.last_sequence
-            RETURNING last_sequence, last_fingerprint,
-                (SELECT max(period_end) FROM comptabilite_cloture WHERE company_id = %s)
+            DO UPDATE SET last_sequence = {table}.last_sequence
+            RETURNING last_sequence, last_fingerprint, closed_until, closure_reference
             """,
-            [company.pk, company.pk],
+            [company.pk],
         )
         return cursor.fetchone()

@@ -285,7 +285,7 @@ class EventKind(models.TextChoices):
 class Evenement(models.Model):
     """The technical event log (journal des événements), one HMAC chain for the whole site.
 
-    Like the ledger, each event stores the exact bytes it was sealed on, the previous
+    Like the register, each event stores the exact bytes it was sealed on, the previous
     fingerprint and its own; PostgreSQL refuses any change. See `pgi.events`.
     """
 
@@ -315,3 +315,82 @@ class Evenement(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.kind} {self.summary}"
+
+
+# The inalterable register (registre, CGI art. 286-I-3° bis, BOI-TVA-DECLA-30-10-30): one
+# append-only HMAC chain per company. Each issued invoice, credit note, payment, closure and
+# archive is sealed as a record holding the canonical JSON of its whole fiscal content, the
+# previous record's fingerprint and its own. PostgreSQL refuses any UPDATE or DELETE of a
+# record. Sealing and verifying: `pgi.registre`.
+
+
+class RecordKind(models.TextChoices):
+    INVOICE = "facture", _("Facture émise")
+    CREDIT_NOTE = "avoir", _("Avoir émis")
+    DEPOSIT = "acompte", _("Facture d'acompte émise")
+    PDF = "pdf", _("Empreinte du PDF")
+    PAYMENT = "encaissement", _("Encaissement")
+    PAYMENT_REVERSAL = "annulation", _("Annulation d'encaissement")
+    CLOSURE = "cloture", _("Clôture")
+    ARCHIVE = "archive", _("Archive")
+
+
+class Registre(models.Model):
+    """The head of a company's chain: locked by every append, so appends are serialised.
+
+    It also keeps the end of the last closure: nothing may be dated up to it (CGI art.
+    286-I-3° bis), checked under this lock, which closures take too.
+    """
+
+    company = models.OneToOneField(Company, on_delete=models.PROTECT, primary_key=True)
+    last_sequence = models.PositiveBigIntegerField(default=0)
+    last_fingerprint = models.CharField(max_length=100, default="")
+    closed_until = models.DateField(null=True, blank=True)
+    closure_reference = models.CharField(max_length=80, blank=True, default="")
+
+    class Meta:
+        db_table = "comptabilite_registre"  # the register's table since its first day
+        verbose_name = _("registre inaltérable")
+
+    def __str__(self) -> str:
+        return f"{self.company_id}: {self.last_sequence}"
+
+
+class Enregistrement(models.Model):
+    """A sealed record; `payload` holds the exact bytes the fingerprint was computed on."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    sequence = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=12, choices=RecordKind)
+    reference = models.CharField(max_length=80)
+    recorded_at = models.DateTimeField()
+    payload = models.BinaryField()
+    previous = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=100)
+
+    class Meta:
+        db_table = "comptabilite_enregistrement"
+        verbose_name = _("enregistrement du registre")
+        ordering = ["company", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "sequence"], name="registre_sequence_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["company", "kind", "reference"], name="comptabilit_company_ea8807_idx"
+            )
+        ]
+        # TRUNCATE is not a trigger's business (the test runner flushes with it): in
+        # production the application's role is granted no TRUNCATE, and a truncated chain
+        # is caught by verification (head mismatch, documents without their record).
+        triggers = [
+            pgtrigger.Protect(
+                name="enregistrement_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.kind} {self.reference}"

@@ -23,7 +23,7 @@ class Perm(StrEnum):
     SETTINGS_MANAGE = "settings.manage"  # the company's legal identity and defaults
     MEMBERS_MANAGE = "members.manage"  # invitations and roles
     API_TOKENS = "api.tokens"  # personal API tokens
-    INTEGRITY = "integrity"  # run and read the ledger verification
+    INTEGRITY = "integrity"  # run and read the register verification
     CLOSE = "close"  # close periods (clôtures) and export their archives
 
 

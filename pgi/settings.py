@@ -1,7 +1,7 @@
 """Encaisse settings, read from the environment with safe development defaults.
 
 Production is `DJANGO_ENV=production`: then `SECRET_KEY`, `ALLOWED_HOSTS` and
-`LEDGER_HMAC_KEY` must come from the environment, and `manage.py check --deploy` is clean.
+`REGISTRE_HMAC_KEY` must come from the environment, and `manage.py check --deploy` is clean.
 """
 
 import os
@@ -47,12 +47,21 @@ if PRODUCTION:
 else:
     SECRET_KEY = env("SECRET_KEY") or _development_secret(BASE_DIR / ".secret_key")
 
-# The ledger's HMAC key never lives in the database (CGI art. 286-I-3° bis: an alteration
-# must be detectable even by someone who can write to the database).
+# The HMAC key of the inalterable register and of the event log never lives in the database
+# (CGI art. 286-I-3° bis: an alteration must be detectable even by someone who can write to the
+# database). LEDGER_HMAC_KEY and .ledger_key are its names before 2026-11: still read, so that a
+# chain sealed then still verifies.
 if PRODUCTION:
-    LEDGER_HMAC_KEY = os.environ["LEDGER_HMAC_KEY"]
+    REGISTRE_HMAC_KEY = env("REGISTRE_HMAC_KEY") or env("LEDGER_HMAC_KEY")
+    if not REGISTRE_HMAC_KEY:
+        raise KeyError("REGISTRE_HMAC_KEY must be set in production")
 else:
-    LEDGER_HMAC_KEY = env("LEDGER_HMAC_KEY") or _development_secret(BASE_DIR / ".ledger_key")
+    _legacy_key = BASE_DIR / ".ledger_key"
+    REGISTRE_HMAC_KEY = (
+        env("REGISTRE_HMAC_KEY")
+        or env("LEDGER_HMAC_KEY")
+        or _development_secret(_legacy_key if _legacy_key.exists() else BASE_DIR / ".registre_key")
+    )
 
 DEBUG = env_bool("DEBUG", not PRODUCTION and not TESTING)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
@@ -212,8 +221,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "facturation.tasks.generate_recurring_invoices",
         "schedule": crontab(hour=6, minute=0),
     },
-    "verify-ledgers-nightly": {
-        "task": "comptabilite.tasks.verify_all_ledgers",
+    "verify-registres-nightly": {
+        "task": "comptabilite.tasks.verify_all_registres",
         "schedule": crontab(hour=3, minute=15),
     },
 }

@@ -4,7 +4,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from comptabilite import ledger
 from facturation.exceptions import FactureError
 from facturation.models import (
     DocumentPDF,
@@ -12,6 +11,7 @@ from facturation.models import (
     Facture,
     Status,
 )
+from pgi import registre
 from pgi.models import User
 
 
@@ -26,8 +26,8 @@ def facture_pdf_generer(*, facture_id: int) -> DocumentPDF:
 
     from django.core.files.base import ContentFile
 
-    from comptabilite.models import Enregistrement, RecordKind
     from facturation.pdf import render_document_pdf
+    from pgi.models import Enregistrement, RecordKind
 
     existing = DocumentPDF.objects.filter(facture_id=facture_id).first()
     if existing:
@@ -46,7 +46,7 @@ def facture_pdf_generer(*, facture_id: int) -> DocumentPDF:
         pdf = DocumentPDF(facture=facture, sha256=digest)
         pdf.file.save(f"{facture.number}.pdf", ContentFile(data), save=False)
         pdf.save()
-        ledger.seal(
+        registre.seal(
             company=facture.company, kind=RecordKind.PDF, reference=facture.number,
             document={"document": facture.number, "sha256": digest}, at=timezone.now(),
         )  # fmt: skip

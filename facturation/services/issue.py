@@ -7,8 +7,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
 
-from comptabilite import ledger
-from comptabilite.exceptions import PeriodeCloturee
 from crm.models import Client
 from facturation.documents import buyer_snapshot, document_content, seller_snapshot, vat_case
 from facturation.exceptions import FactureError
@@ -22,6 +20,8 @@ from facturation.models import (
 from facturation.services.credit_notes import _credit_problems
 from facturation.services.drafts import _ensure_draft
 from facturation.services.numbering import _period, numbering_pattern
+from pgi import registre
+from pgi.exceptions import PeriodeCloturee
 from pgi.locks import next_number
 from pgi.models import Company, User
 from pgi.money import cents
@@ -93,7 +93,7 @@ def _lock_for_issue(pk: int) -> tuple[Facture, list[LigneFacture]]:
 def facture_emettre(*, facture: Facture, user: User | None, today: date | None = None) -> Facture:
     """Issues a draft: checks every mention, numbers it without gap, freezes it, seals it.
 
-    Lock order (pgi.locks): the draft, then the numbering counter, then the ledger head.
+    Lock order (pgi.locks): the draft, then the numbering counter, then the register head.
     Everything that can be computed is computed before the counter is taken.
     """
     facture, lines = _lock_for_issue(facture.pk)
@@ -136,7 +136,7 @@ def facture_emettre(*, facture: Facture, user: User | None, today: date | None =
     _save_issued(facture)
     # `dated`: no document in a closed period (LEGAL.md §4), checked under the head lock.
     try:
-        ledger.seal(
+        registre.seal(
             company=company, kind=facture.kind, reference=facture.number, document=content,
             at=now, dated=facture.issue_date,
         )  # fmt: skip

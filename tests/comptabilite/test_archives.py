@@ -11,18 +11,17 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from comptabilite.archives import (
-    LEDGER_SLICE,
+    REGISTRE_SLICE,
     archive_exporter,
     archive_verifier,
     public_key_hex,
     signing_key,
 )
 from comptabilite.exceptions import ComptabiliteError
-from comptabilite.ledger import verify_chain
-from comptabilite.models import Enregistrement, RecordKind
 from comptabilite.services import cloture_effectuer
 from facturation.services import avoir_creer, facture_emettre, facture_pdf_generer
-from pgi.models import Evenement, EventKind
+from pgi.models import Enregistrement, Evenement, EventKind, RecordKind
+from pgi.registre import verify_chain
 from tests import factories
 
 
@@ -86,12 +85,12 @@ def test_an_exported_archive_verifies(january, archive):
     with zipfile.ZipFile(archive) as zipped:
         names = set(zipped.namelist())
         manifest_bytes = zipped.read("manifest.json")
-        slice_lines = zipped.read(LEDGER_SLICE).decode().splitlines()
+        slice_lines = zipped.read(REGISTRE_SLICE).decode().splitlines()
     assert {
         "manifest.json", "manifest.sig", "manifest.pub", "README.txt", "documents/index.csv",
         "documents/F-2026-00001.json", "documents/F-2026-00001.pdf",
         "documents/F-2026-00002.json", "documents/AV-2026-00001.json",
-        "cloture/CLOTURE-M-2026-01.json", "cloture/CLOTURE-M-2026-01.pdf", LEDGER_SLICE,
+        "cloture/CLOTURE-M-2026-01.json", "cloture/CLOTURE-M-2026-01.pdf", REGISTRE_SLICE,
     } == names  # fmt: skip
     manifest = json.loads(manifest_bytes)
     assert manifest["company"]["siren"] == company.siren
@@ -176,7 +175,7 @@ def test_an_altered_manifest_fails_its_signature(archive):
     assert "manifest.sig : signature invalide" in out
 
 
-def test_a_resigned_archive_with_a_broken_ledger_slice_is_still_caught(archive):
+def test_a_resigned_archive_with_a_broken_registre_slice_is_still_caught(archive):
     """Even someone holding the signing key cannot hide a broken link in the slice."""
 
     def break_link(data: bytes) -> bytes:
@@ -187,29 +186,29 @@ def test_a_resigned_archive_with_a_broken_ledger_slice_is_still_caught(archive):
         return ("\n".join(lines) + "\n").encode()
 
     with zipfile.ZipFile(archive) as zipped:
-        broken = break_link(zipped.read(LEDGER_SLICE))
+        broken = break_link(zipped.read(REGISTRE_SLICE))
         manifest = json.loads(zipped.read("manifest.json"))
     for entry in manifest["files"]:
-        if entry["path"] == LEDGER_SLICE:
+        if entry["path"] == REGISTRE_SLICE:
             entry["sha256"] = hashlib.sha256(broken).hexdigest()
     manifest_bytes = json.dumps(manifest, indent=2).encode()
     altered = rewrite(
         archive,
         change={
-            LEDGER_SLICE: lambda _d: broken,
+            REGISTRE_SLICE: lambda _d: broken,
             "manifest.json": lambda _d: manifest_bytes,
             "manifest.sig": lambda _d: signing_key().sign(manifest_bytes),
         },
     )
     code, out = run_verify(altered)
     assert code == 1
-    assert f"{LEDGER_SLICE} : enregistrement #3 : lien rompu" in out
+    assert f"{REGISTRE_SLICE} : enregistrement #3 : lien rompu" in out
 
 
-def test_the_signing_key_comes_from_the_settings_or_from_the_ledger_key(settings):
+def test_the_signing_key_comes_from_the_settings_or_from_the_registre_key(settings):
     derived = public_key_hex()
     assert public_key_hex() == derived  # deterministic: the same key for every archive
-    settings.LEDGER_HMAC_KEY = "une autre clé"
+    settings.REGISTRE_HMAC_KEY = "une autre clé"
     assert public_key_hex() != derived
     settings.ARCHIVE_SIGNING_KEY = "11" * 32
     assert public_key_hex() == ("d04ab232742bb4ab3a1368bd4615e4e6d0224ab71a016baf8520a332c9778737")

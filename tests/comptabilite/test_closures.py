@@ -9,17 +9,17 @@ import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, transaction
 
-from comptabilite.exceptions import ComptabiliteError, PeriodeCloturee
-from comptabilite.ledger import verify_chain
-from comptabilite.models import Cloture, ClotureKind, Enregistrement, RecordKind
+from comptabilite.exceptions import ComptabiliteError
+from comptabilite.models import Cloture, ClotureKind
 from comptabilite.pdf import render_cloture_pdf
 from comptabilite.selectors import period_from_label
-from comptabilite.services import cloture_effectuer, periode_verifier_ouverte
+from comptabilite.services import cloture_effectuer
 from facturation.services import avoir_creer, facture_emettre
-from pgi.exceptions import DomainError
-from pgi.models import Evenement, EventKind
+from pgi.exceptions import DomainError, PeriodeCloturee
+from pgi.models import Enregistrement, Evenement, EventKind, RecordKind
+from pgi.registre import periode_verifier_ouverte, verify_chain
 from tests import factories
-from tests.comptabilite.test_verify_ledger import triggers_disabled
+from tests.comptabilite.test_verify_registre import triggers_disabled
 
 MONTHLY, FISCAL_YEAR = ClotureKind.MONTHLY, ClotureKind.FISCAL_YEAR
 
@@ -254,7 +254,7 @@ def test_a_tail_truncated_through_the_closures_reports_them_and_their_heads(comp
         _rewind_head_to(cursor, company, january.sequence - 2)
     out = StringIO()
     with pytest.raises(SystemExit) as exit_info:
-        call_command("verify_ledger", company=company.siren, stdout=out)
+        call_command("verify_registre", company=company.siren, stdout=out)
     assert exit_info.value.code == 1
     text = out.getvalue()
     assert "CLOTURE-M-2026-01" in text and "CLOTURE-M-2026-02" in text

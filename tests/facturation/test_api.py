@@ -385,10 +385,10 @@ def test_an_accountant_token_reads_but_never_writes(client, seller, buyer):
     assert Facture.objects.count() == 2 and not Article.objects.exists()
 
 
-# Ledger and schema
+# Register and schema
 
 
-def test_the_ledger_verification_is_ok_after_issuing(api, seller, buyer):
+def test_the_registre_verification_is_ok_after_issuing(api, seller, buyer):
     assert api.get("/registre/verification").json() == {"records": 0, "ok": True, "findings": []}
     factories.issued(seller, buyer)
     report = api.get("/registre/verification").json()

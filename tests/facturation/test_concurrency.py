@@ -6,9 +6,9 @@ import pytest
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from comptabilite.ledger import verify_chain
 from facturation.models import Facture, Status
 from facturation.services import facture_emettre
+from pgi.registre import verify_chain
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,7 +49,7 @@ def test_a_company_holding_its_numbering_lock_does_not_block_another():
     second = factories.issuing_company("Seconde SAS")
     blocked_draft = factories.draft(first)
     other_draft = factories.draft(second)
-    # Keep the first company's counter and ledger head locked in an open transaction…
+    # Keep the first company's counter and register head locked in an open transaction…
     holder = connections.create_connection("default")
     holder.set_autocommit(False)
     with holder.cursor() as cursor:

@@ -13,10 +13,10 @@ import pytest
 from facturx import get_facturx_xml_from_pdf, xml_check_xsd
 from lxml import etree
 
-from comptabilite.models import Enregistrement
 from facturation.facturx import NS, build_cii_xml, embed_facturx
 from facturation.models import Kind
 from facturation.services import avoir_creer, facture_creer, facture_emettre
+from pgi.models import Enregistrement
 from tests import factories
 
 VALIDATORS = Path(__file__).resolve().parents[3] / "shared" / "validators"
@@ -83,7 +83,7 @@ def check(en16931, facturx_rules):
 
 
 def sealed_content(facture) -> dict:
-    """The document as sealed in the ledger, after its JSON round-trip."""
+    """The document as sealed in the register, after its JSON round-trip."""
     record = Enregistrement.objects.get(
         company=facture.company, reference=facture.number, kind=facture.kind
     )
@@ -328,7 +328,7 @@ def test_totals_that_do_not_add_up_are_refused(seller):
 
 
 def test_dates_may_be_date_objects(seller):
-    """`document_content` gives dates, the ledger ISO strings: the XML is the same."""
+    """`document_content` gives dates, the register ISO strings: the XML is the same."""
     facture = factories.issued(seller, operation_date=date(2026, 3, 1))
     content = sealed_content(facture)
     with_dates = content | {

@@ -12,12 +12,12 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from comptabilite.models import Enregistrement
 from facturation import pdf as pdf_module
 from facturation.documents import document_content
 from facturation.pdf import LocalFileFetcher, brand_colours, render_document_pdf, seller_name
 from facturation.services import avoir_creer, facture_emettre
 from facturation.templatetags import pdf_format as fmt
+from pgi.models import Enregistrement
 from tests import factories
 
 ISSUED_ON = date(2026, 3, 15)

@@ -5,8 +5,6 @@ import pytest
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
-from comptabilite.ledger import verify_chain
-from comptabilite.models import Enregistrement
 from facturation.exceptions import FactureError
 from facturation.models import Facture, LigneFacture, Status
 from facturation.services import (
@@ -16,6 +14,8 @@ from facturation.services import (
     facture_modifier,
     facture_supprimer,
 )
+from pgi.models import Enregistrement
+from pgi.registre import verify_chain
 from tests import factories
 
 
@@ -97,7 +97,7 @@ def test_raw_sql_cannot_change_an_issued_invoice(seller, sql):
         cursor.execute(sql, [issued.pk])
 
 
-def test_raw_sql_cannot_change_or_delete_a_ledger_record(seller):
+def test_raw_sql_cannot_change_or_delete_a_registre_record(seller):
     factories.issued(seller)
     for sql in (
         "UPDATE comptabilite_enregistrement SET reference = 'X'",

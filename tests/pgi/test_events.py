@@ -8,7 +8,7 @@ from pgi.models import Evenement, EventKind
 from pgi.permissions import Role
 from pgi.services import company_update, membership_change_role
 from tests import factories
-from tests.comptabilite.test_verify_ledger import triggers_disabled
+from tests.comptabilite.test_verify_registre import triggers_disabled
 from tests.conftest import login
 
 

@@ -21,7 +21,7 @@ def test_check_deploy_is_clean_in_production():
     inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {
         **inherited, "DJANGO_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(64),
-        "LEDGER_HMAC_KEY": "y" * 64, "ALLOWED_HOSTS": "encaisse.example",
+        "REGISTRE_HMAC_KEY": "y" * 64, "ALLOWED_HOSTS": "encaisse.example",
     }  # fmt: skip
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -31,7 +31,11 @@ def test_check_deploy_is_clean_in_production():
 
 
 def test_production_refuses_to_start_without_its_secrets():
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "LEDGER_HMAC_KEY")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SECRET_KEY", "REGISTRE_HMAC_KEY", "REGISTRE_HMAC_KEY")
+    }
     env["DJANGO_ENV"] = "production"
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,

@@ -1,10 +1,14 @@
-"""Sealing and verifying the inalterable ledger.
+"""Sealing and verifying the inalterable register (registre, CGI art. 286-I-3° bis).
 
-A record's payload is the canonical JSON (sorted keys, compact separators, UTF-8) of:
+One append-only chain per company. A record's payload is the canonical JSON (`pgi.chain`) of
     {"v": 1, "company": SIREN, "seq": n, "kind": ..., "ref": ..., "at": ISO time, "doc": {...}}
-and its fingerprint is "hmac-sha256-v1:" + HMAC-SHA256(key, previous fingerprint + "\\n" +
-payload). The payload is serialised once, when the record is sealed, and stored as bytes:
-verification hashes those bytes, never a re-serialisation.
+and its fingerprint chains it to the previous record. The payload is serialised once, when the
+record is sealed, and stored as bytes: verification hashes those bytes, never a
+re-serialisation.
+
+The register is the kernel's: the apps that seal (invoices, payments, closures, archives)
+plug in what verification and closures need to know of their own rows (`register_*` below,
+filled from each app's `AppConfig.ready`), so the kernel never imports them.
 """
 
 import hmac
@@ -14,60 +18,63 @@ import threading
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 
-from django.conf import settings
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
-from comptabilite.models import Enregistrement, Registre
-from pgi.locks import lock_ledger_head
-from pgi.models import Company
+from pgi.chain import ALGORITHM, GENESIS, canonical_json, chain_key, fingerprint
+from pgi.exceptions import PeriodeCloturee
+from pgi.locks import lock_registre_head
+from pgi.models import Company, Enregistrement, Registre
 
-ALGORITHM = "hmac-sha256-v1"
-GENESIS = "genesis"
+__all__ = ["ALGORITHM", "GENESIS", "canonical_json", "fingerprint"]  # re-exported for the apps
 
-
-def _default(value):
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(f"not serialisable in a ledger payload: {type(value).__name__}")
+# The kernel's own tables (they kept the names they had when the register lived elsewhere).
+RECORDS = Enregistrement._meta.db_table
+HEADS = Registre._meta.db_table
 
 
-def canonical_json(data: dict) -> bytes:
-    return json.dumps(
-        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
-    ).encode()
+def periode_cloturee(*, day: date, closed_until: date, reference: str) -> PeriodeCloturee:
+    return PeriodeCloturee(
+        _(
+            "La période est clôturée jusqu'au %(end)s (%(ref)s) : aucun document ne peut "
+            "plus être daté du %(day)s."
+        )
+        % {"end": f"{closed_until:%d/%m/%Y}", "ref": reference, "day": f"{day:%d/%m/%Y}"}
+    )
 
 
-def _key() -> bytes:
-    return settings.LEDGER_HMAC_KEY.encode()
+def periode_verifier_ouverte(*, company: Company, day: date) -> None:
+    """Raises `PeriodeCloturee` when `day` falls in a closed period.
 
-
-def fingerprint(previous: str, payload: bytes, key: bytes | None = None) -> str:
-    mac = hmac.digest(key or _key(), previous.encode() + b"\n" + payload, "sha256")
-    return f"{ALGORITHM}:{mac.hex()}"
+    Closures follow each other, so every date up to the end of the last closure is closed;
+    the register head keeps that date, written by the closure under the head lock.
+    """
+    head = Registre.objects.filter(company=company).only("closed_until", "closure_reference")
+    head = head.first()
+    if head is not None and head.closed_until is not None and day <= head.closed_until:
+        raise periode_cloturee(
+            day=day, closed_until=head.closed_until, reference=head.closure_reference
+        )
 
 
 def seal(
     *, company: Company, kind: str, reference: str, document: dict, at: datetime,
-    dated: date | None = None,
+    dated: date | None = None, closes: date | None = None,
 ) -> Enregistrement:  # fmt: skip
     """Appends a record to the company's chain. Call inside the writing transaction.
 
     Locks the chain head (last in the lock order, see `pgi.locks`); everything that can be
     prepared before, the document included, is prepared by the caller. With `dated`, refuses
     a record dated in a closed period (CGI art. 286-I-3° bis), checked under the head lock
-    that closures also take, so a concurrent closure cannot slip in between.
+    that closures also take, so a concurrent closure cannot slip in between. A closure passes
+    `closes`, the last day of its period: from its commit on, nothing is dated up to it.
     """
-    last_sequence, previous, closed_until = lock_ledger_head(company)
+    last_sequence, previous, closed_until, closure_reference = lock_registre_head(company)
     if dated is not None and closed_until is not None and dated <= closed_until:
-        from comptabilite.services import periode_verifier_ouverte
-
-        periode_verifier_ouverte(company=company, day=dated)  # raises, with the reference
+        raise periode_cloturee(day=dated, closed_until=closed_until, reference=closure_reference)
+    if closes is not None and (closed_until is None or closes >= closed_until):
+        closed_until, closure_reference = closes, reference
     sequence = last_sequence + 1
     previous = previous or GENESIS
     payload = canonical_json(
@@ -88,21 +95,23 @@ def seal(
     # One round trip for the record and the new head: the head lock is held until commit.
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             WITH rec AS (
-                INSERT INTO comptabilite_enregistrement
+                INSERT INTO {RECORDS}
                     (company_id, sequence, kind, reference, recorded_at, payload, previous,
                      fingerprint)
                 VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
                 RETURNING id
             )
-            UPDATE comptabilite_registre SET last_sequence = %s, last_fingerprint = %s
+            UPDATE {HEADS} SET last_sequence = %s, last_fingerprint = %s,
+                closed_until = %s, closure_reference = %s
             WHERE company_id = %s
             RETURNING (SELECT id FROM rec)
             """,
             [
                 company.pk, sequence, kind, reference, at, payload, previous,
-                record.fingerprint, sequence, record.fingerprint, company.pk,
+                record.fingerprint, sequence, record.fingerprint, closed_until,
+                closure_reference, company.pk,
             ],
         )  # fmt: skip
         record.pk = cursor.fetchone()[0]
@@ -168,11 +177,11 @@ def _records(company: Company, chunk_size: int = 5000) -> Generator[tuple, None,
 
         def read() -> None:
             try:
-                with raw.cursor(name="ledger_verify", binary=True) as cursor:
+                with raw.cursor(name="registre_verify", binary=True) as cursor:
                     cursor.itersize = chunk_size
                     cursor.execute(
                         "SELECT sequence, kind, reference, payload, previous, fingerprint "
-                        "FROM comptabilite_enregistrement WHERE company_id = %s "
+                        f"FROM {RECORDS} WHERE company_id = %s "
                         "ORDER BY sequence",
                         [company.pk],
                     )
@@ -182,7 +191,7 @@ def _records(company: Company, chunk_size: int = 5000) -> Generator[tuple, None,
             except BaseException as exc:  # handed to the consumer, raised there
                 chunks.put(exc)
 
-        reader = threading.Thread(target=read, name="ledger-reader", daemon=True)
+        reader = threading.Thread(target=read, name="registre-reader", daemon=True)
         reader.start()
         try:
             while (rows := chunks.get()) is not done:
@@ -219,7 +228,7 @@ def verify_chain(
     Pass 1 hashes the stored bytes (links, gaps, fingerprints, tail against the head);
     pass 2 compares each sealed document with the live rows, in batches.
     """
-    key = _key()
+    key = chain_key()
     report = Report()
     findings = report.findings
     expected_previous = GENESIS
@@ -281,3 +290,50 @@ def verify_chain(
         for check in COVERAGE_CHECKS:
             findings.extend(check(company, sealed))
     return report
+
+
+# What closures and archives ask of the apps whose documents are sealed and dated (invoices,
+# credit notes, deposits today; payments next). Each app registers one source at start-up.
+
+
+@dataclass(frozen=True)
+class DocumentSource:
+    # record kind -> sign in the period totals: a credit note corrects a sale, it counts
+    # negatively in every total (BOI-TVA-DECLA-30-10-30)
+    signs: dict[str, int]
+    # (company, first day, last day) -> [(record kind, reference)] of the documents issued
+    # in that period (inclusive), from the live rows
+    issued: Callable[[Company, date, date], list[tuple[str, str]]]
+    # company -> the date of its first issued document, or None
+    first_day: Callable[[Company], date | None]
+    # (company, references) -> {reference: stored PDF file} for the archives
+    files: Callable[[Company, list[str]], dict]
+
+
+DOCUMENT_SOURCES: list[DocumentSource] = []
+
+
+def register_document_source(source: DocumentSource) -> DocumentSource:
+    DOCUMENT_SOURCES.append(source)
+    return source
+
+
+def document_signs() -> dict[str, int]:
+    return {kind: sign for source in DOCUMENT_SOURCES for kind, sign in source.signs.items()}
+
+
+def documents_issued(*, company: Company, start: date, end: date) -> list[tuple[str, str]]:
+    """(record kind, reference) of every document issued in the period, from the live rows."""
+    return [pair for source in DOCUMENT_SOURCES for pair in source.issued(company, start, end)]
+
+
+def first_document_day(*, company: Company) -> date | None:
+    days = [day for source in DOCUMENT_SOURCES if (day := source.first_day(company)) is not None]
+    return min(days, default=None)
+
+
+def document_files(*, company: Company, references: list[str]) -> dict:
+    files: dict = {}
+    for source in DOCUMENT_SOURCES:
+        files.update(source.files(company, references))
+    return files

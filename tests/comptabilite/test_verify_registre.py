@@ -1,4 +1,4 @@
-"""Tampering behind the application's back is reported by `manage.py verify_ledger`."""
+"""Tampering behind the application's back is reported by `manage.py verify_registre`."""
 
 from contextlib import contextmanager
 from decimal import Decimal
@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from comptabilite.ledger import verify_chain
 from facturation.models import DocumentPDF
 from facturation.services import avoir_creer, facture_emettre
+from pgi.registre import verify_chain
 from tests import factories
 
 
@@ -28,7 +28,7 @@ def triggers_disabled():
 def run_verify(company) -> tuple[int, str]:
     out = StringIO()
     try:
-        call_command("verify_ledger", company=company.siren, stdout=out)
+        call_command("verify_registre", company=company.siren, stdout=out)
     except SystemExit as exc:
         return exc.code, out.getvalue()
     return 0, out.getvalue()
@@ -45,7 +45,7 @@ def books(db):
     return company, invoices
 
 
-def test_an_intact_ledger_verifies(books):
+def test_an_intact_registre_verifies(books):
     company, _invoices = books
     code, out = run_verify(company)
     assert code == 0, out
