@@ -50,8 +50,8 @@ def periode_verifier_ouverte(*, company: Company, day: date) -> None:
     Closures follow each other, so every date up to the end of the last closure is closed;
     the register head keeps that date, written by the closure under the head lock.
     """
-    head = Registre.objects.filter(company=company).only("closed_until", "closure_reference")
-    head = head.first()
+    heads = Registre.objects.filter(company=company).only("closed_until", "closure_reference")
+    head = heads.first()
     if head is not None and head.closed_until is not None and day <= head.closed_until:
         raise periode_cloturee(
             day=day, closed_until=head.closed_until, reference=head.closure_reference
