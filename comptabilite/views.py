@@ -10,10 +10,25 @@ from django.views.decorators.http import require_POST
 
 from comptabilite.models import Cloture
 from comptabilite.tasks import run_key, verify_registre_task
+from crm.models import Client, ClientStatus
+from facturation.selectors import dashboard_figures
 from pgi import registre
 from pgi.models import Registre
 from pgi.permissions import Perm
 from pgi.tenancy import member_required
+
+
+@member_required(Perm.VIEW)
+def tableau_de_bord(request):
+    """The home page: customers and prospects, sales of the last 12 months, due and overdue."""
+    clients = Client.objects.for_company(request.company)
+    context = {
+        "customer_count": clients.filter(status=ClientStatus.CUSTOMER).count(),
+        "prospect_count": clients.filter(status=ClientStatus.PROSPECT).count(),
+        "recent_clients": clients.order_by("-created_at")[:5],
+        "figures": dashboard_figures(company=request.company, today=timezone.localdate()),
+    }
+    return render(request, "comptabilite/tableau_de_bord.html", context)
 
 
 @member_required(Perm.INTEGRITY)
@@ -42,7 +57,7 @@ def integrite_lancer(request):
 
 
 @member_required(Perm.INTEGRITY)
-def journal(request):
+def evenements(request):
     """The technical event log of the current company (and its members' logins)."""
     from django.core.paginator import Paginator
     from django.db.models import Q
@@ -54,7 +69,7 @@ def journal(request):
         Q(company=request.company) | Q(company__isnull=True, user_id__in=members)
     ).select_related("user")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "comptabilite/journal.html", {"page": page})
+    return render(request, "comptabilite/evenements.html", {"page": page})
 
 
 def _closable_months(company, today):

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from crm import importing, selectors, services
 from crm.forms import ClientForm, ContactForm, ImportForm
 from crm.models import Client, ClientStatus, Contact
+from crm.panels import client_panels
 from pgi.events import client_ip, event_record
 from pgi.exceptions import DomainError
 from pgi.forms_utils import add_domain_errors
@@ -81,15 +82,13 @@ def client_update(request, pk: int):
 
 @member_required(Perm.VIEW)
 def client_detail(request, pk: int):
-    from facturation.selectors import facture_list
-
     client = _client_or_404(request, pk)
-    factures = facture_list(company=request.company).filter(client=client)[:20]
-    return render(
-        request,
-        "crm/client_detail.html",
-        {"client": client, "contacts": client.contacts.all(), "factures": factures},
-    )
+    context = {
+        "client": client,
+        "contacts": client.contacts.all(),
+        "panels": client_panels(request, client),  # invoices... (crm.panels)
+    }
+    return render(request, "crm/client_detail.html", context)
 
 
 @member_required(Perm.COMMERCIAL_WRITE)

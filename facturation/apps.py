@@ -7,4 +7,6 @@ class FacturationConfig(AppConfig):
     verbose_name = _("Facturation")
 
     def ready(self) -> None:
-        from facturation import integrity  # noqa: F401  (registers the register checks)
+        # Registrations with the layers below: the register's checks and document source,
+        # the customer page's invoice section.
+        from facturation import integrity, panels  # noqa: F401

@@ -4,13 +4,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from comptabilite import views as comptabilite_views
 from facturation import views as facture_views
 from pgi.api import api
 from pgi.views import auth, company
 from pgi.views.api_docs import api_docs
 
 urlpatterns = [
-    path("", company.home, name="home"),
+    path("", comptabilite_views.tableau_de_bord, name="home"),
     path("connexion/", auth.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path(

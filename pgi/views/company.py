@@ -1,15 +1,13 @@
-"""The company: home page, switcher, creation, settings, members and API tokens."""
+"""The company: switcher, creation, settings, members and API tokens."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm.models import Client, ClientStatus
 from pgi import services
 from pgi.exceptions import DomainError
 from pgi.forms import (
@@ -23,20 +21,6 @@ from pgi.forms_utils import add_domain_errors
 from pgi.models import ApiToken, Invitation, Membership
 from pgi.permissions import Perm
 from pgi.tenancy import member_required, switch_company
-
-
-@member_required(Perm.VIEW)
-def home(request):
-    from facturation.selectors import dashboard_figures
-
-    clients = Client.objects.for_company(request.company)
-    context = {
-        "customer_count": clients.filter(status=ClientStatus.CUSTOMER).count(),
-        "prospect_count": clients.filter(status=ClientStatus.PROSPECT).count(),
-        "recent_clients": clients.order_by("-created_at")[:5],
-        "figures": dashboard_figures(company=request.company, today=timezone.localdate()),
-    }
-    return render(request, "pgi/home.html", context)
 
 
 @require_POST

@@ -55,9 +55,9 @@ def test_the_log_is_append_only_and_tampering_is_detected(company_a):
 
 
 @pytest.mark.django_db
-def test_journal_page_is_for_owner_and_accountant(client, company_a, owner_a):
+def test_event_log_page_is_for_owner_and_accountant(client, company_a, owner_a):
     event_record(kind=EventKind.EXPORT, summary="export visible", company=company_a)
     login(client, owner_a)
-    assert "export visible" in client.get(reverse("comptabilite:journal")).content.decode()
+    assert "export visible" in client.get(reverse("comptabilite:evenements")).content.decode()
     login(client, factories.member(company_a, Role.STAFF))
-    assert client.get(reverse("comptabilite:journal")).status_code == 403
+    assert client.get(reverse("comptabilite:evenements")).status_code == 403
