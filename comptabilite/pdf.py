@@ -65,7 +65,7 @@ def _refuse(url: str, *args, **kwargs):
 
 def render_cloture_pdf(cloture: Cloture) -> bytes:
     """The closure as a one- or two-page French table; nothing is fetched from outside."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # loads Pango: only the processes that render pay for it
 
     html = render_to_string("comptabilite/pdf/cloture.html", cloture_context(cloture))
     return HTML(string=html, url_fetcher=_refuse).write_pdf()

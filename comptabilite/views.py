@@ -1,19 +1,29 @@
+import tempfile
 import uuid
+from datetime import date
+from pathlib import Path
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from comptabilite.models import Cloture
+from comptabilite.archives import archive_exporter, public_key_hex
+from comptabilite.exceptions import ComptabiliteError
+from comptabilite.models import Cloture, ClotureKind
+from comptabilite.pdf import render_cloture_pdf
+from comptabilite.selectors import add_months, cloture_list
+from comptabilite.services import cloture_effectuer
 from comptabilite.tasks import run_key, verify_registre_task
 from crm.models import Client, ClientStatus
 from facturation.selectors import dashboard_figures
 from pgi import registre
-from pgi.models import Registre
+from pgi.models import Evenement, Membership, Registre
 from pgi.permissions import Perm
 from pgi.tenancy import member_required
 
@@ -59,11 +69,6 @@ def integrite_lancer(request):
 @member_required(Perm.INTEGRITY)
 def evenements(request):
     """The technical event log of the current company (and its members' logins)."""
-    from django.core.paginator import Paginator
-    from django.db.models import Q
-
-    from pgi.models import Evenement, Membership
-
     members = Membership.objects.filter(company=request.company).values("user_id")
     events = Evenement.objects.filter(
         Q(company=request.company) | Q(company__isnull=True, user_id__in=members)
@@ -74,9 +79,6 @@ def evenements(request):
 
 def _closable_months(company, today):
     """Months that can be closed next: after the last monthly closure, up to last month."""
-    from comptabilite.models import ClotureKind
-    from comptabilite.selectors import add_months
-
     last = (
         Cloture.objects.filter(company=company, kind=ClotureKind.MONTHLY)
         .order_by("-period_start")
@@ -96,9 +98,6 @@ def _closable_months(company, today):
 
 @member_required(Perm.VIEW)
 def clotures(request):
-    from comptabilite.archives import public_key_hex
-    from comptabilite.selectors import cloture_list
-
     today = timezone.localdate()
     can_close = request.membership.has_perm(Perm.CLOSE)
     context = {
@@ -113,11 +112,6 @@ def clotures(request):
 @require_POST
 @member_required(Perm.CLOSE)
 def cloture_creer(request):
-    from datetime import date
-
-    from comptabilite.exceptions import ComptabiliteError
-    from comptabilite.services import cloture_effectuer
-
     kind = request.POST.get("kind", "mensuelle")
     try:
         start = date.fromisoformat(request.POST.get("start", ""))
@@ -137,8 +131,6 @@ def cloture_creer(request):
 
 @member_required(Perm.VIEW)
 def cloture_pdf(request, pk: int):
-    from comptabilite.pdf import render_cloture_pdf
-
     cloture = Cloture.objects.filter(company=request.company, pk=pk).first()
     if cloture is None:
         raise Http404
@@ -150,11 +142,6 @@ def cloture_pdf(request, pk: int):
 @member_required(Perm.CLOSE)
 def cloture_archive(request, pk: int):
     """Builds the signed archive of a closed period and sends it as a download."""
-    import tempfile
-    from pathlib import Path
-
-    from comptabilite.archives import archive_exporter
-    from comptabilite.exceptions import ComptabiliteError
 
     cloture = Cloture.objects.filter(company=request.company, pk=pk).first()
     if cloture is None:

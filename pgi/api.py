@@ -58,6 +58,8 @@ def not_found(request, exc):
 
 
 def _register_routers() -> None:
+    # The kernel's only upward imports, with the root URLs (import-linter's exceptions): the
+    # apps' routers are imported when the API is registered, not when the kernel loads.
     from comptabilite.api import router as registre_router
     from crm.api import router as crm_router
     from facturation.api import articles_router, factures_router

@@ -7,9 +7,12 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+# pgi.tasks calls these services back: modules, not names, so either may load first.
+from pgi import tasks
 from pgi.events import event_record
 from pgi.exceptions import DomainError
 from pgi.identifiers import normalize, vat_number_from_siren
@@ -113,9 +116,7 @@ def invitation_send(*, company: Company, email: str, role: str, invited_by: User
         kind=EventKind.INVITATION, company=company, user=invited_by,
         summary=f"Invitation de {email} ({role})", details={"email": email, "role": role},
     )  # fmt: skip
-    from pgi.tasks import send_invitation_email
-
-    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk))
+    transaction.on_commit(lambda: tasks.send_invitation_email.delay(invitation.pk))
     return invitation
 
 
@@ -220,8 +221,6 @@ def api_token_authenticate(raw: str) -> ApiToken | None:
 
 
 def invitation_url(invitation: Invitation) -> str:
-    from django.urls import reverse
-
     return settings.SITE_URL.rstrip("/") + reverse(
         "invitation_accept", args=[invitation_token(invitation)]
     )

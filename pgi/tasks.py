@@ -5,19 +5,24 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+# `pgi.services` queues these tasks and they call it back: the module, not its names, is
+# imported, so that either may be imported first.
+from pgi import services
 from pgi.models import Invitation
 
 
 @shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_invitation_email(self, invitation_id: int) -> None:
-    from pgi.services import invitation_url
-
     invitation = (
         Invitation.objects.select_related("company", "invited_by").filter(pk=invitation_id).first()
     )
     if invitation is None or invitation.accepted_at is not None:
         return
-    context = {"invitation": invitation, "url": invitation_url(invitation), "now": timezone.now()}
+    context = {
+        "invitation": invitation,
+        "url": services.invitation_url(invitation),
+        "now": timezone.now(),
+    }
     send_mail(
         subject=render_to_string("pgi/email/invitation_subject.txt", context).strip(),
         message=render_to_string("pgi/email/invitation.txt", context),

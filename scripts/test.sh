@@ -11,6 +11,8 @@ say "ruff format --check"
 "$VENV/bin/ruff" format --check .
 say "mypy (the typed core, see [tool.mypy] in pyproject.toml)"
 "$VENV/bin/mypy"
+say "lint-imports (the layers of the README's map, see [tool.importlinter] in pyproject.toml)"
+"$VENV/bin/lint-imports" --no-cache
 say "manage.py makemigrations --check"
 "$VENV/bin/python" manage.py makemigrations --check --dry-run -v 0
 say "pytest"
