@@ -7,12 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from facturation.exceptions import FactureError
-from facturation.models import (
-    DEFAULT_FORMATS,
-    Kind,
-    NumberingFormat,
-)
-from pgi.models import Company, User
+from facturation.models import DEFAULT_FORMATS, Kind
+from pgi.models import Company, NumberingFormat, User
 
 
 def numbering_pattern(company: Company, kind: str) -> str:
@@ -64,7 +60,7 @@ def numerotation_modifier(*, company: Company, kind: str, pattern: str, user: Us
     if pattern == current:
         return
     NumberingFormat.objects.update_or_create(
-        company=company, kind=kind, defaults={"pattern": pattern}
+        company=company, series=kind, defaults={"pattern": pattern}
     )
     event_record(
         kind=EventKind.IDENTITY, company=company, user=user,

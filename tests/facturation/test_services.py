@@ -190,7 +190,7 @@ def test_a_custom_number_format_is_used_and_bad_formats_are_refused(seller):
 
 def test_no_document_can_be_dated_in_a_closed_month(seller):
     from comptabilite.services import cloture_effectuer
-    from facturation.models import NumberingSeries
+    from pgi.models import NumberingSeries
 
     facture_emettre(facture=factories.draft(seller), user=None, today=date(2026, 1, 15))
     cloture_effectuer(company=seller, kind="mensuelle", period_start=date(2026, 1, 1), user=None)
@@ -200,7 +200,7 @@ def test_no_document_can_be_dated_in_a_closed_month(seller):
     late.refresh_from_db()
     assert late.status == Status.DRAFT
     # the refused issue gave its number back: the next one has no gap
-    assert NumberingSeries.objects.get(company=seller, kind="facture").next_number == 2
+    assert NumberingSeries.objects.get(company=seller, series="facture").next_number == 2
     assert facture_emettre(facture=late, user=None, today=date(2026, 2, 2)).number.endswith("00002")
 
 
