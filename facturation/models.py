@@ -230,13 +230,6 @@ class LigneFacture(CompanyOwned):
         return self.designation
 
 
-DEFAULT_FORMATS = {
-    Kind.INVOICE: "F-{annee}-{numero:05d}",
-    Kind.CREDIT_NOTE: "AV-{annee}-{numero:05d}",
-    Kind.DEPOSIT: "AC-{annee}-{numero:05d}",
-}
-
-
 class DocumentPDF(models.Model):
     """The PDF of an issued document, rendered once after commit; its SHA-256 is sealed."""
 

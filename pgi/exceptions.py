@@ -25,3 +25,7 @@ class DomainError(Exception):
 
 class PermissionRefused(DomainError):
     pass
+
+
+class NumerotationError(DomainError):
+    """A number format or a numbering series was refused; `problems` says why."""

@@ -317,14 +317,14 @@ class Evenement(models.Model):
         return f"#{self.sequence} {self.kind} {self.summary}"
 
 
-# --- Numbering: the gapless series of every app --------------------------------------------
+# --- Numbering: the gapless series of every app (see pgi.numbering) -----------------------
 # The tables keep the names they had in `facturation`, where these models were born.
 
 
 class NumberingSeries(models.Model):
     """One gapless counter per company, series and period (CGI art. 242 nonies A).
 
-    The row is locked by the issuing transaction (`pgi.locks.next_number`); a
+    The row is locked by the issuing transaction (`pgi.numbering.numero_attribuer`); a
     rolled-back issue releases its number, so the series never has a gap nor a duplicate.
     """
 

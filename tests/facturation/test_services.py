@@ -174,17 +174,18 @@ def test_a_negative_quantity_is_refused_on_an_ordinary_line(seller):
 
 
 def test_a_custom_number_format_is_used_and_bad_formats_are_refused(seller):
-    from facturation.services import numerotation_modifier
+    from pgi.exceptions import NumerotationError
+    from pgi.numbering import numerotation_modifier
 
-    numerotation_modifier(company=seller, kind="facture", pattern="FA{annee}{mois}-{numero:04d}",
+    numerotation_modifier(company=seller, series="facture", pattern="FA{annee}{mois}-{numero:04d}",
                           user=None)  # fmt: skip
     issued = factories.issued(seller)
     assert issued.number == f"FA{issued.issue_date:%Y%m}-0001"
-    with pytest.raises(FactureError, match="doit contenir"):
-        numerotation_modifier(company=seller, kind="facture", pattern="F-{annee}", user=None)
-    with pytest.raises(FactureError, match="Format invalide"):
+    with pytest.raises(NumerotationError, match="doit contenir"):
+        numerotation_modifier(company=seller, series="facture", pattern="F-{annee}", user=None)
+    with pytest.raises(NumerotationError, match="Format invalide"):
         numerotation_modifier(
-            company=seller, kind="facture", pattern="F-{client}-{numero}", user=None
+            company=seller, series="facture", pattern="F-{client}-{numero}", user=None
         )
 
 
