@@ -10,3 +10,13 @@ class FacturationConfig(AppConfig):
         # Registrations with the layers below: the register's checks and document source,
         # the customer page's invoice section.
         from facturation import integrity, panels  # noqa: F401
+        from facturation.models import Kind
+        from pgi.numbering import register_series
+
+        # One gapless series per kind of document (CGI art. 242 nonies A).
+        for kind, default_pattern in (
+            (Kind.INVOICE, "F-{annee}-{numero:05d}"),
+            (Kind.CREDIT_NOTE, "AV-{annee}-{numero:05d}"),
+            (Kind.DEPOSIT, "AC-{annee}-{numero:05d}"),
+        ):
+            register_series(kind.value, label=kind.label, default_pattern=default_pattern)

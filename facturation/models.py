@@ -1,4 +1,4 @@
-"""Catalogue, invoices, credit notes and their lines, and the numbering counters.
+"""Catalogue, invoices, credit notes and their lines.
 
 An invoice is a draft until `facture_emettre` gives it a number; from then on PostgreSQL
 triggers refuse any UPDATE or DELETE of the invoice and of its lines (CGI art. 242 nonies A:
@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Client
-from pgi.models import Company, CompanyOwned, User
+from pgi.models import CompanyOwned, User
 
 
 class VatRate(models.TextChoices):
@@ -228,54 +228,6 @@ class LigneFacture(CompanyOwned):
 
     def __str__(self) -> str:
         return self.designation
-
-
-class NumberingSeries(models.Model):
-    """One gapless counter per company, document kind and period (CGI art. 242 nonies A).
-
-    The row is locked by the issuing transaction (see `pgi.locks`); a rolled-back issue
-    releases its number, so the series never has a gap nor a duplicate.
-    """
-
-    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=8, choices=Kind)
-    period = models.CharField(max_length=6, blank=True, help_text="YYYY or YYYYMM: a new series")
-    next_number = models.PositiveIntegerField(default=1)
-
-    class Meta:
-        verbose_name = _("série de numérotation")
-        constraints = [
-            models.UniqueConstraint(fields=["company", "kind", "period"], name="series_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.company_id}/{self.kind}/{self.period}: {self.next_number}"
-
-
-DEFAULT_FORMATS = {
-    Kind.INVOICE: "F-{annee}-{numero:05d}",
-    Kind.CREDIT_NOTE: "AV-{annee}-{numero:05d}",
-    Kind.DEPOSIT: "AC-{annee}-{numero:05d}",
-}
-
-
-class NumberingFormat(models.Model):
-    """The owner's choice of number format for each kind; defaults when absent."""
-
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=8, choices=Kind)
-    pattern = models.CharField(
-        _("format"), max_length=60,
-        help_text=_("Variables : {annee}, {mois}, {numero} (ex. {numero:05d})."),
-    )  # fmt: skip
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["company", "kind"], name="numbering_format_unique")
-        ]
-
-    def __str__(self) -> str:
-        return self.pattern
 
 
 class DocumentPDF(models.Model):

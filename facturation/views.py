@@ -22,6 +22,8 @@ from facturation.forms import (
 from facturation.models import Article, DocumentPDF, Facture, FactureRecurrente, Kind, Status
 from facturation.public import facture_from_token, public_url
 from facturation.recurrence import add_months, recurrence_creer
+from pgi import numbering
+from pgi.exceptions import NumerotationError
 from pgi.forms_utils import add_domain_errors
 from pgi.permissions import Perm
 from pgi.tenancy import member_required
@@ -404,27 +406,31 @@ def recurrence_toggle(request, pk: int):
 
 @member_required(Perm.SETTINGS_MANAGE)
 def numerotation(request):
-    formats = {kind: services.numbering_pattern(request.company, kind) for kind in Kind.values}
+    """The number format of every registered series (invoices, credit notes, deposits...)."""
+    series = numbering.registered_series()
+    formats = {
+        s.key: numbering.numbering_pattern(company=request.company, series=s.key) for s in series
+    }
     errors: dict[str, str] = {}
     if request.method == "POST":
-        for kind in Kind.values:
-            pattern = request.POST.get(kind, formats[kind])
+        for key in formats:
+            pattern = request.POST.get(key, formats[key])
             try:
-                services.numerotation_modifier(
-                    company=request.company, kind=kind, pattern=pattern, user=request.user
+                numbering.numerotation_modifier(
+                    company=request.company, series=key, pattern=pattern, user=request.user
                 )
-            except FactureError as exc:
-                errors[kind] = " ".join(exc.problems)
-            formats[kind] = pattern
+            except NumerotationError as exc:
+                errors[key] = " ".join(exc.problems)
+            formats[key] = pattern
         if not errors:
             messages.success(request, _("Numérotation enregistrée."))
             return redirect("facturation:numerotation")
     rows = []
-    for kind, label in Kind.choices:
+    for s in series:
         try:
-            preview = services.numbering_preview(formats[kind])
-        except FactureError:
+            preview = numbering.numbering_preview(formats[s.key])
+        except NumerotationError:
             preview = "—"
-        rows.append({"kind": kind, "label": label, "pattern": formats[kind],
-                     "preview": preview, "error": errors.get(kind)})  # fmt: skip
+        rows.append({"series": s.key, "label": s.label, "pattern": formats[s.key],
+                     "preview": preview, "error": errors.get(s.key)})  # fmt: skip
     return render(request, "facturation/numerotation.html", {"rows": rows})

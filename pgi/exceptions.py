@@ -29,3 +29,7 @@ class PermissionRefused(DomainError):
 
 class PeriodeCloturee(DomainError):
     """A record would be dated in a closed period of the register (CGI art. 286-I-3° bis)."""
+
+
+class NumerotationError(DomainError):
+    """A number format or a numbering series was refused; `problems` says why."""

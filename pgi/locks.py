@@ -2,7 +2,8 @@
 
 Lock order, always the same so that two transactions never deadlock:
     1. the document being issued (`lock_draft`),
-    2. its numbering counter (`next_number`),
+    2. its numbering counter (`pgi.numbering.numero_attribuer`, which takes it in the same
+       statement that increments it, so it lives with the numbering service),
     3. the company's register head (`lock_registre_head`).
 All three are per company: two companies never wait on each other. The counter and the
 head are taken last and held only for a few statements (PERFORMANCE.md: issuing is bound
@@ -22,25 +23,6 @@ def lock_draft(model, pk: int, *, related: tuple[str, ...] = ()):
     if related:
         query = query.select_related(*related)
     return query.get(pk=pk)
-
-
-def next_number(*, company: Company, kind: str, period: str) -> int:
-    """Takes the next number of a series in one round trip, locking its counter row.
-
-    A rollback of the calling transaction gives the number back: no gap.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO facturation_numberingseries (company_id, kind, period, next_number)
-            VALUES (%s, %s, %s, 2)
-            ON CONFLICT (company_id, kind, period)
-            DO UPDATE SET next_number = facturation_numberingseries.next_number + 1
-            RETURNING next_number - 1
-            """,
-            [company.pk, kind, period],
-        )
-        return cursor.fetchone()[0]
 
 
 def lock_registre_head(company: Company) -> tuple[int, str, date | None, str]:

@@ -394,3 +394,50 @@ class Enregistrement(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.kind} {self.reference}"
+
+
+# --- Numbering: the gapless series of every app (see pgi.numbering) -----------------------
+# The tables keep the names they had in `facturation`, where these models were born.
+
+
+class NumberingSeries(models.Model):
+    """One gapless counter per company, series and period (CGI art. 242 nonies A).
+
+    The row is locked by the issuing transaction (`pgi.numbering.numero_attribuer`); a
+    rolled-back issue releases its number, so the series never has a gap nor a duplicate.
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    series = models.CharField(max_length=20, db_column="kind")
+    period = models.CharField(max_length=6, blank=True, help_text="YYYY or YYYYMM: a new series")
+    next_number = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        db_table = "facturation_numberingseries"
+        verbose_name = _("série de numérotation")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "series", "period"], name="series_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id}/{self.series}/{self.period}: {self.next_number}"
+
+
+class NumberingFormat(models.Model):
+    """The owner's choice of number format for a series; the series' default when absent."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    series = models.CharField(max_length=20, db_column="kind")
+    pattern = models.CharField(
+        _("format"), max_length=60,
+        help_text=_("Variables : {annee}, {mois}, {numero} (ex. {numero:05d})."),
+    )  # fmt: skip
+
+    class Meta:
+        db_table = "facturation_numberingformat"
+        constraints = [
+            models.UniqueConstraint(fields=["company", "series"], name="numbering_format_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.pattern

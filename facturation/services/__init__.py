@@ -17,16 +17,10 @@ from facturation.services.drafts import (
     facture_supprimer,
 )
 from facturation.services.issue import facture_emettre
-from facturation.services.numbering import (
-    numbering_pattern,
-    numbering_preview,
-    numerotation_modifier,
-)
 
 __all__ = [
     "DRAFT_FIELDS", "LINE_FIELDS", "acompte_creer", "acomptes_a_deduire", "article_save",
     "avoir_creer", "envoi_expedier", "facture_creer", "facture_deduire_acomptes",
     "facture_emettre", "facture_envoyer", "facture_lignes_enregistrer", "facture_modifier",
-    "facture_pdf_generer", "facture_supprimer", "numbering_pattern", "numbering_preview",
-    "numerotation_modifier",
+    "facture_pdf_generer", "facture_supprimer",
 ]  # fmt: skip

@@ -19,12 +19,11 @@ from facturation.models import (
 )
 from facturation.services.credit_notes import _credit_problems
 from facturation.services.drafts import _ensure_draft
-from facturation.services.numbering import _period, numbering_pattern
 from pgi import registre
 from pgi.exceptions import PeriodeCloturee
-from pgi.locks import next_number
 from pgi.models import Company, User
 from pgi.money import cents
+from pgi.numbering import numero_attribuer
 
 ISSUE_FIELDS = [
     "status", "number", "issue_date", "due_date", "payment_terms_days", "seller", "buyer",
@@ -118,14 +117,8 @@ def facture_emettre(*, facture: Facture, user: User | None, today: date | None =
         facture.payment_terms_days = terms
         facture.due_date = facture.issue_date + timedelta(days=terms)
     content = document_content(facture, seller=seller, buyer=buyer, lines=lines)
-    pattern = numbering_pattern(company, facture.kind)
 
-    number = next_number(
-        company=company, kind=facture.kind, period=_period(pattern, facture.issue_date)
-    )
-    facture.number = pattern.format(
-        annee=facture.issue_date.year, mois=f"{facture.issue_date.month:02d}", numero=number
-    )
+    facture.number = numero_attribuer(company=company, series=facture.kind, day=facture.issue_date)
     content["number"] = facture.number
     facture.status = Status.ISSUED
     facture.seller, facture.buyer = seller, buyer

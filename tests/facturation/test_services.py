@@ -174,23 +174,24 @@ def test_a_negative_quantity_is_refused_on_an_ordinary_line(seller):
 
 
 def test_a_custom_number_format_is_used_and_bad_formats_are_refused(seller):
-    from facturation.services import numerotation_modifier
+    from pgi.exceptions import NumerotationError
+    from pgi.numbering import numerotation_modifier
 
-    numerotation_modifier(company=seller, kind="facture", pattern="FA{annee}{mois}-{numero:04d}",
+    numerotation_modifier(company=seller, series="facture", pattern="FA{annee}{mois}-{numero:04d}",
                           user=None)  # fmt: skip
     issued = factories.issued(seller)
     assert issued.number == f"FA{issued.issue_date:%Y%m}-0001"
-    with pytest.raises(FactureError, match="doit contenir"):
-        numerotation_modifier(company=seller, kind="facture", pattern="F-{annee}", user=None)
-    with pytest.raises(FactureError, match="Format invalide"):
+    with pytest.raises(NumerotationError, match="doit contenir"):
+        numerotation_modifier(company=seller, series="facture", pattern="F-{annee}", user=None)
+    with pytest.raises(NumerotationError, match="Format invalide"):
         numerotation_modifier(
-            company=seller, kind="facture", pattern="F-{client}-{numero}", user=None
+            company=seller, series="facture", pattern="F-{client}-{numero}", user=None
         )
 
 
 def test_no_document_can_be_dated_in_a_closed_month(seller):
     from comptabilite.services import cloture_effectuer
-    from facturation.models import NumberingSeries
+    from pgi.models import NumberingSeries
 
     facture_emettre(facture=factories.draft(seller), user=None, today=date(2026, 1, 15))
     cloture_effectuer(company=seller, kind="mensuelle", period_start=date(2026, 1, 1), user=None)
@@ -200,7 +201,7 @@ def test_no_document_can_be_dated_in_a_closed_month(seller):
     late.refresh_from_db()
     assert late.status == Status.DRAFT
     # the refused issue gave its number back: the next one has no gap
-    assert NumberingSeries.objects.get(company=seller, kind="facture").next_number == 2
+    assert NumberingSeries.objects.get(company=seller, series="facture").next_number == 2
     assert facture_emettre(facture=late, user=None, today=date(2026, 2, 2)).number.endswith("00002")
 
 

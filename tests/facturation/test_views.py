@@ -120,3 +120,32 @@ def test_detail_shows_the_document_history(as_owner, seller):
     assert "Brouillon créé" in page
     assert "Émise et scellée dans le registre (#1)" in page
     assert f"Avoir {avoir.number} émis" in page
+
+
+def test_numbering_page_lists_every_registered_series_and_saves_valid_formats(
+    as_owner, seller, monkeypatch
+):
+    from pgi import numbering
+    from pgi.models import Evenement, EventKind
+
+    monkeypatch.setattr(numbering, "_registry", dict(numbering._registry))
+    numbering.register_series("essai", label="Série d'essai", default_pattern="E-{numero}")
+    url = reverse("facturation:numerotation")
+    body = as_owner.get(url).content.decode()
+    for name, label, pattern in [
+        ("facture", "Facture", "F-{annee}-{numero:05d}"),
+        ("avoir", "Avoir", "AV-{annee}-{numero:05d}"),
+        ("acompte", "Facture d&#x27;acompte", "AC-{annee}-{numero:05d}"),
+        ("essai", "Série d&#x27;essai", "E-{numero}"),
+    ]:
+        assert f'<label for="fmt-{name}">{label}</label>' in body
+        assert f'name="{name}" value="{pattern}"' in body
+    assert "<code>E-42</code>" in body
+
+    response = as_owner.post(url, {"facture": "F-{annee}", "essai": "ESS-{numero:03d}"})
+    assert "Le format doit contenir {numero}" in response.content.decode()
+    changes = Evenement.objects.filter(kind=EventKind.IDENTITY)
+    assert [e.summary for e in changes] == ["Numérotation essai : E-{numero} → ESS-{numero:03d}"]
+    response = as_owner.post(url, {"facture": "FA-{numero}"}, follow=True)
+    assert "Numérotation enregistrée." in response.content.decode()
+    assert factories.issued(seller).number == "FA-1"
