@@ -154,6 +154,8 @@ def test_the_sixty_day_limit():
         warning = payment_terms_warning(50)
     assert warning.startswith("Délai de 50 jours : 60 jours au plus après la date de facture")
     assert "45 jours fin de mois" in warning
+    with translation.override("en"):
+        assert payment_terms_limit().startswith("At most 60 days after the invoice date")
 
 
 def test_french_number_formats():
