@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from pgi.identifiers import validate_siren, validate_siret, validate_vat_number
+from pgi.mentions import PAYMENT_TERMS_MAX_DAYS
 from pgi.models import CompanyOwned
 
 
@@ -56,7 +57,7 @@ class Client(CompanyOwned):
         _("délai de paiement (jours)"),
         null=True,
         blank=True,
-        validators=[MaxValueValidator(60)],
+        validators=[MaxValueValidator(PAYMENT_TERMS_MAX_DAYS)],
         help_text=_("Laissez vide pour appliquer le délai de la société."),
     )
     notes = models.TextField(_("notes"), blank=True)

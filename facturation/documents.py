@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from crm.models import Client
 from facturation.models import Facture, Kind
+from pgi.mentions import operation_nature, vat_case
 from pgi.models import Company, VatRegime
 from pgi.totals import compute_totals
 
@@ -87,38 +88,6 @@ def buyer_snapshot(client: Client) -> dict:
         "delivery_address": delivery,
         "electronic_address": electronic_address(client.siren) if client.is_business else None,
     }
-
-
-EU_COUNTRIES = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
-)
-
-
-def vat_case(seller: dict, buyer: dict) -> str:
-    """normal | franchise (art. 293 B) | reverse_charge (intra-EU B2B) | export (outside EU).
-
-    Services to private customers outside the EU stay taxed in France (CGI art. 259 B does
-    not apply to them), so only business buyers make an export case here.
-    """
-    if seller["vat_regime"] == VatRegime.FRANCHISE:
-        return "franchise"
-    country = (buyer["address"]["country"] or "FR").upper()
-    business = buyer["kind"] == "entreprise"
-    if country != "FR" and country in EU_COUNTRIES and business:
-        return "reverse_charge"
-    if country not in EU_COUNTRIES and country != "FR" and business:
-        return "export"
-    return "normal"
-
-
-def operation_nature(lines) -> str:
-    """Décret 2022-1299: goods, services or both."""
-    natures = {line.nature for line in lines}
-    if natures == {"bien"}:
-        return "biens"
-    if natures == {"service"} or not natures:
-        return "services"
-    return "mixte"
 
 
 def document_content(

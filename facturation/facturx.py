@@ -8,8 +8,9 @@ as `factur-x.xml` with the Factur-X XMP metadata, through the `factur-x` library
 `content` may come straight from `document_content` (dates are `date` objects, amounts
 strings) or from the register after a JSON round-trip (ISO date strings): both are accepted.
 
-Sources cited below: EN 16931-1 business rules (BR-*), the French rule BR-FR-05 (notes PMT,
-PMD, AAB), CGI art. 242 nonies A, 293 B, 283-2, 262 I and 262 ter I, C. com. L441-10, D441-5.
+The legal mentions (the notes, the VAT exemption reasons, the seller's legal information) are
+those of `pgi.mentions`, the very objects the PDF prints. Sources cited below: EN 16931-1
+business rules (BR-*), the French rule BR-FR-05 (notes PMT, PMD, AAB).
 """
 
 from collections import defaultdict
@@ -19,7 +20,18 @@ from decimal import Decimal
 
 from lxml import etree
 
-from pgi.money import ZERO, cents, format_eur, to_decimal
+from pgi.mentions import (
+    VAT_EXPORT_GOODS,
+    VAT_EXPORT_SERVICES,
+    VAT_FRANCHISE,
+    VAT_INTRA_EU_GOODS,
+    VAT_REVERSE_CHARGE,
+    DocumentMentions,
+    Mention,
+    document_mentions,
+    seller_name,
+)
+from pgi.money import ZERO, cents, to_decimal
 
 NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
@@ -46,14 +58,15 @@ DEFAULT_UNIT_CODE = "C62"  # "one": a piece, a unit
 # deposit of an invoice for goods, services, or both (décret 2022-1299: nature of the operation).
 BUSINESS_PROCESS = {"biens": "B1", "services": "S1", "mixte": "M1"}
 
-# VAT exemption texts (BT-120) and VATEX codes (BT-121) of each VAT case.
-FRANCHISE_REASON = "TVA non applicable, art. 293 B du CGI"
-REVERSE_CHARGE_REASON = "Autoliquidation"  # services to an EU business: CGI art. 283-2
-INTRA_EU_GOODS_REASON = "Exonération de TVA, art. 262 ter I du CGI (livraison intracommunautaire)"
-EXPORT_GOODS_REASON = "Exonération de TVA, art. 262 I du CGI (exportation hors UE)"
-EXPORT_SERVICES_REASON = "TVA non applicable, art. 259-1 du CGI (preneur hors UE)"
-DEBITS_OPTION = "Option pour le paiement de la taxe d'après les débits"
-NO_EARLY_PAYMENT_DISCOUNT = "Pas d'escompte pour paiement anticipé"
+# The EN 16931 VAT category (BT-151) of a line exempt for its document's VAT case; a line exempt
+# for the reason typed on it is E (BR-E-10).
+CATEGORIES = {
+    VAT_FRANCHISE.code: "E",
+    VAT_REVERSE_CHARGE.code: "AE",
+    VAT_INTRA_EU_GOODS.code: "K",
+    VAT_EXPORT_GOODS.code: "G",
+    VAT_EXPORT_SERVICES.code: "G",
+}
 
 PAYMENT_SEPA_CREDIT_TRANSFER = "58"
 PAYMENT_NOT_DEFINED = "1"  # not 30: a credit transfer needs the payee's account (BR-61)
@@ -101,14 +114,6 @@ def _number(value) -> str:
     return text or "0"
 
 
-def _fr_number(value) -> str:
-    """`40.00` → `40`, `12.15` → `12,15` (French decimal comma, as on the PDF)."""
-    amount = to_decimal(value)
-    if amount == amount.to_integral_value():
-        return format(amount.quantize(Decimal("1")), "f")
-    return format(cents(amount), "f").replace(".", ",")
-
-
 def _fr_date(value) -> str:
     return _date(value).strftime("%d/%m/%Y")
 
@@ -141,8 +146,9 @@ def _date_element(parent, tag: str, value, *, kind: str = "udt") -> None:
 # VAT categories
 
 
-def line_tax(content: dict, line: dict) -> LineTax:
-    """EN 16931 VAT category of a line, from its rate and the VAT case of the document.
+def line_tax(line: dict, exemption: Mention | None) -> LineTax:
+    """EN 16931 VAT category of a line, from its rate and why it charges no VAT
+    (`DocumentMentions.lines`).
 
     A positive rate is standard-rated (S) whatever the case: the sealed totals charge that VAT.
     At 0 %: franchise → E (art. 293 B); intra-EU B2B → AE (reverse charge, services) or
@@ -152,21 +158,9 @@ def line_tax(content: dict, line: dict) -> LineTax:
     rate = to_decimal(line["vat_rate"])
     if rate > 0:
         return LineTax("S", rate)
-    case = content.get("vat_case", "normal")
-    goods = line.get("nature") == "bien"
-    if case == "franchise":
-        return LineTax("E", rate, FRANCHISE_REASON, "VATEX-FR-FRANCHISE")
-    if case == "reverse_charge":
-        if goods:
-            return LineTax("K", rate, INTRA_EU_GOODS_REASON, "VATEX-EU-IC")
-        return LineTax("AE", rate, REVERSE_CHARGE_REASON, "VATEX-EU-AE")
-    if case == "export":
-        reason = EXPORT_GOODS_REASON if goods else EXPORT_SERVICES_REASON
-        return LineTax("G", rate, reason, "VATEX-EU-G")
-    reason = (line.get("vat_exemption_reason") or "").strip()
-    if reason:
-        return LineTax("E", rate, reason)
-    return LineTax("Z", rate)
+    if exemption is None:
+        return LineTax("Z", rate)
+    return LineTax(CATEGORIES.get(exemption.code, "E"), rate, exemption.text, exemption.vatex)
 
 
 @dataclass(frozen=True)
@@ -220,35 +214,14 @@ def vat_breakdown(content: dict, taxes: list[LineTax]) -> list[Breakdown]:
 # Notes (BT-21/BT-22)
 
 
-def document_notes(content: dict, breakdown: list[Breakdown]) -> list[tuple[str, str]]:
-    """(subject code, text) pairs: free notes, the payment mentions of BR-FR-05, VAT mentions."""
+def document_notes(content: dict, mentions: DocumentMentions) -> list[tuple[str, str]]:
+    """(subject code, text) pairs: free notes, then the legal mentions the PDF prints: payment
+    (BR-FR-05: PMT, PMD, AAB) and VAT (TXD)."""
     notes: list[tuple[str, str]] = []
     free = "\n".join(t.strip() for t in (content.get("subject"), content.get("notes")) if t)
     if free.strip():
         notes.append(("AAI", free.strip()))
-    payment = content.get("payment") or {}
-    indemnity = payment.get("recovery_indemnity")
-    if indemnity is not None:
-        # C. com. D441-5: between businesses only (None for a private customer).
-        notes.append(
-            ("PMT", f"Indemnité forfaitaire pour frais de recouvrement : {_fr_number(indemnity)} €")
-        )
-    penalty = payment.get("late_penalty_rate")
-    if penalty is not None:
-        notes.append(
-            ("PMD", f"Pénalités de retard : {_fr_number(penalty)} % par an (C. com. L441-10)")
-        )
-    discount = payment.get("early_payment_discount")
-    if discount:
-        notes.append(("AAB", f"Escompte pour paiement anticipé : {discount}"))
-    else:
-        notes.append(("AAB", NO_EARLY_PAYMENT_DISCOUNT))
-    mentions = [b.reason for b in breakdown if b.reason]
-    if content.get("debits_option"):
-        mentions.append(DEBITS_OPTION)
-    if mentions:
-        notes.append(("TXD", "\n".join(dict.fromkeys(mentions))))
-    return notes
+    return notes + mentions.notes()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -269,26 +242,9 @@ def _address(parent, tag: str, address: dict | None) -> None:
     _sub(element, "ram:CountryID", (address.get("country") or "FR").upper())
 
 
-def _seller_name(seller: dict) -> str:
-    name = seller["legal_name"]
-    if seller.get("is_ei") and "EI" not in name.replace(".", "").split():
-        name = f"{name} EI"  # loi 2022-172: a sole trader shows "EI" next to the name
-    return name
-
-
-def _seller_legal_info(seller: dict) -> str:
+def _seller_legal_info(mentions: DocumentMentions) -> str:
     """BT-33: legal form and share capital, registry (C. com. R123-237, R123-238)."""
-    parts = []
-    form = seller.get("legal_form") or ""
-    if form and form not in ("EI", "AUTRE"):
-        text = seller.get("legal_form_label") or form
-        if seller.get("share_capital") not in (None, ""):
-            text += f" au capital de {format_eur(seller['share_capital'])}"
-        parts.append(text)
-    if seller.get("registry"):
-        registry = " ".join(p for p in (seller["registry"], seller.get("registry_city")) if p)
-        parts.append(f"{registry} {seller.get('siren') or ''}".strip())
-    return " – ".join(parts)
+    return " – ".join(m.text for m in (mentions.legal_form, mentions.registration) if m)
 
 
 def _electronic_address(party, address: dict | None) -> None:
@@ -298,10 +254,10 @@ def _electronic_address(party, address: dict | None) -> None:
         _sub(uri, "ram:URIID", address["id"], schemeID=address["scheme"])
 
 
-def _seller(parent, seller: dict) -> None:
+def _seller(parent, seller: dict, mentions: DocumentMentions) -> None:
     party = _sub(parent, "ram:SellerTradeParty")
-    _sub(party, "ram:Name", _seller_name(seller))
-    legal_info = _seller_legal_info(seller)
+    _sub(party, "ram:Name", mentions.seller_name)  # with "EI" for a sole trader (loi 2022-172)
+    legal_info = _seller_legal_info(mentions)
     if legal_info:
         _sub(party, "ram:Description", legal_info)
     organisation = _sub(party, "ram:SpecifiedLegalOrganization")
@@ -465,7 +421,11 @@ def _settlement(parent, content: dict, breakdown: list[Breakdown]) -> None:
 
 def build_cii_xml(content: dict) -> bytes:
     """The Factur-X EN 16931 XML (UTF-8 bytes) of an issued document's sealed content."""
-    taxes = [line_tax(content, line) for line in content["lines"]]
+    mentions = document_mentions(content)
+    taxes = [
+        line_tax(line, exemption)
+        for line, exemption in zip(content["lines"], mentions.lines, strict=True)
+    ]
     breakdown = vat_breakdown(content, taxes)
 
     root = etree.Element(_qname("rsm:CrossIndustryInvoice"), nsmap=NS)
@@ -483,7 +443,7 @@ def build_cii_xml(content: dict) -> bytes:
     _sub(document, "ram:ID", content["number"])
     _sub(document, "ram:TypeCode", content["type_code"])
     _date_element(document, "ram:IssueDateTime", content["issue_date"])
-    for code, text in document_notes(content, breakdown):
+    for code, text in document_notes(content, mentions):
         note = _sub(document, "ram:IncludedNote")
         _sub(note, "ram:Content", text)
         _sub(note, "ram:SubjectCode", code)
@@ -492,7 +452,7 @@ def build_cii_xml(content: dict) -> bytes:
     for line, tax in zip(content["lines"], taxes, strict=True):
         _line(transaction, line, tax)
     agreement = _sub(transaction, "ram:ApplicableHeaderTradeAgreement")
-    _seller(agreement, content["seller"])
+    _seller(agreement, content["seller"], mentions)
     _buyer(agreement, content["buyer"])
     _delivery(transaction, content, breakdown)
     _settlement(transaction, content, breakdown)
@@ -502,7 +462,7 @@ def build_cii_xml(content: dict) -> bytes:
 def pdf_metadata(content: dict) -> dict:
     """The PDF's title, author, subject and keywords (Info dictionary and XMP), in French."""
     label = DOCUMENT_LABELS.get(content["type_code"], "Facture")
-    seller = _seller_name(content["seller"])
+    seller = seller_name(content["seller"])
     number = content["number"]
     return {
         "author": seller,

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Client
 from facturation.models import VAT_RATE_CHOICES, Article, Facture, Frequency, LigneFacture
+from pgi.mentions import payment_terms_limit
 
 
 class ArticleForm(forms.ModelForm):
@@ -33,8 +34,8 @@ class FactureForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = Client.objects.for_company(company).order_by("name")
         self.fields["payment_terms_days"].help_text = _(
-            "Vide : délai du client, sinon celui de la société. 60 jours au plus."
-        )
+            "Vide : délai du client, sinon celui de la société. %(limit)s"
+        ) % {"limit": payment_terms_limit()}
 
     def _post_clean(self):
         pass  # the service validates (facturation.services)

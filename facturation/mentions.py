@@ -8,11 +8,8 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from facturation.models import Facture, Kind
-from pgi.models import LegalForm, Registry, VatRegime
-
-# Company forms whose share capital must appear (C. com. R123-238).
-FORMS_WITH_CAPITAL = {LegalForm.SARL, LegalForm.EURL, LegalForm.SAS, LegalForm.SASU, LegalForm.SA}
-MAX_TERMS_DAYS = 60  # C. com. L441-10
+from pgi.mentions import FORMS_WITH_CAPITAL, PAYMENT_TERMS_MAX_DAYS, payment_terms_limit
+from pgi.models import Registry, VatRegime
 
 
 def missing_mentions(facture: Facture, *, lines: list, vat_case: str) -> list[str]:
@@ -67,9 +64,10 @@ def missing_mentions(facture: Facture, *, lines: list, vat_case: str) -> list[st
         if vat_case == "normal" and line.vat_rate == Decimal("0") and not line.vat_exemption_reason:
             problems.append(_("%(w)s : motif d'exonération obligatoire à 0 %%.") % {"w": where})
     if facture.kind != Kind.CREDIT_NOTE:
-        if facture.payment_terms_days is not None and facture.payment_terms_days > MAX_TERMS_DAYS:
+        terms = facture.payment_terms_days
+        if terms is not None and terms > PAYMENT_TERMS_MAX_DAYS:
             problems.append(
-                _("Délai de paiement de %(d)d jours : 60 jours au plus (C. com. L441-10).")
-                % {"d": facture.payment_terms_days}
+                _("Délai de paiement de %(d)d jours : %(limit)s")
+                % {"d": terms, "limit": payment_terms_limit()}
             )
     return problems

@@ -33,7 +33,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from facturation.facturx import embed_facturx
-from facturation.templatetags.pdf_format import eur_round, siren
+from facturation.templatetags.pdf_format import siren
+from pgi.mentions import DocumentMentions, document_mentions
 from pgi.money import to_decimal
 
 TITLES = {"facture": "Facture", "avoir": "Avoir", "acompte": "Facture d'acompte"}
@@ -50,52 +51,9 @@ OPERATION_DATE_LABELS = {
     "mixte": "Date de la vente / prestation",
 }
 
-# CGI art. 242 nonies A-I-13°: the provision under which no VAT is charged.
-FRANCHISE = "TVA non applicable, art. 293 B du CGI"
-REVERSE_CHARGE_SERVICES = (
-    "Autoliquidation : TVA due par le preneur, "
-    "art. 283-2 du CGI et art. 196 de la directive 2006/112/CE"
-)
-REVERSE_CHARGE_GOODS = (
-    "Autoliquidation par l'acquéreur : Exonération de TVA, article 262 ter-I du CGI "
-    "(livraison intracommunautaire)"
-)
-EXPORT = "Exonération de TVA, article 262 I du CGI"
-DEBITS = "Option pour le paiement de la taxe d'après les débits"  # décret 2022-1299
-
-# Legal forms whose label is not printed before the capital: "EI" follows the name instead
-# (loi 2022-172), and "Autre" says nothing.
-UNPRINTED_FORMS = {"EI", "AUTRE"}
 DEFAULT_BRAND = "#0d6efd"
 BRAND_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 FONTS = {"regular": "DejaVuSans-Latin.ttf", "bold": "DejaVuSans-Bold-Latin.ttf"}
-
-
-def seller_name(seller: dict) -> str:
-    """The name with "EI" for a sole trader (C. com. L526-22, loi 2022-172)."""
-    name = seller["legal_name"]
-    if seller.get("is_ei") and not re.search(r"\bEI\b", name):
-        name = f"{name} EI"
-    return name
-
-
-def seller_legal_form(seller: dict) -> str:
-    """`SAS au capital de 5 000 €` (C. com. R123-238)."""
-    label = "" if seller.get("legal_form") in UNPRINTED_FORMS else seller.get("legal_form_label")
-    capital = seller.get("share_capital")
-    if label and capital:
-        return f"{label} au capital de {eur_round(capital)}"
-    return label or ""
-
-
-def seller_registration(seller: dict) -> str:
-    """`RCS Paris 123 456 789`, `RM Lyon 123 456 789`, or the RNE (C. com. R123-237)."""
-    registry, city = seller.get("registry") or "", seller.get("registry_city") or ""
-    if registry in ("RCS", "RM"):
-        return " ".join(part for part in (registry, city, siren(seller["siren"])) if part)
-    if registry == "RNE":
-        return "Immatriculation au RNE"
-    return ""
 
 
 def seller_company_number(seller: dict) -> str:
@@ -109,55 +67,30 @@ def one_line_address(address: dict) -> str:
     return ", ".join(filter(None, (address.get("line1"), address.get("line2"), town)))
 
 
-def seller_footer(seller: dict) -> str:
+def seller_footer(seller: dict, mentions: DocumentMentions) -> str:
     """The seller's legal identity on one line, at the foot of every page."""
     vat = f"TVA {seller['vat_number']}" if seller.get("vat_number") else ""
     parts = (
-        seller_name(seller),
-        seller_legal_form(seller),
+        mentions.seller_name,
+        mentions.legal_form.text if mentions.legal_form else "",
         one_line_address(seller["address"]),
         seller_company_number(seller),
-        seller_registration(seller),
+        mentions.registration.text if mentions.registration else "",
         vat,
     )
     return " · ".join(part for part in parts if part)
 
 
-def vat_mentions(content: dict) -> list[str]:
-    """Why VAT is not charged, or charged differently (CGI art. 242 nonies A-I-13°)."""
-    case, nature = content["vat_case"], content["nature"]
-    mentions = []
-    if case == "franchise":
-        mentions.append(FRANCHISE)
-    elif case == "reverse_charge":
-        if nature in ("services", "mixte"):
-            mentions.append(REVERSE_CHARGE_SERVICES)
-        if nature in ("biens", "mixte"):
-            mentions.append(REVERSE_CHARGE_GOODS)
-    elif case == "export":
-        mentions.append(EXPORT)
-    if content.get("debits_option"):
-        mentions.append(DEBITS)
-    return mentions
-
-
-def printed_lines(lines: list[dict], already: list[str]) -> tuple[list[dict], list[str]]:
-    """Lines with a note number pointing to their exemption reason, each reason printed once.
-
-    A reason that repeats a mention of the whole document (art. 293 B...) gets no note.
-    """
-    reasons: list[str] = []
-    printed = []
-    for line in lines:
-        reason = (line.get("vat_exemption_reason") or "").strip()
-        note = None
-        if reason and reason not in already:
-            if reason not in reasons:
-                reasons.append(reason)
-            note = reasons.index(reason) + 1
-        discounted = bool(to_decimal(line.get("discount_rate") or 0))
-        printed.append({**line, "note": note, "discounted": discounted})
-    return printed, reasons
+def printed_lines(lines: list[dict], mentions: DocumentMentions) -> list[dict]:
+    """Lines with the number of the note giving their exemption reason, if any."""
+    return [
+        {
+            **line,
+            "note": mentions.note_number(index),
+            "discounted": bool(to_decimal(line.get("discount_rate") or 0)),
+        }
+        for index, line in enumerate(lines)
+    ]
 
 
 def _luminance(colour: str) -> float:
@@ -252,8 +185,8 @@ def _forget_stylesheet() -> None:
 
 def document_context(content: dict, *, logo_path: str | None = None) -> dict:
     seller = content["seller"]
-    already = vat_mentions(content)
-    lines, exemptions = printed_lines(content["lines"], already)
+    mentions = document_mentions(content)
+    lines = printed_lines(content["lines"], mentions)
     logo = Path(logo_path).resolve() if logo_path else None
     return {
         "doc": content,
@@ -261,16 +194,13 @@ def document_context(content: dict, *, logo_path: str | None = None) -> dict:
         "is_credit_note": content["type"] == "avoir",
         "nature": NATURES.get(content["nature"], ""),
         "operation_date_label": OPERATION_DATE_LABELS.get(content["nature"], "Date"),
-        "seller_name": seller_name(seller),
-        "seller_legal_form": seller_legal_form(seller),
+        "mentions": mentions,
+        "seller_name": mentions.seller_name,
         "seller_company_number": seller_company_number(seller),
-        "seller_registration": seller_registration(seller),
-        "seller_footer": seller_footer(seller),
+        "seller_footer": seller_footer(seller, mentions),
         "is_business": content["buyer"]["kind"] == "entreprise",
         "lines": lines,
         "has_discount": any(line["discounted"] for line in lines),
-        "vat_mentions": already,
-        "exemptions": exemptions,
         **brand_colours(seller.get("brand_color")),
         "logo": logo if logo and logo.is_file() else None,
     }

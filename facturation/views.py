@@ -25,6 +25,7 @@ from facturation.recurrence import add_months, recurrence_creer
 from pgi import numbering
 from pgi.exceptions import NumerotationError
 from pgi.forms_utils import add_domain_errors
+from pgi.mentions import payment_terms_warning
 from pgi.permissions import Perm
 from pgi.tenancy import member_required
 from pgi.totals import compute_totals
@@ -84,7 +85,13 @@ def facture_create(request):
 
 
 def _editor_context(request, facture, form, formset):
-    return {"facture": facture, "form": form, "formset": formset, "articles": _articles(request)}
+    return {
+        "facture": facture,
+        "form": form,
+        "formset": formset,
+        "articles": _articles(request),
+        "terms_warning": payment_terms_warning(facture.payment_terms_days),
+    }
 
 
 def _articles(request):

@@ -18,6 +18,15 @@ def compact_siren(value: str) -> str:
     return fr_siren.compact(value or "")
 
 
+def format_siren(value: str | None) -> str:
+    """`123456789` → `123 456 789`; a SIRET keeps its NIC apart: `123 456 789 00012`
+    (no-break spaces, so a number never wraps)."""
+    value = (value or "").replace(" ", "")
+    if len(value) not in (9, 14):
+        return value
+    return "\u00a0".join([value[0:3], value[3:6], value[6:9], value[9:]]).strip("\u00a0")
+
+
 def _check(module, value: str, *, length: str, invalid: str, code: str) -> None:
     """Runs a python-stdnum check; a wrong length and a wrong key get their own message."""
     try:

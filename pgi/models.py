@@ -19,6 +19,7 @@ from pgi.identifiers import (
     validate_siret,
     validate_vat_number,
 )
+from pgi.mentions import PAYMENT_TERMS_MAX_DAYS, payment_terms_limit_lazy
 from pgi.permissions import Perm, Role, role_has_perm
 
 
@@ -140,8 +141,8 @@ class Company(models.Model):
     payment_terms_days = models.PositiveSmallIntegerField(
         _("délai de paiement par défaut (jours)"),
         default=30,
-        validators=[MaxValueValidator(60)],
-        help_text=_("60 jours au plus après la date de facture (C. com. L441-10)."),
+        validators=[MaxValueValidator(PAYMENT_TERMS_MAX_DAYS)],
+        help_text=payment_terms_limit_lazy(),
     )
     late_penalty_rate = models.DecimalField(
         _("taux des pénalités de retard (% par an)"),

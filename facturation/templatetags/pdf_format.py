@@ -12,12 +12,10 @@ from functools import cache
 
 from django import template
 
-from pgi.money import format_eur, to_decimal
+from pgi.identifiers import format_siren
+from pgi.money import NBSP, format_eur, format_eur_whole, format_number, format_percent, to_decimal
 
 register = template.Library()
-
-NNBSP = "\u202f"  # narrow no-break space: thousands separator, before % (Imprimerie nationale)
-NBSP = "\u00a0"
 
 
 def _decimal(value) -> Decimal | None:
@@ -27,24 +25,6 @@ def _decimal(value) -> Decimal | None:
         return to_decimal(value)
     except InvalidOperation:
         return None
-
-
-def _group(whole: str) -> str:
-    groups = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return NNBSP.join(groups)
-
-
-def _french(number: Decimal, *, min_places: int = 0, max_places: int | None = None) -> str:
-    """`Decimal("1234.500")` → `1 234,5`: trailing zeros dropped down to `min_places`."""
-    if max_places is not None:
-        number = round(number, max_places)
-    sign = "-" if number < 0 else ""
-    whole, _, frac = f"{abs(number):f}".partition(".")
-    frac = frac.rstrip("0").ljust(min_places, "0")
-    return f"{sign}{_group(whole)}{',' + frac if frac else ''}"
 
 
 @register.filter
@@ -68,11 +48,7 @@ def eur(value) -> str:
 def eur_round(value) -> str:
     """Whole amounts without cents, for legal amounts: `40.00` → `40 €`, `12.5` → `12,50 €`."""
     number = _decimal(value)
-    if number is None:
-        return ""
-    if number == number.to_integral_value():
-        return f"{_french(number.to_integral_value())}{NBSP}€"
-    return format_eur(number)
+    return "" if number is None else format_eur_whole(number)
 
 
 @register.filter
@@ -81,30 +57,27 @@ def price(value) -> str:
     number = _decimal(value)
     if number is None:
         return ""
-    return f"{_french(number, min_places=2, max_places=4)}{NBSP}€"
+    return f"{format_number(number, min_places=2, max_places=4)}{NBSP}€"
 
 
 @register.filter
 def quantity(value) -> str:
     """`2.000` → `2`, `1.50` → `1,5`, `1500` → `1 500`."""
     number = _decimal(value)
-    return "" if number is None else _french(number)
+    return "" if number is None else format_number(number)
 
 
 @register.filter
 def percent(value) -> str:
     """`20.00` → `20 %`, `5.50` → `5,5 %`, `12.15` → `12,15 %`."""
     number = _decimal(value)
-    return "" if number is None else f"{_french(number)}{NNBSP}%"
+    return "" if number is None else format_percent(number)
 
 
 @register.filter
 def siren(value) -> str:
     """`123456789` → `123 456 789`; a SIRET keeps its NIC apart: `123 456 789 00012`."""
-    value = (value or "").replace(" ", "")
-    if len(value) not in (9, 14):
-        return value
-    return NBSP.join([value[0:3], value[3:6], value[6:9], value[9:]]).strip(NBSP)
+    return format_siren(value)
 
 
 @register.filter

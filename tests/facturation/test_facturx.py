@@ -152,8 +152,13 @@ def test_b2b_multi_rate_with_a_discount(seller, check):
         "urn:cen.eu:en16931:2017"
     ]
     found = notes(tree)
-    assert found["PMT"] == "Indemnité forfaitaire pour frais de recouvrement : 40 €"
-    assert "12,15 %" in found["PMD"]
+    assert found["PMT"] == (
+        "Indemnité forfaitaire pour frais de recouvrement : 40\u00a0€ "
+        "(art. D441-5 du Code de commerce)"
+    )
+    assert found["PMD"] == (
+        "Pénalités de retard : taux annuel de 12,15\u202f% (art. L441-10 du Code de commerce)"
+    )
     assert found["AAB"] == "Pas d'escompte pour paiement anticipé"
     assert found["AAI"] == "Travaux de mars"
     # Lines: unit codes, the 10 % discount as a line allowance, categories.
@@ -259,8 +264,14 @@ def test_intra_eu_reverse_charge(seller, check):
     assert [b[:4] for b in breakdown(tree)] == [
         ("AE", "0", "1000.00", "0.00"), ("K", "0", "1200.00", "0.00"),
     ]  # fmt: skip
-    assert breakdown(tree)[0][4] == "Autoliquidation"
-    assert "Autoliquidation" in notes(tree)["TXD"]
+    assert breakdown(tree)[0][4] == (
+        "Autoliquidation : TVA due par le preneur, "
+        "art. 283-2 du CGI et art. 196 de la directive 2006/112/CE"
+    )
+    assert breakdown(tree)[1][4] == (
+        "Exonération de TVA, art. 262 ter I du CGI (livraison intracommunautaire)"
+    )
+    assert notes(tree)["TXD"] == f"{breakdown(tree)[0][4]}\n{breakdown(tree)[1][4]}"
     assert texts(tree, "//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID") == [
         "DE136695976"
     ]
@@ -280,7 +291,23 @@ def test_export_outside_the_eu(seller, check):
         seller, client, lines=[factories.line("Pièces", "4", "25", "0", nature="bien")]
     )
     tree = check(build_cii_xml(sealed_content(facture)))
-    assert [b[0] for b in breakdown(tree)] == ["G"]
+    assert breakdown(tree) == [
+        ("G", "0", "100.00", "0.00", "Exonération de TVA, art. 262 I du CGI (exportation hors UE)")
+    ]
+
+
+def test_export_of_services_outside_the_eu(seller, check):
+    """Services to a business outside the EU are not taxable in France (CGI art. 259-1)."""
+    client = factories.business_client(
+        seller, name="Client Inc.", siren="", vat_number="", billing_country="US",
+        billing_line1="1 Main Street", billing_postal_code="10001", billing_city="New York",
+    )  # fmt: skip
+    facture = factories.issued(seller, client, lines=[factories.line("Audit", "1", "900", "0")])
+    tree = check(build_cii_xml(sealed_content(facture)))
+    reason = breakdown(tree)[0][4]
+    assert breakdown(tree)[0][:4] == ("G", "0", "900.00", "0.00")
+    assert "art. 259-1 du CGI" in reason and "262" not in reason
+    assert notes(tree)["TXD"] == reason
 
 
 def test_debits_option_is_declared(db, check):

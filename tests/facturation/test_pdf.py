@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from facturation import pdf as pdf_module
 from facturation.documents import document_content
-from facturation.pdf import LocalFileFetcher, brand_colours, render_document_pdf, seller_name
+from facturation.pdf import LocalFileFetcher, brand_colours, render_document_pdf
 from facturation.services import avoir_creer, facture_emettre
 from facturation.templatetags import pdf_format as fmt
 from pgi.models import Enregistrement
@@ -197,7 +197,7 @@ def test_an_intra_eu_supply_of_goods_cites_article_262_ter(seller):
     text = rendered(issue(seller, client, lines))
     assert_contains(
         text,
-        "Exonération de TVA, article 262 ter-I du CGI",
+        "Exonération de TVA, art. 262 ter I du CGI (livraison intracommunautaire)",
         "Nature de l'opération : Livraison de biens",
     )
     assert "art. 283-2" not in text
@@ -326,12 +326,6 @@ def test_french_formats():
     assert fmt.iban("FR7630006000011234567890189") == "FR76 3000 6000 0112 3456 7890 189"
     assert fmt.country("DE") == "Allemagne"
     assert fmt.country("FR") == ""
-
-
-def test_seller_name_adds_ei_once():
-    assert seller_name({"legal_name": "Jeanne Dupont", "is_ei": True}) == "Jeanne Dupont EI"
-    assert seller_name({"legal_name": "Jeanne Dupont EI", "is_ei": True}) == "Jeanne Dupont EI"
-    assert seller_name({"legal_name": "Alpha SAS", "is_ei": False}) == "Alpha SAS"
 
 
 def test_a_pale_brand_colour_is_darkened_for_text_only():

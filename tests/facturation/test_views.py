@@ -45,6 +45,18 @@ def test_issuing_with_missing_mentions_lists_them_on_the_editor(client, db):
     assert "Pour émettre, complétez" in body and "capital social manquant" in body
 
 
+def test_the_editor_warns_of_payment_terms_past_45_days(as_owner, seller):
+    """C. com. L441-10: 60 days at most, or 45 days end of month when agreed in writing."""
+    draft = factories.draft(seller, payment_terms_days=45)
+    url = reverse("facturation:facture_edit", args=[draft.pk])
+    assert 'data-testid="terms-warning"' not in as_owner.get(url).content.decode()
+    draft.payment_terms_days = 50
+    draft.save(update_fields=["payment_terms_days"])
+    body = as_owner.get(url).content.decode()
+    assert 'data-testid="terms-warning"' in body
+    assert "Délai de 50 jours : 60 jours au plus après la date de facture" in body
+
+
 def test_invoice_list_query_count_is_flat(as_owner, seller, django_assert_max_num_queries):
     client_ = factories.business_client(seller)
     for _ in range(30):
