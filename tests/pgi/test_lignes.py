@@ -1,0 +1,84 @@
+"""The document line declared once (pgi.lignes): what derives from its one description."""
+
+from decimal import Decimal
+from types import SimpleNamespace
+
+from facturation.models import LigneFacture
+from pgi.lignes import (
+    LINE_FIELD_NAMES,
+    LINE_SPEC,
+    LigneDocument,
+    Nature,
+    Unit,
+    line_from_json,
+    line_json,
+    line_problems,
+    line_snapshot,
+    with_article_defaults,
+)
+from pgi.totals import line_totals
+
+
+def test_the_spec_describes_every_column_of_a_document_line_and_nothing_else():
+    columns = [f.name for f in LigneDocument._meta.get_fields()]
+    assert list(LINE_FIELD_NAMES) == columns
+    amounts = [f.name for f in LINE_SPEC if f.computed]
+    assert amounts == ["allowance", "net"]
+    assert all(hasattr(line_totals(quantity=1, unit_price=1), name) for name in amounts)
+
+
+def test_an_invoice_line_is_a_document_line_with_its_own_links():
+    own = {f.name for f in LigneFacture._meta.get_fields() if f.concrete} - set(LINE_FIELD_NAMES)
+    assert own == {"id", "company", "facture", "position", "article", "origin_line", "deposit"}
+
+
+def test_an_article_fills_only_the_fields_a_line_leaves_out():
+    article = SimpleNamespace(
+        designation="Forfait", description="Mise en service", unit=Unit.FLAT,
+        unit_price=Decimal("80.0000"), vat_rate=Decimal("0.00"),
+        vat_exemption_reason="Art. 261-4-4° du CGI", nature=Nature.GOODS,
+    )  # fmt: skip
+    line = with_article_defaults({"designation": "Forfait spécial", "quantity": 2}, article)
+    assert line == {
+        "designation": "Forfait spécial", "description": "Mise en service", "unit": "forfait",
+        "unit_price": Decimal("80.0000"), "vat_rate": Decimal("0.00"),
+        "vat_exemption_reason": "Art. 261-4-4° du CGI", "nature": "bien", "quantity": 2,
+    }  # fmt: skip
+
+
+def _line(**fields) -> LigneFacture:
+    values = {
+        "designation": "Conseil", "quantity": Decimal("2.500"), "unit": "heure",
+        "unit_price": Decimal("1E+2"), "discount_rate": Decimal("10.00"),
+        "vat_rate": Decimal("20.00"), "nature": "service",
+    }  # fmt: skip
+    return LigneFacture(**(values | fields))
+
+
+def test_a_snapshot_freezes_fields_and_amounts_with_decimals_as_fixed_point_strings():
+    line = _line()
+    totals = line_totals(
+        quantity=line.quantity, unit_price=line.unit_price, discount_rate=line.discount_rate
+    )
+    assert line_snapshot(line, totals) == {
+        "designation": "Conseil", "description": "", "quantity": "2.500", "unit": "heure",
+        "unit_price": "100", "discount_rate": "10.00", "vat_rate": "20.00",
+        "vat_exemption_reason": "", "nature": "service", "allowance": "25.00", "net": "225.00",
+    }  # fmt: skip
+
+
+def test_a_recurring_template_line_reads_back_as_the_line_it_was():
+    line = _line(unit_price=Decimal("12.3400"))
+    stored = line_json(line)
+    assert stored["unit_price"] == "12.3400" and stored["unit"] == "heure"
+    assert line_from_json(stored) == {name: getattr(line, name) for name in LINE_FIELD_NAMES}
+
+
+def test_each_invalid_field_of_a_line_is_one_problem_naming_the_line():
+    line = _line(designation="", unit_price=Decimal("-1"), discount_rate=Decimal("101"))
+    problems = line_problems(line, position=3)
+    assert len(problems) == 3
+    assert problems[0].startswith("Ligne 3, désignation : ")
+    assert problems[1].startswith("Ligne 3, prix unitaire HT : ")
+    assert problems[2].startswith("Ligne 3, remise (%) : ")
+    assert line_problems(_line(), position=1) == []
