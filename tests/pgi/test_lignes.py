@@ -3,6 +3,8 @@
 from decimal import Decimal
 from types import SimpleNamespace
 
+import pytest
+
 from facturation.models import LigneFacture
 from pgi.lignes import (
     LINE_FIELD_NAMES,
@@ -16,6 +18,7 @@ from pgi.lignes import (
     line_snapshot,
     with_article_defaults,
 )
+from pgi.lignes.schemas import line_in_schema, line_out_schema
 from pgi.totals import line_totals
 
 
@@ -82,3 +85,18 @@ def test_each_invalid_field_of_a_line_is_one_problem_naming_the_line():
     assert problems[1].startswith("Ligne 3, prix unitaire HT : ")
     assert problems[2].startswith("Ligne 3, remise (%) : ")
     assert line_problems(_line(), position=1) == []
+
+
+def test_the_api_takes_a_line_with_the_columns_defaults_and_shows_its_amounts():
+    line_in = line_in_schema("LigneTestIn", extra_id=(int | None, None))
+    entered = line_in(designation="Conseil")
+    assert entered.quantity == Decimal("1") and entered.unit_price == Decimal("0")
+    assert entered.vat_rate == Decimal("20.00") and entered.unit == Unit.UNIT
+    assert entered.nature == Nature.SERVICE and entered.article_id is None
+    assert list(line_in.model_fields)[-1] == "extra_id"
+    assert not {"allowance", "net"} & set(line_in.model_fields)
+    line_out = line_out_schema("LigneTestOut")
+    assert list(line_out.model_fields)[:3] == ["id", "position", "article_id"]
+    assert {"allowance", "net"} <= set(line_out.model_fields)
+    with pytest.raises(ValueError, match="max_length|at most 200"):
+        line_in(designation="x" * 201)
