@@ -3,7 +3,8 @@
 - `pgi.lignes.models`: the columns (`LigneDocument`, abstract) and their choices;
 - `pgi.lignes.spec`: one description of the fields, and what derives from it: catalogue
   defaults, validation, the frozen snapshot, the recurring-template JSON;
-- `pgi.lignes.schemas`: the API schemas.
+- `pgi.lignes.schemas`: the API schemas; `pgi.lignes.forms`: the line editor's form and
+  formset (its template: `templates/includes/line_editor.html`).
 
 Totals come from `pgi.totals`, which any `LigneDocument` feeds as it is.
 """

@@ -4,6 +4,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django import forms
 
 from facturation.models import LigneFacture
 from pgi.lignes import (
@@ -18,6 +19,7 @@ from pgi.lignes import (
     line_snapshot,
     with_article_defaults,
 )
+from pgi.lignes.forms import BaseLigneFormSet, LigneDocumentForm
 from pgi.lignes.schemas import line_in_schema, line_out_schema
 from pgi.totals import line_totals
 
@@ -100,3 +102,33 @@ def test_the_api_takes_a_line_with_the_columns_defaults_and_shows_its_amounts():
     assert {"allowance", "net"} <= set(line_out.model_fields)
     with pytest.raises(ValueError, match="max_length|at most 200"):
         line_in(designation="x" * 201)
+
+
+class Row(LigneDocumentForm):
+    """The editor row of a document whose lines have no links of their own."""
+
+    class Meta(LigneDocumentForm.Meta):
+        model = LigneFacture
+
+
+def test_a_document_editor_row_shows_the_spec_widgets():
+    form = Row()
+    assert list(form.fields) == list(LINE_FIELD_NAMES)
+    assert not form.fields["discount_rate"].required
+    assert isinstance(form.fields["description"].widget, forms.Textarea)
+    assert form.fields["vat_exemption_reason"].widget.attrs["placeholder"].startswith("Motif")
+    assert form.fields["unit_price"].widget.attrs["min"] == "0"
+    assert form.fields["quantity"].localize is False
+
+
+def test_the_editor_totals_count_the_rows_as_entered_except_those_removed():
+    formset_class = forms.formset_factory(Row, formset=BaseLigneFormSet, can_delete=True)
+    row = {"designation": "A", "quantity": "2", "unit": "heure", "unit_price": "10",
+           "discount_rate": "", "vat_rate": "20.00", "nature": "service"}  # fmt: skip
+    data = {"form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "0"}
+    data |= {f"form-0-{k}": v for k, v in row.items()}
+    data |= {f"form-1-{k}": v for k, v in row.items()} | {"form-1-DELETE": "on"}
+    totals = formset_class(data).totals()
+    assert totals is not None and totals.total_incl_vat == Decimal("24.00")
+    assert len(totals.lines) == 1
+    assert formset_class().totals() is None  # nothing entered yet: the saved lines' totals
