@@ -23,19 +23,14 @@ from facturation.exceptions import FactureError
 from facturation.models import Article, Facture, Kind, LigneFacture, Nature, Unit
 from facturation.models import Status as FactureStatus
 from pgi.api import require
+from pgi.lignes import line_amounts, line_values, with_article_defaults
+from pgi.lignes.schemas import line_in_schema, line_out_schema
 from pgi.money import CENT
 from pgi.permissions import Perm
 from pgi.totals import compute_totals
 
 articles_router = Router(tags=["articles"])
 factures_router = Router(tags=["factures"])
-
-# What a line that names an article takes from it when the line leaves it out.
-ARTICLE_LINE_FIELDS = (
-    "designation", "description", "unit", "unit_price", "vat_rate", "vat_exemption_reason",
-    "nature",
-)  # fmt: skip
-
 
 # Catalogue
 
@@ -101,21 +96,15 @@ def replace_article(request, article_id: int, payload: ArticleIn):
 # Invoices and credit notes
 
 
-class LigneIn(Schema):
-    article_id: int | None = Field(
-        None, description="Article du catalogue : ses valeurs complètent les champs omis"
-    )
-    designation: str = Field("", max_length=200)
-    description: str = ""
-    quantity: Decimal = Decimal("1")
-    unit: Unit = Unit.UNIT
-    unit_price: Decimal = Field(Decimal("0"), description="Prix unitaire HT (€)")
-    discount_rate: Decimal = Field(Decimal("0"), description="Remise en %")
-    vat_rate: Decimal = Decimal("20.00")
-    vat_exemption_reason: str = ""
-    nature: Nature = Nature.SERVICE
-    deposit_id: int | None = Field(None, description="Facture d'acompte déduite par cette ligne")
-    origin_line_id: int | None = Field(None, description="Ligne créditée (avoirs)")
+# A document line (pgi.lignes) and the links of an invoice line.
+LigneIn = line_in_schema(
+    "LigneIn",
+    deposit_id=(int | None, Field(None, description="Facture d'acompte déduite par cette ligne")),
+    origin_line_id=(int | None, Field(None, description="Ligne créditée (avoirs)")),
+)
+LigneOut = line_out_schema(
+    "LigneOut", origin_line_id=(int | None, ...), deposit_id=(int | None, ...)
+)
 
 
 class FactureIn(Schema):
@@ -148,25 +137,6 @@ class AvoirIn(Schema):
     amount_excl_vat: Decimal | None = Field(None, description="Ou un montant HT à créditer")
     vat_rate: Decimal | None = Field(None, description="Taux de ce montant (un de la facture)")
     reason: str = Field("", max_length=200)
-
-
-class LigneOut(Schema):
-    id: int
-    position: int
-    article_id: int | None
-    origin_line_id: int | None
-    deposit_id: int | None
-    designation: str
-    description: str
-    quantity: Decimal
-    unit: str
-    unit_price: Decimal
-    discount_rate: Decimal
-    allowance: Decimal = Field(..., description="Montant de la remise")
-    net: Decimal = Field(..., description="Montant net HT de la ligne")
-    vat_rate: Decimal
-    vat_exemption_reason: str
-    nature: str
 
 
 class VatBreakdownOut(Schema):
@@ -295,8 +265,7 @@ def _lines(request, lines: list[LigneIn]) -> list[dict[str, Any]]:
             if article is None:
                 problems.append(_("Ligne %(n)d : article inconnu.") % {"n": position})
                 continue
-            fields = {name: getattr(article, name) for name in ARTICLE_LINE_FIELDS} | fields
-            fields["article"] = article
+            fields = with_article_defaults(fields, article) | {"article": article}
         data.append(fields)
     if problems:
         raise FactureError(problems)
@@ -331,18 +300,9 @@ def _facture_out(facture: Facture) -> dict[str, Any]:
                 "article_id": line.article_id,
                 "origin_line_id": line.origin_line_id,
                 "deposit_id": line.deposit_id,
-                "designation": line.designation,
-                "description": line.description,
-                "quantity": line.quantity,
-                "unit": line.unit,
-                "unit_price": line.unit_price,
-                "discount_rate": line.discount_rate,
-                "allowance": line_totals.allowance,
-                "net": line_totals.net,
-                "vat_rate": line.vat_rate,
-                "vat_exemption_reason": line.vat_exemption_reason,
-                "nature": line.nature,
-            }  # fmt: skip
+                **line_values(line),
+                **line_amounts(line_totals),
+            }
             for line, line_totals in zip(lines, totals.lines, strict=True)
         ],
         # The engine normalises the rate (20 → 2E+1): shown with two decimals, as sealed.

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from crm.models import Client
 from facturation.models import Facture, Kind
+from pgi.lignes import line_snapshot
 from pgi.mentions import operation_nature, vat_case
 from pgi.models import Company, VatRegime
 from pgi.totals import compute_totals
@@ -118,17 +119,7 @@ def document_content(
         "lines": [
             {
                 "position": index,
-                "designation": line.designation,
-                "description": line.description,
-                "quantity": _d(line.quantity),
-                "unit": line.unit,
-                "unit_price": _d(line.unit_price),
-                "discount_rate": _d(line.discount_rate),
-                "allowance": _d(lt.allowance),
-                "net": _d(lt.net),
-                "vat_rate": _d(line.vat_rate),
-                "vat_exemption_reason": line.vat_exemption_reason,
-                "nature": line.nature,
+                **line_snapshot(line, lt),
                 "deposit": (
                     {"number": line.deposit.number, "issue_date": line.deposit.issue_date}
                     if line.deposit_id

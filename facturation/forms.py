@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Client
 from facturation.models import VAT_RATE_CHOICES, Article, Facture, Frequency, LigneFacture
+from pgi.lignes import LINE_FIELD_NAMES
+from pgi.lignes.forms import BaseLigneFormSet, LigneDocumentForm
 from pgi.mentions import payment_terms_limit
 
 
@@ -41,74 +43,25 @@ class FactureForm(forms.ModelForm):
         pass  # the service validates (facturation.services)
 
 
-class LigneForm(forms.ModelForm):
-    vat_rate = forms.TypedChoiceField(
-        label=_("TVA"), choices=VAT_RATE_CHOICES, coerce=Decimal, initial=Decimal("20.00")
-    )
-
+class LigneForm(LigneDocumentForm):
     class Meta:
         model = LigneFacture
-        fields = [
-            "article", "designation", "description", "quantity", "unit", "unit_price",
-            "discount_rate", "vat_rate", "vat_exemption_reason", "nature", "deposit", "origin_line",
-        ]  # fmt: skip
+        fields = ["article", *LINE_FIELD_NAMES, "deposit", "origin_line"]
         widgets = {
+            **LigneDocumentForm.Meta.widgets,
             "deposit": forms.HiddenInput,
             "origin_line": forms.HiddenInput,
-            "description": forms.Textarea(attrs={"rows": 1}),
-            "quantity": forms.NumberInput(attrs={"step": "any", "min": "0"}),
-            "unit_price": forms.NumberInput(attrs={"step": "any", "min": "0"}),
-            "discount_rate": forms.NumberInput(attrs={"step": "any", "min": "0", "max": "100"}),
         }
 
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["article"].queryset = Article.objects.for_company(company).filter(active=True)
-        self.fields["article"].required = False
         self.fields["deposit"].queryset = Facture.objects.for_company(company).filter(
             kind="acompte"
         )
         self.fields["deposit"].required = False
         self.fields["origin_line"].queryset = LigneFacture.objects.for_company(company)
         self.fields["origin_line"].required = False
-        self.fields["article"].empty_label = _("— libre —")
-        self.fields["discount_rate"].required = False
-        for name in ("quantity", "unit_price", "discount_rate"):
-            self.fields[name].localize = False
-        placeholders = {
-            "description": _("Description (facultatif)"),
-            "vat_exemption_reason": _("Motif d'exonération (si 0 %)"),
-        }
-        for name, field in self.fields.items():
-            widget = field.widget
-            if isinstance(widget, forms.Select):
-                widget.attrs.setdefault("class", "form-select form-select-sm")
-            elif not isinstance(widget, forms.CheckboxInput):
-                widget.attrs.setdefault("class", "form-control form-control-sm")
-            widget.attrs.setdefault("aria-label", str(field.label))
-            if name in placeholders:
-                widget.attrs["placeholder"] = placeholders[name]
-        self.fields["article"].widget.attrs["data-article-select"] = ""
-
-    def _post_clean(self):
-        pass
-
-
-class BaseLigneFormSet(forms.BaseFormSet):
-    def line_data(self) -> list[dict]:
-        """The kept lines, in order, as dicts for `facture_lignes_enregistrer`."""
-        lines = []
-        for index, form in enumerate(self.forms):
-            if self._should_delete_form(form):
-                continue
-            if index >= self.initial_form_count() and not form.has_changed():
-                continue  # an added row left blank
-            data = {k: v for k, v in form.cleaned_data.items() if k != "DELETE"}
-            article = data.get("article")
-            if article is not None and not data.get("designation"):
-                data["designation"] = article.designation
-            lines.append(data)
-        return lines
 
 
 def ligne_formset(company, data=None, initial=None):

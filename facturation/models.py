@@ -8,42 +8,15 @@ an issued invoice is only ever corrected by a credit note).
 from decimal import Decimal
 
 import pgtrigger
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Client
+from pgi.lignes import VAT_RATE_CHOICES, LigneDocument, Nature, Unit
+from pgi.lignes import VatRate as VatRate  # re-exported: the choices moved to the kernel
 from pgi.models import CompanyOwned, User
-
-
-class VatRate(models.TextChoices):
-    # Stored as text so that a choice is an exact decimal, never a float.
-    NORMAL = "20.00", _("20 %")
-    INTERMEDIATE = "10.00", _("10 %")
-    REDUCED = "5.50", _("5,5 %")
-    SUPER_REDUCED = "2.10", _("2,1 %")
-    ZERO = "0.00", _("0 % (exonéré)")
-
-
-VAT_RATE_CHOICES = [(Decimal(value), label) for value, label in VatRate.choices]
-
-
-class Nature(models.TextChoices):
-    GOODS = "bien", _("Livraison de biens")
-    SERVICE = "service", _("Prestation de services")
-
-
-class Unit(models.TextChoices):
-    UNIT = "unité", _("unité")
-    HOUR = "heure", _("heure")
-    DAY = "jour", _("jour")
-    FLAT = "forfait", _("forfait")
-    KG = "kg", _("kg")
-    METRE = "m", _("m")
-    SQUARE_METRE = "m²", _("m²")
-    LITRE = "l", _("litre")
 
 
 class Article(CompanyOwned):
@@ -179,7 +152,9 @@ RETURN NEW;
 """
 
 
-class LigneFacture(CompanyOwned):
+class LigneFacture(CompanyOwned, LigneDocument):
+    """A line of an invoice, deposit invoice or credit note: a `LigneDocument` and its links."""
+
     facture = models.ForeignKey(Facture, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField(default=0)
     article = models.ForeignKey(
@@ -192,27 +167,6 @@ class LigneFacture(CompanyOwned):
         Facture, on_delete=models.PROTECT, null=True, blank=True, related_name="deductions",
         help_text="The deposit invoice this line deducts",
     )  # fmt: skip
-    designation = models.CharField(_("désignation"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
-    # A deposit deduction is the one line with a negative quantity (EN 16931 forbids a
-    # negative price, BR-27, not a negative quantity); the services check the sign.
-    quantity = models.DecimalField(
-        _("quantité"), max_digits=14, decimal_places=3, default=Decimal("1")
-    )
-    unit = models.CharField(_("unité"), max_length=10, choices=Unit, default=Unit.UNIT)
-    unit_price = models.DecimalField(
-        _("prix unitaire HT"), max_digits=14, decimal_places=4, default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0"))],
-    )  # fmt: skip
-    discount_rate = models.DecimalField(
-        _("remise (%)"), max_digits=5, decimal_places=2, default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-    )  # fmt: skip
-    vat_rate = models.DecimalField(
-        _("TVA"), max_digits=5, decimal_places=2, choices=VAT_RATE_CHOICES, default=Decimal("20.00")
-    )
-    vat_exemption_reason = models.CharField(_("motif d'exonération"), max_length=200, blank=True)
-    nature = models.CharField(_("nature"), max_length=8, choices=Nature, default=Nature.SERVICE)
 
     class Meta:
         verbose_name = _("ligne")
@@ -225,9 +179,6 @@ class LigneFacture(CompanyOwned):
                 func=LINE_FROZEN_SQL,
             ),
         ]
-
-    def __str__(self) -> str:
-        return self.designation
 
 
 class DocumentPDF(models.Model):

@@ -3,8 +3,6 @@
 import calendar
 import logging
 from datetime import date
-from decimal import Decimal
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -13,7 +11,8 @@ from django.utils.translation import gettext as _
 from facturation.exceptions import FactureError
 from facturation.models import Facture, FactureRecurrente, Frequency, RecurrenceRun
 from facturation.public import public_url
-from facturation.services import LINE_FIELDS, facture_creer, facture_emettre, facture_envoyer
+from facturation.services import facture_creer, facture_emettre, facture_envoyer
+from pgi.lignes import line_from_json, line_json
 from pgi.models import User
 
 logger = logging.getLogger(__name__)
@@ -27,15 +26,6 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _line_json(line) -> dict[str, Any]:
-    data = {
-        name: getattr(line, name)
-        for name in LINE_FIELDS
-        if name not in ("article", "deposit", "origin_line")
-    }
-    return {k: str(v) if isinstance(v, Decimal) else v for k, v in data.items()}
-
-
 @transaction.atomic
 def recurrence_creer(
     *, facture: Facture, frequency: str, next_date: date, auto_issue: bool, name: str = ""
@@ -43,7 +33,7 @@ def recurrence_creer(
     """A template from an invoice's customer, subject and lines (deposit lines excluded)."""
     if frequency not in Frequency.values:
         raise FactureError(_("Fréquence inconnue."))
-    lines = [_line_json(line) for line in facture.lines.filter(deposit__isnull=True)]
+    lines = [line_json(line) for line in facture.lines.filter(deposit__isnull=True)]
     if not lines:
         raise FactureError(_("La facture n'a aucune ligne à reprendre."))
     default_name = _("Facture récurrente — %(c)s") % {"c": facture.client.name}
@@ -53,13 +43,6 @@ def recurrence_creer(
         subject=facture.subject, lines=lines, frequency=frequency, next_date=next_date,
         auto_issue=auto_issue,
     )  # fmt: skip
-
-
-def _lines(recurrence: FactureRecurrente) -> list[dict[str, Any]]:
-    numeric = {"quantity", "unit_price", "discount_rate", "vat_rate"}
-    return [
-        {k: Decimal(v) if k in numeric else v for k, v in line.items()} for line in recurrence.lines
-    ]
 
 
 def recurrence_generer(*, recurrence_id: int, today: date | None = None) -> Facture | None:
@@ -84,7 +67,8 @@ def recurrence_generer(*, recurrence_id: int, today: date | None = None) -> Fact
         ).first()
         facture = facture_creer(
             company=recurrence.company, client=recurrence.client, user=user,
-            fields={"subject": recurrence.subject, "operation_date": due}, lines=_lines(recurrence),
+            fields={"subject": recurrence.subject, "operation_date": due},
+            lines=[line_from_json(line) for line in recurrence.lines],
         )  # fmt: skip
         run.facture = facture
         run.save(update_fields=["facture"])

@@ -126,30 +126,11 @@ def facture_edit(request, pk: int):
             messages.success(request, _("Brouillon enregistré."))
             return redirect("facturation:facture_edit", pk=facture.pk)
     context = _editor_context(request, facture, form, formset)
-    context["totals"] = _formset_totals(formset) or compute_totals(facture.lines.all())
+    context["totals"] = formset.totals() or compute_totals(facture.lines.all())
     context["issue_problems"] = request.session.pop("issue_problems", [])
     if facture.kind == Kind.INVOICE:
         context["deductible"] = list(services.acomptes_a_deduire(facture=facture))
     return render(request, "facturation/facture_edit.html", context)
-
-
-def _formset_totals(formset):
-    lines = []
-    for form in formset.forms:
-        if not hasattr(form, "cleaned_data"):
-            form.is_valid()
-        data = getattr(form, "cleaned_data", None) or {}
-        if data.get("DELETE") or data.get("quantity") is None or data.get("unit_price") is None:
-            continue
-        lines.append(
-            type("L", (), {
-                "quantity": data["quantity"], "unit_price": data["unit_price"],
-                "discount_rate": data.get("discount_rate") or 0, "vat_rate": data["vat_rate"],
-            })
-        )  # fmt: skip
-    if formset.is_bound:
-        return compute_totals(lines)
-    return None
 
 
 @member_required(Perm.COMMERCIAL_WRITE)
@@ -160,7 +141,7 @@ def facture_totals(request, pk: int):
     return render(
         request,
         "facturation/facture_edit.html#totals",
-        {"facture": facture, "totals": _formset_totals(formset)},
+        {"facture": facture, "totals": formset.totals()},
     )
 
 

@@ -14,7 +14,7 @@ from facturation.models import (
     LigneFacture,
     Status,
 )
-from facturation.services.drafts import LINE_FIELDS
+from pgi.lignes import line_values
 from pgi.models import User
 from pgi.money import ZERO, cents
 
@@ -108,8 +108,8 @@ def avoir_creer(
                     _("« %(d)s » : %(q)s au plus.") % {"d": line.designation, "q": line.quantity}
                 )
             lines.append(
-                {name: getattr(line, name) for name in LINE_FIELDS if name != "article"}
-                | {"quantity": quantity, "origin_line": line}
+                line_values(line)
+                | {"deposit": line.deposit, "quantity": quantity, "origin_line": line}
             )
         if not lines:
             raise FactureError(_("Choisissez au moins une ligne à créditer."))

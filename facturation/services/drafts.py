@@ -16,13 +16,12 @@ from facturation.models import (
     LigneFacture,
     Status,
 )
+from pgi.lignes import LINE_FIELD_NAMES, line_problems
 from pgi.locks import lock_draft
 from pgi.models import Company, User, VatRegime
 
-LINE_FIELDS = (
-    "designation", "description", "quantity", "unit", "unit_price", "discount_rate",
-    "vat_rate", "vat_exemption_reason", "nature", "article", "deposit", "origin_line",
-)  # fmt: skip
+# What an invoice line is given: the fields of every document line, then its own links.
+LINE_FIELDS = (*LINE_FIELD_NAMES, "article", "deposit", "origin_line")
 DRAFT_FIELDS = ("client", "subject", "notes", "operation_date", "payment_terms_days")
 
 
@@ -130,17 +129,7 @@ def facture_lignes_enregistrer(
             )
         if line.quantity is not None and line.quantity <= 0 and not line.deposit_id:
             problems.append(_("Ligne %(n)d : la quantité doit être positive.") % {"n": position})
-        try:
-            line.full_clean(exclude=["company", "facture", "article", "origin_line", "deposit"])
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                label = (
-                    LigneFacture._meta.get_field(field).verbose_name if field != "__all__" else ""
-                )
-                problems.extend(
-                    _("Ligne %(n)d, %(f)s : %(m)s") % {"n": position, "f": label, "m": m}
-                    for m in messages
-                )
+        problems.extend(line_problems(line, position=position))
         built.append(line)
     if problems:
         raise FactureError(problems)

@@ -409,6 +409,33 @@ def test_the_openapi_schema_lists_the_invoicing_paths(client):
     )
 
 
+def test_the_line_schemas_publish_their_fields_defaults_and_descriptions(client):
+    """LigneIn and LigneOut are generated from the line spec (pgi.lignes): the contract holds."""
+    schemas = client.get(f"{API}/openapi.json").json()["components"]["schemas"]
+    line_in = schemas["LigneIn"]["properties"]
+    assert {name: field.get("default") for name, field in line_in.items()} == {
+        "article_id": None, "designation": "", "description": "", "quantity": "1",
+        "unit": "unité", "unit_price": "0", "discount_rate": "0", "vat_rate": "20.00",
+        "vat_exemption_reason": "", "nature": "service", "deposit_id": None,
+        "origin_line_id": None,
+    }  # fmt: skip
+    assert list(line_in)[0] == "article_id" and list(line_in)[-2:] == [
+        "deposit_id", "origin_line_id"
+    ]  # fmt: skip
+    assert line_in["designation"]["maxLength"] == 200
+    assert line_in["unit_price"]["description"] == "Prix unitaire HT (€)"
+    assert line_in["unit"]["allOf"] == [{"$ref": "#/components/schemas/Unit"}]
+    assert "required" not in schemas["LigneIn"]
+    line_out = schemas["LigneOut"]
+    assert list(line_out["properties"]) == line_out["required"] == [
+        "id", "position", "article_id", "origin_line_id", "deposit_id", "designation",
+        "description", "quantity", "unit", "unit_price", "discount_rate", "allowance", "net",
+        "vat_rate", "vat_exemption_reason", "nature",
+    ]  # fmt: skip
+    assert line_out["properties"]["net"]["description"] == "Montant net HT de la ligne"
+    assert line_out["properties"]["unit"] == {"title": "Unit", "type": "string"}
+
+
 def test_put_keeps_a_deposit_deduction_line_sent_back_with_its_deposit_id(api, seller, buyer):
     from facturation.services import acompte_creer, facture_deduire_acomptes, facture_emettre
 
