@@ -206,10 +206,6 @@ class FactureSummaryOut(Schema):
     def resolve_total_incl_vat(obj: Facture) -> Decimal | None:
         return None if obj.is_draft else obj.total_incl_vat
 
-    @staticmethod
-    def resolve_amount_due(obj: Facture) -> Decimal | None:
-        return _amount_due(obj)
-
 
 class FactureOut(Schema):
     id: int
@@ -244,12 +240,6 @@ class FactureFilters(Schema):
     q: str = Field("", description="Numéro ou nom du client")
     du: date | None = Field(None, description="Émise le ou après cette date")
     au: date | None = Field(None, description="Émise le ou avant cette date")
-
-
-def _amount_due(facture: Facture) -> Decimal | None:
-    if facture.is_draft or facture.kind == Kind.CREDIT_NOTE:
-        return None
-    return selectors.amount_due(facture)
 
 
 def _get(request, facture_id: int) -> Facture:
@@ -352,7 +342,7 @@ def _facture_out(facture: Facture) -> dict[str, Any]:
         "total_excl_vat": frozen.total_excl_vat,
         "total_vat": frozen.total_vat,
         "total_incl_vat": frozen.total_incl_vat,
-        "amount_due": _amount_due(facture),
+        "amount_due": facture.amount_due,
         "created_at": facture.created_at,
         "issued_at": facture.issued_at,
     }
