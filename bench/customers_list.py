@@ -392,7 +392,7 @@ def main() -> None:
     for label, scenario_url, search in scenarios:
         print(f"Measuring {label}: GET {scenario_url}")
         result = measure(http, scenario_url, args)
-        result["rows"] = selectors.client_list(company=company, search=search).count()
+        result["rows"] = selectors.client_lister(company=company, search=search).count()
         results.append((label, result))
     print_report(results, args, company)
 

@@ -251,7 +251,7 @@ def _get(request, facture_id: int) -> Facture:
 
 def _client(request, client_id: int) -> Client:
     try:
-        return crm_selectors.client_get(company=request.company, pk=client_id)
+        return crm_selectors.client_lire(company=request.company, pk=client_id)
     except Client.DoesNotExist as exc:
         message = _("Client inconnu.")
         raise FactureError(message, field_errors={"client_id": [message]}) from exc
