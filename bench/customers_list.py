@@ -24,8 +24,10 @@ from urllib.parse import urlencode, urlparse
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/encaisse_bench"
 
-# Bench rows are recognised by these markers, so --reset never touches anything else.
-COMPANY_PREFIX = "Bench "
+# Bench rows are recognised by these markers, so --reset never touches anything else (not the
+# companies of bench/invoicing.py, "Bench facturation …", when both share a database).
+COMPANY_PREFIX = "Bench clients "
+LEGACY_COMPANY_NAME = r"^Bench [0-9]{3} SAS$"  # this bench's companies before the prefix above
 OWNER_EMAIL = "bench-owner-{index}@bench.encaisse.test"
 BATCH_SIZE = 5_000
 
@@ -160,7 +162,9 @@ def delete_bench_data() -> None:
     from crm.models import Client, Contact
     from pgi.models import Company, Membership
 
-    companies = list(bench_companies().values_list("pk", flat=True))
+    # Companies of an older run carry the SIRENs generate() gives: they go too.
+    legacy = Company.objects.filter(legal_name__regex=LEGACY_COMPANY_NAME)
+    companies = list((bench_companies() | legacy).values_list("pk", flat=True))
     if not companies:
         return
     print(f"Deleting the bench data of {len(companies)} companies")
@@ -388,7 +392,7 @@ def main() -> None:
     for label, scenario_url, search in scenarios:
         print(f"Measuring {label}: GET {scenario_url}")
         result = measure(http, scenario_url, args)
-        result["rows"] = selectors.client_list(company=company, search=search).count()
+        result["rows"] = selectors.client_lister(company=company, search=search).count()
         results.append((label, result))
     print_report(results, args, company)
 

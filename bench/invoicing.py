@@ -18,6 +18,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/encaisse_bench_invoicing"
+# This bench's companies, reused from run to run; distinct from bench/customers_list.py's
+# ("Bench clients …"), which may share the database.
+COMPANY_PREFIX = "Bench facturation "
 
 
 def setup_django() -> None:
@@ -55,18 +58,22 @@ def summary(samples: list[float]) -> str:
 # --- issue throughput ----------------------------------------------------------------------
 
 
-def _company(index: int):
-    """A new issuing company with a SIREN no earlier run used."""
+def _company(name: str, index: int):
+    """This bench's issuing company `COMPANY_PREFIX + name`: the one an earlier run made, or a
+    new one with a SIREN no other company has."""
     from stdnum import luhn
 
     from pgi.models import Company
     from tests import factories
 
+    legal_name = COMPANY_PREFIX + name
+    if company := Company.objects.filter(legal_name=legal_name).order_by("pk").first():
+        return company
     body = 70_000_000 + index * 10_000
     while True:
         siren = f"{body:08d}" + luhn.calc_check_digit(f"{body:08d}")
         if not Company.objects.filter(siren=siren).exists():
-            return factories.issuing_company(f"Bench émettrice {index}", siren=siren)
+            return factories.issuing_company(legal_name, siren=siren)
         body += 1
 
 
@@ -107,7 +114,7 @@ def bench_issue(args) -> None:
 
     from pgi.registre import verify_chain
 
-    companies = [_company(i) for i in range(max(args.companies, 1))]
+    companies = [_company(f"émettrice {i}", i) for i in range(max(args.companies, 1))]
     print(f"## Issue throughput ({args.invoices} invoices of 5 lines, PDF excluded)\n")
     # One company, one issuer.
     ids = _prepare(companies[0].pk, args.invoices)
@@ -146,15 +153,12 @@ def bench_verify(args) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from pgi.models import Company, Registre
+    from pgi.models import Registre
     from pgi.registre import GENESIS, canonical_json, fingerprint, verify_chain
 
     # The chain is generated once per size and reused (records can never be deleted).
-    name = f"Bench chaîne {args.records}"
-    company = Company.objects.filter(legal_name=name).first()
-    if company is None:
-        company = _company(900)
-        Company.objects.filter(pk=company.pk).update(legal_name=name)
+    company = _company(f"chaîne {args.records}", 900)
+    if not Registre.objects.filter(company=company).exists():
         print(f"generating {args.records:,} records…", file=sys.stderr)
         line = {"quantity": "2", "unit_price": "19.99", "vat_rate": "20.00", "net": "39.98"}
         doc = {
@@ -206,7 +210,7 @@ def bench_pdf(args) -> None:
     from pgi.models import Enregistrement
     from tests import factories
 
-    company = _company(950)
+    company = _company("PDF", 950)
     client = factories.business_client(company)
     results = {}
     for label, count in (("1 page (5 lines)", 5), ("10 pages (~150 lines)", 150)):

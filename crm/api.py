@@ -69,7 +69,7 @@ class ClientFilters(Schema):
 
 def _get(request, client_id: int) -> Client:
     try:
-        return selectors.client_get(company=request.company, pk=client_id)
+        return selectors.client_lire(company=request.company, pk=client_id)
     except Client.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -78,13 +78,13 @@ def _get(request, client_id: int) -> Client:
 @paginate(LimitOffsetPagination)
 def list_clients(request, filters: Query[ClientFilters]):
     require(request, Perm.VIEW)
-    return selectors.client_list(company=request.company, search=filters.q, status=filters.statut)
+    return selectors.client_lister(company=request.company, search=filters.q, status=filters.statut)
 
 
 @router.post("/", response={201: ClientOut}, summary="Créer un client")
 def create_client(request, payload: ClientIn):
     require(request, Perm.COMMERCIAL_WRITE)
-    return Status(201, services.client_create(company=request.company, fields=payload.dict()))
+    return Status(201, services.client_creer(company=request.company, fields=payload.dict()))
 
 
 @router.get("/{client_id}", response=ClientOut, summary="Lire un client")
@@ -96,11 +96,11 @@ def read_client(request, client_id: int):
 @router.put("/{client_id}", response=ClientOut, summary="Remplacer un client")
 def replace_client(request, client_id: int, payload: ClientIn):
     require(request, Perm.COMMERCIAL_WRITE)
-    return services.client_update(client=_get(request, client_id), fields=payload.dict())
+    return services.client_modifier(client=_get(request, client_id), fields=payload.dict())
 
 
 @router.patch("/{client_id}", response=ClientOut, summary="Modifier un client")
 def update_client(request, client_id: int, payload: ClientPatch):
     require(request, Perm.COMMERCIAL_WRITE)
     fields = payload.dict(exclude_unset=True)
-    return services.client_update(client=_get(request, client_id), fields=fields)
+    return services.client_modifier(client=_get(request, client_id), fields=fields)

@@ -28,7 +28,7 @@ class ClientForm(forms.ModelForm):
         self.fields["siret"].widget.attrs["inputmode"] = "numeric"
 
     def _post_clean(self):
-        # Model validation runs in the service (crm.services.client_validate).
+        # Model validation runs in the service (crm.services.client_valider).
         pass
 
 

@@ -1,7 +1,7 @@
 """CSV import and export of customers.
 
-The import is two steps: `import_preview` parses and checks every row without writing, and
-`clients_import` writes the valid rows in one transaction. Both share one parser, so the
+The import is two steps: `clients_previsualiser` parses and checks every row without writing, and
+`clients_importer` writes the valid rows in one transaction. Both share one parser, so the
 preview shows exactly what the import will do.
 """
 
@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crm.models import Client, ClientKind, ClientStatus
-from crm.services import client_validate
+from crm.services import client_valider
 from pgi.exceptions import DomainError
 from pgi.models import Company
 
@@ -139,8 +139,8 @@ def _labelled(error: DomainError) -> list[str]:
     ]
 
 
-def import_preview(*, company: Company, text: str) -> ImportPreview:
-    """Parses the CSV and checks every row as `client_create` would, without writing."""
+def clients_previsualiser(*, company: Company, text: str) -> ImportPreview:
+    """Parses the CSV and checks every row as `client_creer` would, without writing."""
     sample = text[:4096]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=";,\t")
@@ -169,7 +169,7 @@ def import_preview(*, company: Company, text: str) -> ImportPreview:
         if not fields.get("name"):
             errors.append(_("le nom est obligatoire"))
         try:
-            client_validate(client)
+            client_valider(client)
         except DomainError as exc:
             errors.extend(_labelled(exc))
         fields.update(siren=client.siren, siret=client.siret, vat_number=client.vat_number)
@@ -186,15 +186,15 @@ def import_preview(*, company: Company, text: str) -> ImportPreview:
 
 
 @transaction.atomic
-def clients_import(*, company: Company, text: str) -> tuple[int, int]:
+def clients_importer(*, company: Company, text: str) -> tuple[int, int]:
     """Creates the valid rows of the CSV; returns (created, skipped)."""
-    preview = import_preview(company=company, text=text)
+    preview = clients_previsualiser(company=company, text=text)
     valid = preview.valid_rows
     Client.objects.bulk_create([Client(company=company, **row.fields) for row in valid])
     return len(valid), len(preview.invalid_rows)
 
 
-def clients_export(*, clients, out: io.StringIO, chunk_rows: int = 500):
+def clients_exporter(*, clients, out: io.StringIO, chunk_rows: int = 500):
     """Yields a semicolon CSV of the customers, `chunk_rows` at a time, in flat memory."""
     writer = csv.writer(out, delimiter=";")
     writer.writerow([header for header, _f in EXPORT_COLUMNS])

@@ -6,7 +6,7 @@ from crm.models import Client, ClientStatus
 from pgi.models import Company
 
 
-def client_list(*, company: Company, search: str = "", status: str = "") -> QuerySet[Client]:
+def client_lister(*, company: Company, search: str = "", status: str = "") -> QuerySet[Client]:
     qs = Client.objects.for_company(company)
     if status in ClientStatus.values:
         qs = qs.filter(status=status)
@@ -24,6 +24,6 @@ def client_list(*, company: Company, search: str = "", status: str = "") -> Quer
     return qs.order_by("name", "pk")
 
 
-def client_get(*, company: Company, pk: int) -> Client:
+def client_lire(*, company: Company, pk: int) -> Client:
     """The customer `pk` of `company`; another company's customer does not exist here."""
     return Client.objects.for_company(company).select_related("company").get(pk=pk)

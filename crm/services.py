@@ -21,7 +21,7 @@ CLIENT_FIELDS = frozenset(
 )  # fmt: skip
 
 
-def client_validate(client: Client) -> None:
+def client_valider(client: Client) -> None:
     """Normalises identifiers and raises a DomainError naming every invalid field."""
     for field in ("siren", "siret", "vat_number"):
         setattr(client, field, normalize(getattr(client, field)))
@@ -63,11 +63,11 @@ def _assign(client: Client, fields: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def client_create(*, company: Company, fields: dict[str, Any]) -> Client:
+def client_creer(*, company: Company, fields: dict[str, Any]) -> Client:
     """Creates a customer or prospect of `company`."""
     client = Client(company=company)
     _assign(client, fields)
-    client_validate(client)
+    client_valider(client)
     try:
         with transaction.atomic():
             client.save()
@@ -77,17 +77,14 @@ def client_create(*, company: Company, fields: dict[str, Any]) -> Client:
 
 
 @transaction.atomic
-def client_update(*, client: Client, fields: dict[str, Any]) -> Client:
+def client_modifier(*, client: Client, fields: dict[str, Any]) -> Client:
     _assign(client, fields)
-    client_validate(client)
+    client_valider(client)
     client.save()
     return client
 
 
-@transaction.atomic
-def contact_save(*, client: Client, contact: Contact | None, fields: dict[str, Any]) -> Contact:
-    """Creates or updates a contact; one primary contact per customer at most."""
-    contact = contact or Contact(client=client, company=client.company)
+def _contact_enregistrer(contact: Contact, fields: dict[str, Any]) -> Contact:
     for name, value in fields.items():
         setattr(contact, name, value)
     try:
@@ -96,10 +93,22 @@ def contact_save(*, client: Client, contact: Contact | None, fields: dict[str, A
         raise DomainError.from_validation_error(exc) from exc
     contact.save()
     if contact.is_primary:
-        client.contacts.exclude(pk=contact.pk).update(is_primary=False)
+        contact.client.contacts.exclude(pk=contact.pk).update(is_primary=False)
     return contact
 
 
 @transaction.atomic
-def contact_delete(*, contact: Contact) -> None:
+def contact_creer(*, client: Client, fields: dict[str, Any]) -> Contact:
+    """Adds a contact to a customer; one primary contact per customer at most."""
+    return _contact_enregistrer(Contact(client=client, company=client.company), fields)
+
+
+@transaction.atomic
+def contact_modifier(*, contact: Contact, fields: dict[str, Any]) -> Contact:
+    """Changes a contact; one primary contact per customer at most."""
+    return _contact_enregistrer(contact, fields)
+
+
+@transaction.atomic
+def contact_supprimer(*, contact: Contact) -> None:
     contact.delete()

@@ -25,7 +25,7 @@ IMPORT_SESSION_KEY = "crm_import_csv"
 
 def _client_or_404(request, pk: int) -> Client:
     try:
-        return selectors.client_get(company=request.company, pk=pk)
+        return selectors.client_lire(company=request.company, pk=pk)
     except Client.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -34,7 +34,7 @@ def _client_or_404(request, pk: int) -> Client:
 def client_list(request):
     search = request.GET.get("q", "")
     status = request.GET.get("statut", "")
-    clients = selectors.client_list(company=request.company, search=search, status=status)
+    clients = selectors.client_lister(company=request.company, search=search, status=status)
     page = KeyPaginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "q": search, "statut": status, "statuses": ClientStatus.choices}
     template = "crm/client_list.html"
@@ -53,13 +53,13 @@ def _client_form_view(request, *, client: Client | None):
                 for name, value in form.cleaned_data.items():
                     setattr(probe, name, value)
                 probe.company = request.company
-                services.client_validate(probe)
+                services.client_valider(probe)
             elif client is None:
-                client = services.client_create(company=request.company, fields=form.cleaned_data)
+                client = services.client_creer(company=request.company, fields=form.cleaned_data)
                 messages.success(request, _("Client « %(n)s » créé.") % {"n": client.name})
                 return redirect(client)
             else:
-                services.client_update(client=client, fields=form.cleaned_data)
+                services.client_modifier(client=client, fields=form.cleaned_data)
                 messages.success(request, _("Client « %(n)s » enregistré.") % {"n": client.name})
                 return redirect(client)
         except DomainError as exc:
@@ -98,7 +98,10 @@ def contact_edit(request, pk: int, contact_pk: int | None = None):
     form = ContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
         try:
-            services.contact_save(client=client, contact=contact, fields=form.cleaned_data)
+            if contact is None:
+                services.contact_creer(client=client, fields=form.cleaned_data)
+            else:
+                services.contact_modifier(contact=contact, fields=form.cleaned_data)
             messages.success(request, _("Contact enregistré."))
             return redirect(client)
         except DomainError as exc:
@@ -113,7 +116,7 @@ def contact_edit(request, pk: int, contact_pk: int | None = None):
 def contact_delete(request, pk: int, contact_pk: int):
     client = _client_or_404(request, pk)
     contact = get_object_or_404(Contact, pk=contact_pk, client=client)
-    services.contact_delete(contact=contact)
+    services.contact_supprimer(contact=contact)
     messages.success(request, _("Contact supprimé."))
     return redirect(client)
 
@@ -129,7 +132,7 @@ def client_import(request):
             messages.error(request, _("L'aperçu a expiré : déposez le fichier à nouveau."))
             return redirect("crm:client_import")
         try:
-            created, skipped = importing.clients_import(company=request.company, text=text)
+            created, skipped = importing.clients_importer(company=request.company, text=text)
         except DomainError as exc:
             messages.error(request, " ".join(exc.problems))
             return redirect("crm:client_import")
@@ -145,7 +148,7 @@ def client_import(request):
         if form.is_valid():
             try:
                 text = importing.decode(form.cleaned_data["file"].read())
-                preview = importing.import_preview(company=request.company, text=text)
+                preview = importing.clients_previsualiser(company=request.company, text=text)
                 request.session[IMPORT_SESSION_KEY] = text
             except DomainError as exc:
                 add_domain_errors(form, exc)
@@ -154,7 +157,7 @@ def client_import(request):
 
 @member_required(Perm.EXPORT)
 def client_export(request):
-    clients = selectors.client_list(
+    clients = selectors.client_lister(
         company=request.company,
         search=request.GET.get("q", ""),
         status=request.GET.get("statut", ""),
@@ -163,7 +166,7 @@ def client_export(request):
     def rows():
         yield "\ufeff"  # a BOM so that Excel reads UTF-8 accents
         buffer = io.StringIO()
-        yield from importing.clients_export(clients=clients.iterator(chunk_size=2000), out=buffer)
+        yield from importing.clients_exporter(clients=clients.iterator(chunk_size=2000), out=buffer)
 
     filename = f"clients-{timezone.localdate():%Y%m%d}.csv"
     event_record(

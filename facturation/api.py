@@ -176,10 +176,6 @@ class FactureSummaryOut(Schema):
     def resolve_total_incl_vat(obj: Facture) -> Decimal | None:
         return None if obj.is_draft else obj.total_incl_vat
 
-    @staticmethod
-    def resolve_amount_due(obj: Facture) -> Decimal | None:
-        return _amount_due(obj)
-
 
 class FactureOut(Schema):
     id: int
@@ -216,12 +212,6 @@ class FactureFilters(Schema):
     au: date | None = Field(None, description="Émise le ou avant cette date")
 
 
-def _amount_due(facture: Facture) -> Decimal | None:
-    if facture.is_draft or facture.kind == Kind.CREDIT_NOTE:
-        return None
-    return selectors.amount_due(facture)
-
-
 def _get(request, facture_id: int) -> Facture:
     try:
         return selectors.facture_get(company=request.company, pk=facture_id)
@@ -231,7 +221,7 @@ def _get(request, facture_id: int) -> Facture:
 
 def _client(request, client_id: int) -> Client:
     try:
-        return crm_selectors.client_get(company=request.company, pk=client_id)
+        return crm_selectors.client_lire(company=request.company, pk=client_id)
     except Client.DoesNotExist as exc:
         message = _("Client inconnu.")
         raise FactureError(message, field_errors={"client_id": [message]}) from exc
@@ -312,7 +302,7 @@ def _facture_out(facture: Facture) -> dict[str, Any]:
         "total_excl_vat": frozen.total_excl_vat,
         "total_vat": frozen.total_vat,
         "total_incl_vat": frozen.total_incl_vat,
-        "amount_due": _amount_due(facture),
+        "amount_due": facture.amount_due,
         "created_at": facture.created_at,
         "issued_at": facture.issued_at,
     }

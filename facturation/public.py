@@ -5,6 +5,7 @@ from django.core import signing
 from django.urls import reverse
 
 from facturation.models import Facture, Status
+from facturation.selectors import with_amount_due
 
 SALT = "encaisse.facture.public"
 
@@ -19,7 +20,7 @@ def facture_from_token(token: str) -> Facture | None:
     except signing.BadSignature:
         return None
     return (
-        Facture.objects.select_related("company", "client")
+        with_amount_due(Facture.objects.select_related("company", "client"))
         .filter(pk=data.get("f"), company_id=data.get("c"), status=Status.ISSUED)
         .first()
     )

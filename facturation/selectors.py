@@ -2,17 +2,34 @@
 
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Case,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from facturation.models import Article, Facture, Kind, Status
 from pgi.models import Company
 
-ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=2))
+AMOUNT = DecimalField(max_digits=14, decimal_places=2)
+ZERO = Value(Decimal("0"), output_field=AMOUNT)
 
 
-def _credited_subquery():
-    return Coalesce(
+def with_amount_due(qs: QuerySet[Facture]) -> QuerySet[Facture]:
+    """Annotates `amount_due`, what the customer still owes on each document: its total incl.
+    VAT less its issued credit notes; null for a draft or a credit note.
+
+    The one place "reste dû" is computed (list, detail, API, public page, dashboard): payments
+    will be subtracted here."""
+    credited = Coalesce(
         Subquery(
             Facture.objects.filter(
                 origin=OuterRef("pk"), kind=Kind.CREDIT_NOTE, status=Status.ISSUED
@@ -20,9 +37,16 @@ def _credited_subquery():
             .values("origin")
             .annotate(total=Sum("total_incl_vat"))
             .values("total")[:1],
-            output_field=DecimalField(max_digits=14, decimal_places=2),
+            output_field=AMOUNT,
         ),
         ZERO,
+    )
+    return qs.annotate(
+        amount_due=Case(
+            When(Q(status=Status.DRAFT) | Q(kind=Kind.CREDIT_NOTE), then=Value(None)),
+            default=F("total_incl_vat") - credited,
+            output_field=AMOUNT,
+        )
     )
 
 
@@ -37,28 +61,12 @@ def facture_list(
     search = search.strip()
     if search:
         qs = qs.filter(Q(number__icontains=search) | Q(client__name__icontains=search))
-    return qs.annotate(credited=_credited_subquery()).order_by(
-        "status", "-issue_date", "-number", "-pk"
-    )
+    return with_amount_due(qs).order_by("status", "-issue_date", "-number", "-pk")
 
 
 def facture_get(*, company: Company, pk: int) -> Facture:
-    return (
-        Facture.objects.for_company(company)
-        .select_related("client", "origin")
-        .annotate(credited=_credited_subquery())
-        .get(pk=pk)
-    )
-
-
-def amount_due(facture: Facture) -> Decimal:
-    """What the customer still owes: total incl. VAT less issued credit notes (payments later)."""
-    credited = getattr(facture, "credited", None)
-    if credited is None:
-        credited = facture.credit_notes.filter(status=Status.ISSUED).aggregate(
-            t=Sum("total_incl_vat")
-        )["t"] or Decimal("0")
-    return facture.total_incl_vat - credited
+    qs = Facture.objects.for_company(company).select_related("client", "origin")
+    return with_amount_due(qs).get(pk=pk)
 
 
 def article_list(*, company: Company, search: str = "", active_only: bool = False):
@@ -76,7 +84,7 @@ def dashboard_figures(*, company: Company, today) -> dict:
     Two aggregate queries whatever the number of invoices."""
     from datetime import timedelta
 
-    from django.db.models import Case, Count, F, When
+    from django.db.models import Count
 
     issued = Facture.objects.for_company(company).filter(status=Status.ISSUED)
     sign = Case(When(kind=Kind.CREDIT_NOTE, then=-1), default=1)
@@ -84,13 +92,11 @@ def dashboard_figures(*, company: Company, today) -> dict:
         excl_vat=Coalesce(Sum(F("total_excl_vat") * sign), ZERO)
     )
     due = (
-        issued.exclude(kind=Kind.CREDIT_NOTE)
-        .annotate(credited=_credited_subquery())
-        .annotate(left=F("total_incl_vat") - F("credited"))
-        .filter(left__gt=0)
+        with_amount_due(issued)
+        .filter(amount_due__gt=0)
         .aggregate(
-            due=Coalesce(Sum("left"), ZERO),
-            overdue=Coalesce(Sum("left", filter=Q(due_date__lt=today)), ZERO),
+            due=Coalesce(Sum("amount_due"), ZERO),
+            overdue=Coalesce(Sum("amount_due", filter=Q(due_date__lt=today)), ZERO),
             overdue_count=Count("pk", filter=Q(due_date__lt=today)),
         )
     )

@@ -52,8 +52,6 @@ def facture_list(request):
     kind, status, q = (request.GET.get(k, "") for k in ("type", "statut", "q"))
     factures = selectors.facture_list(company=request.company, kind=kind, status=status, search=q)
     page = Paginator(factures, PAGE_SIZE).get_page(request.GET.get("page"))
-    for facture in page.object_list:
-        facture.amount_due = selectors.amount_due(facture)
     context = {
         "page": page, "q": q, "kind": kind, "status": status,
         "kinds": Kind.choices, "statuses": Status.choices,
@@ -186,7 +184,6 @@ def facture_detail(request, pk: int):
         "facture": facture,
         "rows": list(zip(lines, totals.lines, strict=True)),
         "totals": totals,
-        "amount_due": selectors.amount_due(facture),
         "credit_notes": facture.credit_notes.order_by("pk"),
         "pdf": DocumentPDF.objects.filter(facture=facture).first(),
         "timeline": selectors.facture_timeline(facture),
@@ -306,7 +303,7 @@ def facture_public(request, token: str):
         "facturation/public.html",
         {
             "facture": facture, "rows": list(zip(lines, totals.lines, strict=True)),
-            "totals": totals, "amount_due": selectors.amount_due(facture), "token": token,
+            "totals": totals, "token": token,
         },
     )  # fmt: skip
 

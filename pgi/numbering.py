@@ -110,7 +110,7 @@ def numbering_preview(pattern: str, day: date | None = None, number: int = 42) -
 def _counter_next(*, company: Company, series: str, period: str) -> int:
     """Takes the next number of a counter in one round trip, locking its row until commit.
 
-    Second in the lock order (pgi.locks): after the document, before the ledger head.
+    Second in the lock order (pgi.locks): after the document, before the register head.
     """
     table = NumberingSeries._meta.db_table  # `series` is its column `kind`, as above
     with connection.cursor() as cursor:

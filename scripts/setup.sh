@@ -7,18 +7,21 @@ command -v psql >/dev/null || apt_install postgresql-client
 command -v npm >/dev/null || apt_install nodejs npm
 command -v msgfmt >/dev/null || apt_install gettext
 
-# 1. Python and the pinned dependencies (reinstalled only when pyproject.toml changes).
+# 1. Python and the locked dependencies (reinstalled only when requirements.lock or pyproject.toml
+# changes). Every package comes from requirements.lock with its hashes (`make lock` writes it);
+# the project itself adds no dependency and builds with the locked setuptools.
 PY=$(find_python)
 if [ ! -x "$VENV/bin/python" ] || ! python_ok "$VENV/bin/python"; then
   say "Environnement virtuel avec $("$PY" --version)"
   rm -rf "$VENV"
   "$PY" -m venv "$VENV"
 fi
-deps_hash=$(sha256sum pyproject.toml | cut -c1-16)
+"$VENV/bin/python" scripts/check_lock.py || die "lancez make lock, puis relancez."
+deps_hash=$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
 if [ "$(cat "$STAMPS/deps" 2>/dev/null)" != "$deps_hash" ]; then
-  say "Installation des dépendances Python"
-  "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -e '.[dev]'
+  say "Installation des dépendances Python (requirements.lock)"
+  "$VENV/bin/python" -m pip install -q --require-hashes -r requirements.lock
+  "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e .
   echo "$deps_hash" > "$STAMPS/deps"
 fi
 

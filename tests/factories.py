@@ -5,7 +5,7 @@ import itertools
 from stdnum import luhn
 
 from crm.models import Client
-from crm.services import client_create
+from crm.services import client_creer
 from pgi.models import Company, Membership, User
 from pgi.permissions import Role
 from pgi.services import api_token_create
@@ -38,7 +38,7 @@ def member(company_: Company, role: str = Role.OWNER, email: str | None = None) 
 
 
 def client(company_: Company, name: str = "Client Test", **fields) -> Client:
-    return client_create(company=company_, fields={"name": name, **fields})
+    return client_creer(company=company_, fields={"name": name, **fields})
 
 
 def token(membership: Membership) -> str:

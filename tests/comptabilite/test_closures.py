@@ -207,9 +207,11 @@ def test_no_document_can_be_dated_in_a_closed_period(company):
 
 def test_a_closure_is_never_updated_nor_deleted(company):
     january = close(company, date(2026, 1, 1))
-    with pytest.raises(DatabaseError), transaction.atomic():
+    # The message of the trigger cloture_append_only (pgtrigger.Protect).
+    append_only = "pgtrigger: Cannot update or delete rows from comptabilite_cloture table"
+    with pytest.raises(DatabaseError, match=append_only), transaction.atomic():
         Cloture.objects.filter(pk=january.pk).update(totals={})
-    with pytest.raises(DatabaseError), transaction.atomic():
+    with pytest.raises(DatabaseError, match=append_only), transaction.atomic():
         Cloture.objects.filter(pk=january.pk).delete()
 
 

@@ -1,15 +1,21 @@
 import pytest
 
-from crm.importing import clients_import, import_preview
+from crm.importing import clients_importer, clients_previsualiser
 from crm.models import Client
-from crm.services import client_create, client_update
+from crm.services import (
+    client_creer,
+    client_modifier,
+    contact_creer,
+    contact_modifier,
+    contact_supprimer,
+)
 from pgi.exceptions import DomainError
 from tests import factories
 
 
 @pytest.mark.django_db
 def test_client_identifiers_are_normalised(company_a):
-    client = client_create(
+    client = client_creer(
         company=company_a,
         fields={"name": "Dupont", "siret": "552 081 317 00018", "vat_number": "fr 03 552081317"},
     )
@@ -21,7 +27,7 @@ def test_client_identifiers_are_normalised(company_a):
 @pytest.mark.django_db
 def test_invalid_identifiers_are_all_reported_at_once(company_a):
     with pytest.raises(DomainError) as exc:
-        client_create(
+        client_creer(
             company=company_a,
             fields={
                 "name": "X",
@@ -38,24 +44,24 @@ def test_invalid_identifiers_are_all_reported_at_once(company_a):
 def test_siret_must_belong_to_the_siren(company_a):
     other = factories.siren()
     with pytest.raises(DomainError, match="doit commencer par le SIREN"):
-        client_create(
+        client_creer(
             company=company_a, fields={"name": "X", "siren": other, "siret": "55208131700018"}
         )
 
 
 @pytest.mark.django_db
 def test_same_siret_twice_in_one_company_is_refused_but_allowed_in_another(company_a, company_b):
-    client_create(company=company_a, fields={"name": "A", "siret": "55208131700018"})
+    client_creer(company=company_a, fields={"name": "A", "siret": "55208131700018"})
     with pytest.raises(DomainError, match="existe déjà"):
-        client_create(company=company_a, fields={"name": "B", "siret": "55208131700018"})
-    client_create(company=company_b, fields={"name": "A", "siret": "55208131700018"})
+        client_creer(company=company_a, fields={"name": "B", "siret": "55208131700018"})
+    client_creer(company=company_b, fields={"name": "A", "siret": "55208131700018"})
 
 
 @pytest.mark.django_db
 def test_payment_terms_beyond_sixty_days_are_refused(company_a):
     client = factories.client(company_a)
     with pytest.raises(DomainError, match="60"):
-        client_update(client=client, fields={"payment_terms_days": 90})
+        client_modifier(client=client, fields={"payment_terms_days": 90})
 
 
 CSV_WITH_ERRORS = (
@@ -70,7 +76,7 @@ CSV_WITH_ERRORS = (
 
 @pytest.mark.django_db
 def test_csv_preview_reports_each_bad_row_with_its_line(company_a):
-    preview = import_preview(company=company_a, text=CSV_WITH_ERRORS)
+    preview = clients_previsualiser(company=company_a, text=CSV_WITH_ERRORS)
     assert [row.line for row in preview.valid_rows] == [2]
     errors = {row.line: " ".join(row.errors) for row in preview.invalid_rows}
     assert "nom est obligatoire" in errors[3]
@@ -82,7 +88,7 @@ def test_csv_preview_reports_each_bad_row_with_its_line(company_a):
 
 @pytest.mark.django_db
 def test_csv_import_creates_only_the_valid_rows(company_a):
-    created, skipped = clients_import(company=company_a, text=CSV_WITH_ERRORS)
+    created, skipped = clients_importer(company=company_a, text=CSV_WITH_ERRORS)
     assert (created, skipped) == (1, 4)
     client = Client.objects.get()
     assert (client.name, client.siren, client.payment_terms_days) == (
@@ -96,11 +102,23 @@ def test_csv_import_creates_only_the_valid_rows(company_a):
 @pytest.mark.django_db
 def test_csv_without_a_name_column_is_refused(company_a):
     with pytest.raises(DomainError, match="Colonne « nom » introuvable"):
-        import_preview(company=company_a, text="raison;ville\r\nX;Paris\r\n")
+        clients_previsualiser(company=company_a, text="raison;ville\r\nX;Paris\r\n")
 
 
 @pytest.mark.django_db
 def test_csv_duplicate_siret_inside_the_file_is_flagged(company_a):
     text = "nom,siret\nA,55208131700018\nB,55208131700018\n"
-    preview = import_preview(company=company_a, text=text)
+    preview = clients_previsualiser(company=company_a, text=text)
     assert "en double avec la ligne 2" in " ".join(preview.invalid_rows[0].errors)
+
+
+@pytest.mark.django_db
+def test_a_customer_has_one_primary_contact_at_most(company_a):
+    client = factories.client(company_a)
+    first = contact_creer(client=client, fields={"last_name": "Petit", "is_primary": True})
+    second = contact_creer(client=client, fields={"last_name": "Durand", "is_primary": False})
+    contact_modifier(contact=second, fields={"is_primary": True})
+    first.refresh_from_db()
+    assert (first.is_primary, second.is_primary) == (False, True)
+    contact_supprimer(contact=first)
+    assert list(client.contacts.all()) == [second]

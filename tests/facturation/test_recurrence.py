@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from facturation.models import Facture, Status
 from facturation.recurrence import add_months, recurrence_creer, recurrence_generer
@@ -34,15 +35,31 @@ def test_a_due_template_creates_one_draft_and_moves_on():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_auto_issue_numbers_and_emails_the_invoice():
+def test_auto_issue_catches_up_every_missed_date_once_and_emails_each_invoice():
     company = factories.issuing_company()
     factories.member(company, Role.OWNER)
     client = factories.business_client(company, email="client@exemple.fr")
     invoice = factories.issued(company, client)
-    recurrence_creer(
-        facture=invoice, frequency="annuelle", next_date=date(2026, 1, 1), auto_issue=True
+    # Two yearly dates are due (13 months and about 1 month ago), the third is 11 months ahead:
+    # the task reads today's date itself, so the dates are set from it.
+    first = add_months(timezone.localdate(), -13)
+    missed = [first, add_months(first, 12)]
+    recurrence = recurrence_creer(
+        facture=invoice, frequency="annuelle", next_date=missed[0], auto_issue=True
     )
     generate_recurring_invoices()  # eager in tests: catches up every due date up to today
-    generated = Facture.objects.exclude(pk=invoice.pk).filter(status=Status.ISSUED)
-    assert generated.count() >= 1
-    assert mail.outbox and mail.outbox[0].to == ["client@exemple.fr"]
+    generated = Facture.objects.exclude(pk=invoice.pk).order_by("operation_date")
+    assert [(f.status, f.operation_date) for f in generated] == [
+        (Status.ISSUED, missed[0]),
+        (Status.ISSUED, missed[1]),
+    ]
+    assert len({f.number for f in generated}) == 2
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["client@exemple.fr"], f"Facture {f.number}") for f in generated
+    ]
+    recurrence.refresh_from_db()
+    assert recurrence.next_date == add_months(missed[1], 12)
+    # A second run the same day generates nothing more.
+    generate_recurring_invoices()
+    assert Facture.objects.exclude(pk=invoice.pk).count() == 2
+    assert len(mail.outbox) == 2

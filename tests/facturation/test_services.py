@@ -91,23 +91,42 @@ def test_an_issued_invoice_cannot_be_edited_through_the_services(seller):
         facture_supprimer(facture=issued)
 
 
+# The messages of the triggers facture_issued_frozen (pgtrigger.Protect) and
+# ligne_issued_frozen (LINE_FROZEN_SQL): any other database error fails these tests.
+FACTURE_FROZEN = "pgtrigger: Cannot update or delete rows from facturation_facture table"
+LINES_FROZEN = "facturation: the lines of an issued document cannot change"
+
+
 @pytest.mark.parametrize(
-    "sql",
+    ("sql", "message"),
     [
-        "UPDATE facturation_facture SET total_incl_vat = 1 WHERE id = %s",
-        "DELETE FROM facturation_facture WHERE id = %s",
-        "UPDATE facturation_lignefacture SET unit_price = 1 WHERE facture_id = %s",
-        "DELETE FROM facturation_lignefacture WHERE facture_id = %s",
-        "INSERT INTO facturation_lignefacture (company_id, facture_id, position, designation, "
-        "description, quantity, unit, unit_price, discount_rate, vat_rate, vat_exemption_reason, "
-        "nature) SELECT company_id, id, 9, 'x', '', 1, 'unité', 1, 0, 20, '', 'service' "
-        "FROM facturation_facture WHERE id = %s",
+        ("UPDATE facturation_facture SET total_incl_vat = 1 WHERE id = %s", FACTURE_FROZEN),
+        ("DELETE FROM facturation_facture WHERE id = %s", FACTURE_FROZEN),
+        ("UPDATE facturation_lignefacture SET unit_price = 1 WHERE facture_id = %s", LINES_FROZEN),
+        ("DELETE FROM facturation_lignefacture WHERE facture_id = %s", LINES_FROZEN),
+        (
+            "INSERT INTO facturation_lignefacture (company_id, facture_id, position, designation, "
+            "description, quantity, unit, unit_price, discount_rate, vat_rate, "
+            "vat_exemption_reason, nature) SELECT company_id, id, 9, 'x', '', 1, 'unité', 1, 0, "
+            "20, '', 'service' FROM facturation_facture WHERE id = %s",
+            LINES_FROZEN,
+        ),
     ],
 )
-def test_raw_sql_cannot_change_an_issued_invoice(seller, sql):
+def test_raw_sql_cannot_change_an_issued_invoice(seller, sql, message):
     issued = factories.issued(seller)
-    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match=message),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(sql, [issued.pk])
+
+
+# The message of the trigger enregistrement_append_only (pgtrigger.Protect).
+REGISTRE_APPEND_ONLY = (
+    "pgtrigger: Cannot update or delete rows from comptabilite_enregistrement table"
+)
 
 
 def test_raw_sql_cannot_change_or_delete_a_registre_record(seller):
@@ -116,7 +135,11 @@ def test_raw_sql_cannot_change_or_delete_a_registre_record(seller):
         "UPDATE comptabilite_enregistrement SET reference = 'X'",
         "DELETE FROM comptabilite_enregistrement",
     ):
-        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        with (
+            pytest.raises(DatabaseError, match=REGISTRE_APPEND_ONLY),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
             cursor.execute(sql)
 
 

@@ -97,6 +97,23 @@ def test_the_customer_page_needs_the_signed_token(client, seller):
     assert client.get(reverse("facture_public", args=[forged])).status_code == 404
 
 
+def test_list_detail_and_customer_page_show_the_same_amount_due(as_owner, seller):
+    from facturation.services import avoir_creer, facture_emettre
+
+    invoice = factories.issued(seller, lines=[factories.line("A", "1", "100")])  # 120.00 TTC
+    facture_emettre(facture=avoir_creer(facture=invoice, user=None, amount_excl_vat=Decimal("25"),
+                                        vat_rate=Decimal("20")), user=None)  # fmt: skip
+    pages = {
+        "list": reverse("facturation:facture_list") + "?type=facture",
+        "detail": reverse("facturation:facture_detail", args=[invoice.pk]),
+        "customer page": reverse("facture_public", args=[public_token(invoice)]),
+    }
+    for name, url in pages.items():
+        body = as_owner.get(url).content.decode()
+        assert "90,00" in body, name  # 120 − 30
+        assert "120,00" in body, name  # the total itself is unchanged
+
+
 def test_default_email_body_carries_the_customer_link(as_owner, seller):
     invoice = factories.issued(seller)
     body = as_owner.get(reverse("facturation:facture_send", args=[invoice.pk])).content.decode()

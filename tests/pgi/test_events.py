@@ -43,7 +43,8 @@ def test_customer_export_is_logged(as_owner_a, company_a):
 def test_the_log_is_append_only_and_tampering_is_detected(company_a):
     for i in range(3):
         event_record(kind=EventKind.EXPORT, summary=f"export {i}", company=company_a)
-    with pytest.raises(DatabaseError), transaction.atomic():
+    append_only = "pgtrigger: Cannot update or delete rows from pgi_evenement table"
+    with pytest.raises(DatabaseError, match=append_only), transaction.atomic():
         Evenement.objects.filter(sequence=2).update(summary="rien")
     with triggers_disabled() as cursor:
         cursor.execute(

@@ -7,12 +7,14 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify  # an e-mail address is ASCII: Léa → lea
 from stdnum import luhn
 from stdnum.fr import siren as fr_siren
 
 from comptabilite.models import ClotureKind
 from comptabilite.services import cloture_effectuer
-from crm.models import Client, ClientKind, ClientStatus, Contact
+from crm.models import Client, ClientKind, ClientStatus
+from crm.services import client_creer, contact_creer
 from facturation.models import Article, Facture
 from facturation.services import (
     acompte_creer,
@@ -211,24 +213,29 @@ class Command(BaseCommand):
             postal_code, city = rng.choice(CITIES)
             name = rng.choice(PEOPLE) if individual else NAMES[i % len(NAMES)]
             siren = "" if individual else fake_siren(rng)
-            client = Client.objects.create(
+            client = client_creer(
                 company=company,
-                kind=ClientKind.INDIVIDUAL if individual else ClientKind.COMPANY,
-                status=ClientStatus.CUSTOMER if i % 3 else ClientStatus.PROSPECT,
-                name=name if i < len(NAMES) else f"{name} ({city})",
-                siren=siren,
-                siret=fake_siret(siren) if siren else "",
-                vat_number="FR" + fr_siren.to_tva(siren) if siren else "",
-                email=f"contact{i}@client.example",
-                phone="01 " + " ".join(str(rng.randrange(10, 99)) for _ in range(4)),
-                billing_line1=f"{rng.randrange(1, 120)} avenue de la République",
-                billing_postal_code=postal_code,
-                billing_city=city,
+                fields={
+                    "kind": ClientKind.INDIVIDUAL if individual else ClientKind.COMPANY,
+                    "status": ClientStatus.CUSTOMER if i % 3 else ClientStatus.PROSPECT,
+                    "name": name if i < len(NAMES) else f"{name} ({city})",
+                    "siren": siren,
+                    "siret": fake_siret(siren) if siren else "",
+                    "vat_number": "FR" + fr_siren.to_tva(siren) if siren else "",
+                    "email": f"contact{i}@client.example",
+                    "phone": "01 " + " ".join(str(rng.randrange(10, 99)) for _ in range(4)),
+                    "billing_line1": f"{rng.randrange(1, 120)} avenue de la République",
+                    "billing_postal_code": postal_code,
+                    "billing_city": city,
+                },
             )
             if not individual:
                 first, last = rng.choice(PEOPLE).split()
-                Contact.objects.create(
-                    company=company, client=client, first_name=first, last_name=last,
-                    email=f"{first.lower()}@client{i}.example", is_primary=True,
-                    job_title="Gérant" if i % 2 else "Comptable",
+                contact_creer(
+                    client=client,
+                    fields={
+                        "first_name": first, "last_name": last,
+                        "email": f"{slugify(first)}@client{i}.example", "is_primary": True,
+                        "job_title": "Gérant" if i % 2 else "Comptable",
+                    },
                 )  # fmt: skip
