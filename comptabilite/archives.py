@@ -37,7 +37,7 @@ from comptabilite.pdf import render_cloture_pdf
 from comptabilite.selectors import (
     Period,
     chain_head,
-    cloture_get,
+    cloture_lire,
     period_document_records,
     period_from_label,
 )
@@ -250,7 +250,7 @@ def archive_exporter(
             _("Période invalide : %(p)s (AAAA pour un exercice, AAAA-MM pour un mois).")
             % {"p": period}
         ) from exc
-    cloture = cloture_get(company=company, period=chosen)
+    cloture = cloture_lire(company=company, period=chosen)
     if cloture is None:
         raise ComptabiliteError(
             _("La période %(p)s n'est pas clôturée : seule une période clôturée s'archive.")

@@ -92,11 +92,11 @@ def period_from_label(*, company: Company, label: str) -> Period:
 # Closures --------------------------------------------------------------------------------
 
 
-def cloture_list(*, company: Company) -> QuerySet[Cloture]:
+def cloture_lister(*, company: Company) -> QuerySet[Cloture]:
     return Cloture.objects.filter(company=company).select_related("closed_by")
 
 
-def cloture_get(*, company: Company, period: Period) -> Cloture | None:
+def cloture_lire(*, company: Company, period: Period) -> Cloture | None:
     return Cloture.objects.filter(
         company=company, kind=period.kind, period_start=period.start
     ).first()

@@ -18,7 +18,7 @@ from comptabilite.selectors import (
     Period,
     add_amounts,
     add_months,
-    cloture_get,
+    cloture_lire,
     grand_total_before,
     period_document_numbers,
     period_of,
@@ -57,7 +57,7 @@ def _closure_problems(company: Company, period: Period, today: date) -> list[str
             _("La période du %(s)s au %(e)s n'est pas terminée.")
             % {"s": f"{period.start:%d/%m/%Y}", "e": f"{period.end:%d/%m/%Y}"}
         )
-    existing = cloture_get(company=company, period=period)
+    existing = cloture_lire(company=company, period=period)
     if existing:
         problems.append(_("La période est déjà clôturée (%(r)s).") % {"r": existing.reference})
         return problems

@@ -17,7 +17,7 @@ from comptabilite.archives import archive_exporter, public_key_hex
 from comptabilite.exceptions import ComptabiliteError
 from comptabilite.models import Cloture, ClotureKind
 from comptabilite.pdf import render_cloture_pdf
-from comptabilite.selectors import add_months, cloture_list
+from comptabilite.selectors import add_months, cloture_lister
 from comptabilite.services import cloture_effectuer
 from comptabilite.tasks import run_key, verify_registre_task
 from crm.models import Client, ClientStatus
@@ -101,7 +101,7 @@ def clotures(request):
     today = timezone.localdate()
     can_close = request.membership.has_perm(Perm.CLOSE)
     context = {
-        "clotures": cloture_list(company=request.company).order_by("-period_start", "kind"),
+        "clotures": cloture_lister(company=request.company).order_by("-period_start", "kind"),
         "closable": _closable_months(request.company, today) if can_close else [],
         "can_close": can_close,
         "public_key": public_key_hex(),

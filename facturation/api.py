@@ -66,7 +66,7 @@ def _article(request, article_id: int) -> Article:
 @paginate(LimitOffsetPagination)
 def list_articles(request, filters: Query[ArticleFilters]):
     require(request, Perm.VIEW)
-    return selectors.article_list(
+    return selectors.article_lister(
         company=request.company, search=filters.q, active_only=filters.actifs
     )
 
@@ -74,7 +74,9 @@ def list_articles(request, filters: Query[ArticleFilters]):
 @articles_router.post("/", response={201: ArticleOut}, summary="Créer un article")
 def create_article(request, payload: ArticleIn):
     require(request, Perm.COMMERCIAL_WRITE)
-    article = services.article_save(company=request.company, article=None, fields=payload.dict())
+    article = services.article_enregistrer(
+        company=request.company, article=None, fields=payload.dict()
+    )
     return Status(201, _article(request, article.pk))
 
 
@@ -87,7 +89,7 @@ def read_article(request, article_id: int):
 @articles_router.put("/{article_id}", response=ArticleOut, summary="Remplacer un article")
 def replace_article(request, article_id: int, payload: ArticleIn):
     require(request, Perm.COMMERCIAL_WRITE)
-    services.article_save(
+    services.article_enregistrer(
         company=request.company, article=_article(request, article_id), fields=payload.dict()
     )
     return _article(request, article_id)  # read back: decimals as stored
@@ -214,7 +216,7 @@ class FactureFilters(Schema):
 
 def _get(request, facture_id: int) -> Facture:
     try:
-        return selectors.facture_get(company=request.company, pk=facture_id)
+        return selectors.facture_lire(company=request.company, pk=facture_id)
     except Facture.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -314,11 +316,11 @@ def _facture_out(facture: Facture) -> dict[str, Any]:
 @paginate(LimitOffsetPagination)
 def list_factures(request, filters: Query[FactureFilters]):
     require(request, Perm.VIEW)
-    factures = selectors.facture_list(
+    factures = selectors.facture_lister(
         company=request.company, kind=filters.type or "", status=filters.statut or "",
         search=filters.q,
     )  # fmt: skip
-    # facture_list has no customer nor date filter: narrowed here, on the scoped queryset.
+    # facture_lister has no customer nor date filter: narrowed here, on the scoped queryset.
     if filters.client is not None:
         factures = factures.filter(client_id=filters.client)
     if filters.du is not None:

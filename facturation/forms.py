@@ -20,7 +20,7 @@ class ArticleForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     def _post_clean(self):
-        pass  # the service validates (facturation.services.article_save)
+        pass  # the service validates (facturation.services.article_enregistrer)
 
 
 class FactureForm(forms.ModelForm):

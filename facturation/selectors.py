@@ -50,7 +50,7 @@ def with_amount_due(qs: QuerySet[Facture]) -> QuerySet[Facture]:
     )
 
 
-def facture_list(
+def facture_lister(
     *, company: Company, kind: str = "", status: str = "", search: str = ""
 ) -> QuerySet[Facture]:
     qs = Facture.objects.for_company(company).select_related("client")
@@ -64,12 +64,12 @@ def facture_list(
     return with_amount_due(qs).order_by("status", "-issue_date", "-number", "-pk")
 
 
-def facture_get(*, company: Company, pk: int) -> Facture:
+def facture_lire(*, company: Company, pk: int) -> Facture:
     qs = Facture.objects.for_company(company).select_related("client", "origin")
     return with_amount_due(qs).get(pk=pk)
 
 
-def article_list(*, company: Company, search: str = "", active_only: bool = False):
+def article_lister(*, company: Company, search: str = "", active_only: bool = False):
     qs = Article.objects.for_company(company)
     if active_only:
         qs = qs.filter(active=True)

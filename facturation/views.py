@@ -35,7 +35,7 @@ PAGE_SIZE = 25
 
 def _facture_or_404(request, pk: int) -> Facture:
     try:
-        return selectors.facture_get(company=request.company, pk=pk)
+        return selectors.facture_lire(company=request.company, pk=pk)
     except Facture.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -50,7 +50,7 @@ def _article_or_404(request, pk: int) -> Article:
 @member_required(Perm.VIEW)
 def facture_list(request):
     kind, status, q = (request.GET.get(k, "") for k in ("type", "statut", "q"))
-    factures = selectors.facture_list(company=request.company, kind=kind, status=status, search=q)
+    factures = selectors.facture_lister(company=request.company, kind=kind, status=status, search=q)
     page = Paginator(factures, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page, "q": q, "kind": kind, "status": status,
@@ -93,7 +93,7 @@ def _editor_context(request, facture, form, formset):
 
 
 def _articles(request):
-    return selectors.article_list(company=request.company, active_only=True)
+    return selectors.article_lister(company=request.company, active_only=True)
 
 
 @member_required(Perm.COMMERCIAL_WRITE)
@@ -232,9 +232,9 @@ def avoir_create(request, pk: int):
 @member_required(Perm.VIEW)
 def article_list(request):
     q = request.GET.get("q", "")
-    page = Paginator(selectors.article_list(company=request.company, search=q), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        selectors.article_lister(company=request.company, search=q), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     return render(request, "facturation/article_list.html", {"page": page, "q": q})
 
 
@@ -244,7 +244,7 @@ def article_edit(request, pk: int | None = None):
     form = ArticleForm(request.POST or None, instance=article)
     if request.method == "POST" and form.is_valid():
         try:
-            services.article_save(
+            services.article_enregistrer(
                 company=request.company, article=article, fields=form.cleaned_data
             )
         except FactureError as exc:
@@ -394,7 +394,7 @@ def numerotation(request):
     """The number format of every registered series (invoices, credit notes, deposits...)."""
     series = numbering.registered_series()
     formats = {
-        s.key: numbering.numbering_pattern(company=request.company, series=s.key) for s in series
+        s.key: numbering.numerotation_format(company=request.company, series=s.key) for s in series
     }
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -413,7 +413,7 @@ def numerotation(request):
     rows = []
     for s in series:
         try:
-            preview = numbering.numbering_preview(formats[s.key])
+            preview = numbering.numerotation_apercu(formats[s.key])
         except NumerotationError:
             preview = "—"
         rows.append({"series": s.key, "label": s.label, "pattern": formats[s.key],

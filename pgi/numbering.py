@@ -42,7 +42,7 @@ def register_series(key: str, *, label: str | Promise, default_pattern: str) -> 
     if not key or len(key) > width:
         raise ImproperlyConfigured(f"Numbering series key {key!r}: 1 to {width} characters.")
     try:
-        numbering_preview(default_pattern)
+        numerotation_apercu(default_pattern)
     except NumerotationError as exc:
         raise ImproperlyConfigured(f"Numbering series {key!r}: {exc}") from exc
     series = Series(key=key, label=label, default_pattern=default_pattern)
@@ -63,7 +63,7 @@ def _series(key: str) -> Series:
         raise NumerotationError(_("Type de document inconnu.")) from None
 
 
-def numbering_pattern(*, company: Company, series: str) -> str:
+def numerotation_format(*, company: Company, series: str) -> str:
     """The company's number format for `series`, or the series' default."""
     default = _series(series).default_pattern
     # `series` is stored in the column `kind`, its name when the table was facturation's.
@@ -92,7 +92,7 @@ def _format(pattern: str, day: date, number: int) -> str:
     return pattern.format(annee=day.year, mois=f"{day.month:02d}", numero=number)
 
 
-def numbering_preview(pattern: str, day: date | None = None, number: int = 42) -> str:
+def numerotation_apercu(pattern: str, day: date | None = None, number: int = 42) -> str:
     """`pattern` formatted for a sample number; raises NumerotationError when it is unusable."""
     day = day or timezone.localdate()
     if "{numero" not in pattern:
@@ -133,7 +133,7 @@ def numero_attribuer(*, company: Company, series: str, day: date) -> str:
     Call it inside the issuing transaction, once everything else is checked: the counter
     stays locked until commit, and a rollback gives the number back (no gap).
     """
-    pattern = numbering_pattern(company=company, series=series)
+    pattern = numerotation_format(company=company, series=series)
     number = _counter_next(company=company, series=series, period=_period(pattern, day))
     return _format(pattern, day, number)
 
@@ -144,8 +144,8 @@ def numerotation_modifier(
 ) -> None:
     """Changes a series' number format. A format without {annee} never restarts at 1."""
     pattern = pattern.strip()
-    numbering_preview(pattern)
-    current = numbering_pattern(company=company, series=series)
+    numerotation_apercu(pattern)
+    current = numerotation_format(company=company, series=series)
     if pattern == current:
         return
     NumberingFormat.objects.update_or_create(

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from comptabilite.services import cloture_effectuer
 from facturation.recurrence import recurrence_creer
-from facturation.services import article_save, avoir_creer, facture_emettre
+from facturation.services import article_enregistrer, avoir_creer, facture_emettre
 from pgi.events import event_record
 from pgi.models import EventKind
 from pgi.permissions import Role
@@ -102,7 +102,7 @@ def documents(company):
 def articles(company):
     def add(count: int) -> None:
         for _ in range(count):
-            article_save(
+            article_enregistrer(
                 company=company, article=None,
                 fields={"designation": "Article", "unit_price": Decimal("12.50")},
             )  # fmt: skip

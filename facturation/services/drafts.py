@@ -33,7 +33,9 @@ def _full_clean(instance, *, exclude: list[str]) -> None:
 
 
 @transaction.atomic
-def article_save(*, company: Company, article: Article | None, fields: dict[str, Any]) -> Article:
+def article_enregistrer(
+    *, company: Company, article: Article | None, fields: dict[str, Any]
+) -> Article:
     article = article or Article(company=company)
     for name, value in fields.items():
         setattr(article, name, value)

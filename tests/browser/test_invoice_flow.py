@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from facturation.models import Facture, Status
-from facturation.services import article_save
+from facturation.services import article_enregistrer
 from pgi.permissions import Role
 from tests import factories
 
@@ -16,7 +16,7 @@ def test_invoice_three_lines_issue_pdf_refused_edit_and_partial_credit_note(page
     company = factories.issuing_company("Atelier Test SAS")
     factories.member(company, Role.OWNER, email="owner@test.example")
     factories.business_client(company, name="Client Navigateur SARL")
-    article_save(
+    article_enregistrer(
         company=company, article=None,
         fields={"designation": "Heure d'atelier", "unit_price": Decimal("65"), "unit": "heure"},
     )  # fmt: skip

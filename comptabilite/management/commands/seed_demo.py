@@ -18,7 +18,7 @@ from crm.services import client_creer, contact_creer
 from facturation.models import Article, Facture
 from facturation.services import (
     acompte_creer,
-    article_save,
+    article_enregistrer,
     avoir_creer,
     facture_creer,
     facture_deduire_acomptes,
@@ -137,7 +137,7 @@ class Command(BaseCommand):
         if Article.objects.for_company(company).exists():
             return
         for designation, price, rate, nature, unit in CATALOGUES[index]:
-            article_save(
+            article_enregistrer(
                 company=company, article=None,
                 fields={"designation": designation, "unit_price": Decimal(price),
                         "vat_rate": Decimal(rate), "nature": nature, "unit": unit},
