@@ -20,11 +20,11 @@ from crm import selectors as crm_selectors
 from crm.models import Client
 from facturation import selectors, services
 from facturation.exceptions import FactureError
-from facturation.models import Article, Facture, Kind, LigneFacture, Nature, Unit
+from facturation.models import Article, Facture, Kind, LigneFacture
 from facturation.models import Status as FactureStatus
 from pgi.api import require
 from pgi.lignes import line_amounts, line_values, with_article_defaults
-from pgi.lignes.schemas import line_in_schema, line_out_schema
+from pgi.lignes.schemas import article_in_schema, line_in_schema, line_out_schema
 from pgi.money import CENT
 from pgi.permissions import Perm
 from pgi.totals import compute_totals
@@ -35,15 +35,7 @@ factures_router = Router(tags=["factures"])
 # Catalogue
 
 
-class ArticleIn(Schema):
-    designation: str = Field(..., min_length=1, max_length=200)
-    description: str = ""
-    unit: Unit = Unit.UNIT
-    unit_price: Decimal = Field(Decimal("0"), description="Prix unitaire HT (€)")
-    vat_rate: Decimal = Field(Decimal("20.00"), description="20.00, 10.00, 5.50, 2.10 ou 0.00")
-    vat_exemption_reason: str = Field("", description="Obligatoire à 0 %")
-    nature: Nature = Nature.SERVICE
-    active: bool = True
+ArticleIn = article_in_schema("ArticleIn", active=(bool, True))
 
 
 class ArticleOut(ArticleIn):

@@ -1,11 +1,12 @@
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Client
-from facturation.models import VAT_RATE_CHOICES, Article, Facture, Frequency, LigneFacture
-from pgi.lignes import LINE_FIELD_NAMES
+from facturation.models import Article, Facture, Frequency, LigneFacture
+from pgi.lignes import ARTICLE_FIELD_NAMES, LINE_FIELD_NAMES, VAT_RATE_CHOICES
 from pgi.lignes.forms import BaseLigneFormSet, LigneDocumentForm
 from pgi.mentions import payment_terms_limit
 
@@ -13,11 +14,15 @@ from pgi.mentions import payment_terms_limit
 class ArticleForm(forms.ModelForm):
     class Meta:
         model = Article
-        fields = [
-            "designation", "description", "unit", "unit_price", "vat_rate",
-            "vat_exemption_reason", "nature", "active",
-        ]  # fmt: skip
+        fields = [*ARTICLE_FIELD_NAMES, "active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        # The catalogue's own wording of the columns it shares with a line.
+        labels = {"unit_price": _("prix unitaire HT (€)"), "vat_rate": _("taux de TVA")}
+        help_texts = {
+            "vat_exemption_reason": _(
+                "Obligatoire à 0 % : ex. « Exonération de TVA, art. 261-4-4° du CGI »."
+            )
+        }
 
     def _post_clean(self):
         pass  # the service validates (facturation.services.article_enregistrer)
@@ -107,8 +112,6 @@ class EnvoiForm(forms.Form):
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 8}))
 
     def clean_recipients(self):
-        from django.core.validators import validate_email
-
         emails = [e.strip() for e in self.cleaned_data["recipients"].split(",") if e.strip()]
         for email in emails:
             try:

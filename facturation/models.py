@@ -14,29 +14,14 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Client
-from pgi.lignes import VAT_RATE_CHOICES, LigneDocument, Nature, Unit
-from pgi.lignes import VatRate as VatRate  # re-exported: the choices moved to the kernel
+from pgi.lignes import ChampsArticle, LigneDocument
 from pgi.models import CompanyOwned, User
 
 
-class Article(CompanyOwned):
-    """A catalogue item: what the company sells, at which price and VAT rate."""
+class Article(CompanyOwned, ChampsArticle):
+    """A catalogue item: what the company sells, at which price and VAT rate; its columns are
+    those a document line takes from it (`pgi.lignes.ChampsArticle`)."""
 
-    designation = models.CharField(_("désignation"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
-    unit = models.CharField(_("unité"), max_length=10, choices=Unit, default=Unit.UNIT)
-    unit_price = models.DecimalField(
-        _("prix unitaire HT (€)"), max_digits=14, decimal_places=4, default=Decimal("0")
-    )
-    vat_rate = models.DecimalField(
-        _("taux de TVA"), max_digits=5, decimal_places=2, choices=VAT_RATE_CHOICES,
-        default=Decimal("20.00"),
-    )  # fmt: skip
-    vat_exemption_reason = models.CharField(
-        _("motif d'exonération"), max_length=200, blank=True,
-        help_text=_("Obligatoire à 0 % : ex. « Exonération de TVA, art. 261-4-4° du CGI »."),
-    )  # fmt: skip
-    nature = models.CharField(_("nature"), max_length=8, choices=Nature, default=Nature.SERVICE)
     active = models.BooleanField(_("actif"), default=True)
 
     class Meta:

@@ -9,7 +9,14 @@
 Totals come from `pgi.totals`, which any `LigneDocument` feeds as it is.
 """
 
-from pgi.lignes.models import VAT_RATE_CHOICES, LigneDocument, Nature, Unit, VatRate
+from pgi.lignes.models import (
+    VAT_RATE_CHOICES,
+    ChampsArticle,
+    LigneDocument,
+    Nature,
+    Unit,
+    VatRate,
+)
 from pgi.lignes.spec import (
     ARTICLE_FIELD_NAMES,
     LINE_FIELD_NAMES,
@@ -25,7 +32,8 @@ from pgi.lignes.spec import (
 )
 
 __all__ = [
-    "ARTICLE_FIELD_NAMES", "LINE_FIELD_NAMES", "LINE_SPEC", "VAT_RATE_CHOICES", "LigneDocument",
+    "ARTICLE_FIELD_NAMES", "LINE_FIELD_NAMES", "LINE_SPEC", "VAT_RATE_CHOICES", "ChampsArticle",
+    "LigneDocument",
     "LineField", "Nature", "Unit", "VatRate", "line_amounts", "line_from_json", "line_json",
     "line_problems", "line_snapshot", "line_values", "with_article_defaults",
 ]  # fmt: skip

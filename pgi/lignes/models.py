@@ -42,24 +42,17 @@ class Unit(models.TextChoices):
     LITRE = "l", _("litre")
 
 
-class LigneDocument(models.Model):
-    """What is sold on one line: designation, quantity, price, discount, VAT, nature."""
+class ChampsArticle(models.Model):
+    """What a catalogue article and a document line both say of what is sold: designation,
+    unit, price, VAT, nature. An article (`facturation.Article`) is these columns alone; a
+    line adds its quantity and discount (`LigneDocument`)."""
 
     designation = models.CharField(_("désignation"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    # A deposit deduction is the one line with a negative quantity (EN 16931 forbids a
-    # negative price, BR-27, not a negative quantity); the services check the sign.
-    quantity = models.DecimalField(
-        _("quantité"), max_digits=14, decimal_places=3, default=Decimal("1")
-    )
     unit = models.CharField(_("unité"), max_length=10, choices=Unit, default=Unit.UNIT)
     unit_price = models.DecimalField(
         _("prix unitaire HT"), max_digits=14, decimal_places=4, default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
-    )  # fmt: skip
-    discount_rate = models.DecimalField(
-        _("remise (%)"), max_digits=5, decimal_places=2, default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )  # fmt: skip
     vat_rate = models.DecimalField(
         _("TVA"), max_digits=5, decimal_places=2, choices=VAT_RATE_CHOICES, default=Decimal("20.00")
@@ -72,3 +65,20 @@ class LigneDocument(models.Model):
 
     def __str__(self) -> str:
         return self.designation
+
+
+class LigneDocument(ChampsArticle):
+    """What is sold on one line: the article's columns, with a quantity and a discount."""
+
+    # A deposit deduction is the one line with a negative quantity (EN 16931 forbids a
+    # negative price, BR-27, not a negative quantity); the services check the sign.
+    quantity = models.DecimalField(
+        _("quantité"), max_digits=14, decimal_places=3, default=Decimal("1")
+    )
+    discount_rate = models.DecimalField(
+        _("remise (%)"), max_digits=5, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )  # fmt: skip
+
+    class Meta:
+        abstract = True

@@ -10,7 +10,7 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import create_model
 
-from pgi.lignes.spec import LINE_SPEC, LineField
+from pgi.lignes.spec import ARTICLE_FIELD_NAMES, LINE_SPEC, LineField
 
 _ARTICLE_ID = (
     int | None,
@@ -53,3 +53,11 @@ def line_out_schema(name: str, **links: Any) -> type[Schema]:
     fields |= {"article_id": (int | None, ...), **links}
     fields |= {spec.name: _out_field(spec) for spec in LINE_SPEC}
     return create_model(name, __base__=Schema, **fields)
+
+
+def article_in_schema(name: str, **extra: Any) -> type[Schema]:
+    """A catalogue article as the API takes it: the columns it shares with a line (each with
+    the column's default), a designation it cannot leave out, then the app's own fields."""
+    fields = {spec.name: _in_field(spec) for spec in LINE_SPEC if spec.name in ARTICLE_FIELD_NAMES}
+    fields["designation"] = (str, Field(..., min_length=1, max_length=200))
+    return create_model(name, __base__=Schema, **(fields | extra))

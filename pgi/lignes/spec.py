@@ -2,7 +2,6 @@
 
 `LINE_SPEC` lists, in display order, the fields of `LigneDocument` and the two amounts the
 totals engine computes for a line. For each it says only what the column cannot:
-- `from_article`: a catalogue article supplies it when a line leaves it out;
 - `computed`: an amount of `pgi.totals` (shown and sealed, never entered);
 - `api_type`, `api_description`, `api_max_length`: how the API takes it, where they differ
   from the column's (an enum rather than text; a description where a field is entered, or
@@ -24,14 +23,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pgi.lignes.models import LigneDocument, Nature, Unit
+from pgi.lignes.models import ChampsArticle, LigneDocument, Nature, Unit
 from pgi.totals import LineTotals
 
 
 @dataclass(frozen=True)
 class LineField:
     name: str
-    from_article: bool = False
     computed: bool = False
     api_type: type | None = None
     api_description: str = ""
@@ -62,26 +60,28 @@ def _column(model: type[models.Model], name: str) -> models.Field:
 _NUMBER = {"step": "any", "min": "0"}
 
 LINE_SPEC: tuple[LineField, ...] = (
-    LineField("designation", from_article=True, api_max_length=200),
-    LineField("description", from_article=True, widget=forms.Textarea(attrs={"rows": 1}),
+    LineField("designation", api_max_length=200),
+    LineField("description", widget=forms.Textarea(attrs={"rows": 1}),
               placeholder=gettext_lazy("Description (facultatif)")),
     LineField("quantity", widget=forms.NumberInput(attrs=_NUMBER)),
-    LineField("unit", from_article=True, api_type=Unit),
-    LineField("unit_price", from_article=True, api_description="Prix unitaire HT (€)",
+    LineField("unit", api_type=Unit),
+    LineField("unit_price", api_description="Prix unitaire HT (€)",
               widget=forms.NumberInput(attrs=_NUMBER)),
     LineField("discount_rate", api_description="Remise en %", required=False,
               widget=forms.NumberInput(attrs={**_NUMBER, "max": "100"})),
     LineField("allowance", computed=True, api_description="Montant de la remise"),
     LineField("net", computed=True, api_description="Montant net HT de la ligne"),
-    LineField("vat_rate", from_article=True),
-    LineField("vat_exemption_reason", from_article=True,
+    LineField("vat_rate", api_description="20.00, 10.00, 5.50, 2.10 ou 0.00"),
+    LineField("vat_exemption_reason", api_description="Obligatoire à 0 %",
               placeholder=gettext_lazy("Motif d'exonération (si 0 %)")),
-    LineField("nature", from_article=True, api_type=Nature),
+    LineField("nature", api_type=Nature),
 )  # fmt: skip
 
-# The fields a line is entered with, and those a catalogue article supplies.
+# The fields a line is entered with, and those a catalogue article has (`ChampsArticle`),
+# which it supplies when a line leaves them out.
 LINE_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in LINE_SPEC if not f.computed)
-ARTICLE_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in LINE_SPEC if f.from_article)
+_ARTICLE_COLUMNS = {field.name for field in ChampsArticle._meta.fields}
+ARTICLE_FIELD_NAMES: tuple[str, ...] = tuple(n for n in LINE_FIELD_NAMES if n in _ARTICLE_COLUMNS)
 _DECIMALS = frozenset(f.name for f in LINE_SPEC if f.is_decimal)
 
 

@@ -33,16 +33,12 @@ document.addEventListener("change", (event) => {
   const option = document.querySelector(`#articles-data option[value="${select.value}"]`);
   const row = select.closest("tr");
   if (!option || !row) return;
-  const set = (suffix, value) => {
-    const input = row.querySelector(`[name$='-${suffix}']`);
-    if (input && value !== undefined) input.value = value;
-  };
-  set("designation", option.dataset.designation);
-  set("unit", option.dataset.unit);
-  set("unit_price", option.dataset.price);
-  set("vat_rate", option.dataset.vat);
-  set("nature", option.dataset.nature);
-  set("vat_exemption_reason", option.dataset.reason);
+  // Every column the article supplies comes as data-field-<name> (pgi.lignes.ARTICLE_FIELD_NAMES).
+  for (const attribute of option.attributes) {
+    if (!attribute.name.startsWith("data-field-")) continue;
+    const input = row.querySelector(`[name$='-${attribute.name.slice("data-field-".length)}']`);
+    if (input) input.value = attribute.value;
+  }
   row.querySelector("[name$='-unit_price']")?.dispatchEvent(new Event("change", { bubbles: true }));
 });
 

@@ -8,6 +8,7 @@ from django import forms
 
 from facturation.models import LigneFacture
 from pgi.lignes import (
+    ARTICLE_FIELD_NAMES,
     LINE_FIELD_NAMES,
     LINE_SPEC,
     LigneDocument,
@@ -25,8 +26,8 @@ from pgi.totals import line_totals
 
 
 def test_the_spec_describes_every_column_of_a_document_line_and_nothing_else():
-    columns = [f.name for f in LigneDocument._meta.get_fields()]
-    assert list(LINE_FIELD_NAMES) == columns
+    columns = {f.name for f in LigneDocument._meta.get_fields()}
+    assert set(LINE_FIELD_NAMES) == columns and len(LINE_FIELD_NAMES) == len(columns)
     amounts = [f.name for f in LINE_SPEC if f.computed]
     assert amounts == ["allowance", "net"]
     assert all(hasattr(line_totals(quantity=1, unit_price=1), name) for name in amounts)
@@ -35,6 +36,18 @@ def test_the_spec_describes_every_column_of_a_document_line_and_nothing_else():
 def test_an_invoice_line_is_a_document_line_with_its_own_links():
     own = {f.name for f in LigneFacture._meta.get_fields() if f.concrete} - set(LINE_FIELD_NAMES)
     assert own == {"id", "company", "facture", "position", "article", "origin_line", "deposit"}
+
+
+def test_a_catalogue_article_has_the_columns_a_line_takes_from_it_declared_once():
+    from facturation.models import Article
+
+    own = {f.name for f in Article._meta.get_fields() if f.concrete} - set(ARTICLE_FIELD_NAMES)
+    assert own == {"id", "company", "active"}
+    assert set(ARTICLE_FIELD_NAMES) == set(LINE_FIELD_NAMES) - {"quantity", "discount_rate"}
+    for name in ARTICLE_FIELD_NAMES:  # the same column, not a copy of it
+        assert Article._meta.get_field(name).max_length == (
+            LigneFacture._meta.get_field(name).max_length
+        )
 
 
 def test_an_article_fills_only_the_fields_a_line_leaves_out():

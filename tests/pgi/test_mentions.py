@@ -8,8 +8,8 @@ import pytest
 from django.utils import translation
 
 from crm.models import ClientKind
-from facturation.models import Nature
 from pgi import mentions
+from pgi.lignes import Nature
 from pgi.mentions import (
     document_mentions,
     payment_terms_limit,

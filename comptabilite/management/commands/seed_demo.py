@@ -24,6 +24,7 @@ from facturation.services import (
     facture_deduire_acomptes,
     facture_emettre,
 )
+from pgi.lignes import with_article_defaults
 from pgi.models import Company, Membership, User
 from pgi.permissions import Role
 
@@ -156,11 +157,11 @@ class Command(BaseCommand):
         issued = []
         for number, day in enumerate(days):
             lines = [
-                {"article": a, "designation": a.designation,
-                 "quantity": Decimal(rng.choice([1, 1, 2, 3, 5])),
-                 "unit": a.unit, "unit_price": a.unit_price, "vat_rate": a.vat_rate,
-                 "nature": a.nature, "vat_exemption_reason": a.vat_exemption_reason,
-                 "discount_rate": Decimal(rng.choice([0, 0, 0, 5, 10]))}
+                with_article_defaults(
+                    {"article": a, "quantity": Decimal(rng.choice([1, 1, 2, 3, 5])),
+                     "discount_rate": Decimal(rng.choice([0, 0, 0, 5, 10]))},
+                    a,
+                )
                 for a in rng.sample(articles, k=min(len(articles), rng.randint(1, 3)))
             ]  # fmt: skip
             draft = facture_creer(
