@@ -66,17 +66,12 @@ def _series(key: str) -> Series:
 def numerotation_format(*, company: Company, series: str) -> str:
     """The company's number format for `series`, or the series' default."""
     default = _series(series).default_pattern
-    # `series` is stored in the column `kind`, its name when the table was facturation's.
-    # Raw SQL: this runs on every issue, and the ORM's query compilation costs more here
-    # than the query itself (bench/invoicing.py).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT pattern FROM {NumberingFormat._meta.db_table} "
-            "WHERE company_id = %s AND kind = %s",
-            [company.pk, series],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else default
+    pattern = (
+        NumberingFormat.objects.filter(company=company, series=series)
+        .values_list("pattern", flat=True)
+        .first()
+    )
+    return pattern or default
 
 
 def _period(pattern: str, day: date) -> str:
