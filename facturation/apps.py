@@ -10,6 +10,8 @@ class FacturationConfig(AppConfig):
         # Registrations with the layers below: the register's checks and document source,
         # the customer page's invoice section.
         from facturation import integrity, panels  # noqa: F401
+
+        # Models can be imported only once the app registry is ready, hence here.
         from facturation.models import Kind
         from pgi.numbering import register_series
 

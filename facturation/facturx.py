@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from facturx import generate_from_binary
 from lxml import etree
 
 from pgi.mentions import (
@@ -478,8 +479,6 @@ def embed_facturx(pdf: bytes, content: dict) -> bytes:
     The XML is checked against the Factur-X EN16931 XSD on the way: an invalid document raises
     rather than producing a PDF that a platform would refuse.
     """
-    from facturx import generate_from_binary
-
     return generate_from_binary(
         pdf,
         build_cii_xml(content),

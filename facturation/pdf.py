@@ -133,6 +133,7 @@ class LocalFileFetcher:
         self.allowed = allowed
 
     def __call__(self, url: str):
+        # WeasyPrint loads Pango when imported: only the processes that render pay for it.
         from weasyprint.urls import URLFetcherResponse
 
         path = Path(url2pathname(url.removeprefix("file://"))) if url.startswith("file:") else None
@@ -161,6 +162,7 @@ def stylesheet():
     """
     cached = getattr(_local, "stylesheet", None)
     if cached is None:
+        # WeasyPrint loads Pango when imported: only the processes that render pay for it.
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
@@ -208,6 +210,7 @@ def document_context(content: dict, *, logo_path: str | None = None) -> dict:
 
 def render_document_pdf(content: dict, *, logo_path: str | None = None) -> bytes:
     """Renders the sealed `content` of a document to PDF bytes (Factur-X when possible)."""
+    # WeasyPrint loads Pango when imported: only the processes that render pay for it.
     from weasyprint import HTML
 
     context = document_context(content, logo_path=logo_path)

@@ -1,9 +1,11 @@
 """Reads on invoices and the catalogue, always scoped to one company."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import (
     Case,
+    Count,
     DecimalField,
     F,
     OuterRef,
@@ -17,7 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from facturation.models import Article, Facture, Kind, Status
-from pgi.models import Company
+from pgi.models import Company, Enregistrement
 
 AMOUNT = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0"), output_field=AMOUNT)
@@ -82,10 +84,6 @@ def dashboard_figures(*, company: Company, today) -> dict:
     """Sales of the last 12 months (credit notes deducted), what is still due and overdue.
 
     Two aggregate queries whatever the number of invoices."""
-    from datetime import timedelta
-
-    from django.db.models import Count
-
     issued = Facture.objects.for_company(company).filter(status=Status.ISSUED)
     sign = Case(When(kind=Kind.CREDIT_NOTE, then=-1), default=1)
     sales = issued.filter(issue_date__gt=today - timedelta(days=365)).aggregate(
@@ -106,8 +104,6 @@ def dashboard_figures(*, company: Company, today) -> dict:
 def facture_timeline(facture: Facture) -> list[dict]:
     """What happened to a document, oldest first: creation, issue and sealing, PDF, emails,
     credit notes. Every entry comes from a row that never changes once written."""
-    from pgi.models import Enregistrement
-
     events = [{"at": facture.created_at, "label": "created", "detail": ""}]
     if facture.number:
         records = Enregistrement.objects.filter(

@@ -1,4 +1,8 @@
-"""Tasks take an id, load the row, call a service; they are idempotent."""
+"""Tasks take an id, load the row, call a service; they are idempotent.
+
+The services queue these tasks after commit, so each task imports its service when it runs:
+a module-level import would make facturation.services and this module import each other.
+"""
 
 import logging
 

@@ -17,6 +17,7 @@ from facturation.models import (
 from pgi.lignes import line_values
 from pgi.models import User
 from pgi.money import ZERO, cents
+from pgi.totals import compute_totals
 
 
 def _credit_problems(avoir: Facture, lines: list[LigneFacture]) -> list[str]:
@@ -31,8 +32,6 @@ def _credit_problems(avoir: Facture, lines: list[LigneFacture]) -> list[str]:
         ).aggregate(total=Sum("total_incl_vat"))["total"]
         or ZERO
     )
-    from pgi.totals import compute_totals
-
     # Per line: never more than the quantity invoiced, credit notes already issued included.
     for line in lines:
         if not line.origin_line_id:

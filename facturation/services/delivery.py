@@ -1,5 +1,10 @@
 """After issue: the PDF rendered once and sealed, emails sent exactly once."""
 
+import hashlib
+import json
+
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,8 +16,9 @@ from facturation.models import (
     Facture,
     Status,
 )
+from facturation.pdf import render_document_pdf
 from pgi import registre
-from pgi.models import User
+from pgi.models import Enregistrement, RecordKind, User
 
 
 def facture_pdf_generer(*, facture_id: int) -> DocumentPDF:
@@ -21,14 +27,6 @@ def facture_pdf_generer(*, facture_id: int) -> DocumentPDF:
     Outside the numbering lock (PERFORMANCE.md); a second call returns the stored PDF, so a
     retried task never renders nor seals twice.
     """
-    import hashlib
-    import json
-
-    from django.core.files.base import ContentFile
-
-    from facturation.pdf import render_document_pdf
-    from pgi.models import Enregistrement, RecordKind
-
     existing = DocumentPDF.objects.filter(facture_id=facture_id).first()
     if existing:
         return existing
@@ -59,6 +57,7 @@ def facture_envoyer(
 ) -> Envoi:
     """Records an email of an issued document; the PDF is attached and sent after commit."""
 
+    # facturation.tasks calls these services: the task is imported when it is queued.
     from facturation.tasks import send_facture_email
 
     if facture.status != Status.ISSUED:
@@ -76,8 +75,6 @@ def facture_envoyer(
 
 def envoi_expedier(*, envoi_id: int) -> None:
     """Sends one recorded email once: the row is locked and marked sent in one transaction."""
-    from django.core.mail import EmailMessage
-
     with transaction.atomic():
         envoi = Envoi.objects.select_for_update().select_related("facture").get(pk=envoi_id)
         if envoi.sent_at is not None:

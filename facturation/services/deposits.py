@@ -18,7 +18,7 @@ from facturation.services.drafts import _check_client, _ensure_draft, facture_cr
 from pgi.locks import lock_draft
 from pgi.models import Company, User
 from pgi.money import ZERO, cents
-from pgi.totals import line_totals
+from pgi.totals import compute_totals, line_totals
 
 
 @transaction.atomic
@@ -29,8 +29,6 @@ def acompte_creer(
 ) -> Facture:  # fmt: skip
     """A draft deposit invoice: a percentage of a draft invoice (one line per VAT rate, so the
     deposit carries the invoice's VAT breakdown) or an amount excl. VAT at one rate."""
-    from pgi.totals import compute_totals
-
     _check_client(company, client)
     lines: list[dict[str, Any]] = []
     if percent is not None:

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
+import pycountry
 from django import template
 
 from pgi.identifiers import format_siren
@@ -89,8 +90,6 @@ def iban(value) -> str:
 
 @cache
 def _country_names() -> gettext.NullTranslations:
-    import pycountry  # pinned in pyproject.toml (schwifty, which validates our IBANs, needs it too)
-
     return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"])
 
 
@@ -100,7 +99,5 @@ def country(code) -> str:
     code = (code or "").upper()
     if code in ("", "FR"):
         return ""
-    import pycountry
-
     found = pycountry.countries.get(alpha_2=code)
     return _country_names().gettext(found.name) if found else code
