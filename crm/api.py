@@ -8,11 +8,12 @@ from crm import selectors, services
 from crm.models import Client
 from pgi.api import require
 from pgi.permissions import Perm
+from pgi.schemas import CleanSchema
 
 router = Router(tags=["clients"])
 
 
-class ClientIn(Schema):
+class ClientIn(CleanSchema):
     kind: Literal["entreprise", "particulier"] = "entreprise"
     status: Literal["prospect", "client"] = "prospect"
     name: str = Field(..., min_length=1, max_length=200)
@@ -35,7 +36,7 @@ class ClientIn(Schema):
     notes: str = ""
 
 
-class ClientPatch(Schema):
+class ClientPatch(CleanSchema):
     kind: Literal["entreprise", "particulier"] | None = None
     status: Literal["prospect", "client"] | None = None
     name: str | None = Field(None, min_length=1, max_length=200)

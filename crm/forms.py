@@ -2,9 +2,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Client, Contact
+from pgi.forms_utils import CleanTextMixin
 
 
-class ClientForm(forms.ModelForm):
+class ClientForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = Client
         fields = [
@@ -32,7 +33,7 @@ class ClientForm(forms.ModelForm):
         pass
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["first_name", "last_name", "job_title", "email", "phone", "mobile", "is_primary"]

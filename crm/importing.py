@@ -18,6 +18,7 @@ from crm.models import Client, ClientKind, ClientStatus
 from crm.services import client_valider
 from pgi.exceptions import DomainError
 from pgi.models import Company
+from pgi.text import clean_text
 
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
@@ -101,7 +102,7 @@ def _parse_row(raw: dict[str, str], mapping: dict[str, str]) -> tuple[dict[str, 
     fields: dict[str, Any] = {}
     errors: list[str] = []
     for header, target in mapping.items():
-        value = (raw.get(header) or "").strip()
+        value = clean_text(raw.get(header) or "", single_line=True).strip()
         if target == "kind":
             if _key(value) not in KIND_VALUES:
                 errors.append(

@@ -27,6 +27,7 @@ from pgi.lignes import line_amounts, line_values, with_article_defaults
 from pgi.lignes.schemas import article_in_schema, line_in_schema, line_out_schema
 from pgi.money import CENT
 from pgi.permissions import Perm
+from pgi.schemas import CleanSchema
 from pgi.totals import compute_totals
 
 articles_router = Router(tags=["articles"])
@@ -101,7 +102,7 @@ LigneOut = line_out_schema(
 )
 
 
-class FactureIn(Schema):
+class FactureIn(CleanSchema):
     client_id: int
     kind: Literal["facture", "acompte"] = Field(
         "facture", description="Un avoir se crée par POST /factures/{id}/avoirs"
@@ -115,7 +116,7 @@ class FactureIn(Schema):
     lines: list[LigneIn] = []
 
 
-class FactureUpdate(Schema):
+class FactureUpdate(CleanSchema):
     client_id: int | None = Field(None, description="Omis : le client ne change pas")
     subject: str = Field("", max_length=200)
     notes: str = ""
@@ -124,7 +125,7 @@ class FactureUpdate(Schema):
     lines: list[LigneIn] = Field(..., description="Remplacent toutes les lignes du brouillon")
 
 
-class AvoirIn(Schema):
+class AvoirIn(CleanSchema):
     lines: dict[int, Decimal] | None = Field(
         None, description="id de ligne de la facture → quantité à créditer"
     )

@@ -33,6 +33,7 @@ from pgi.mentions import (
     seller_name,
 )
 from pgi.money import ZERO, cents, to_decimal
+from pgi.text import clean_text
 
 NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
@@ -131,7 +132,9 @@ def _qname(tag: str) -> str:
 def _sub(parent, tag: str, text=None, **attributes):
     element = etree.SubElement(parent, _qname(tag), {k: str(v) for k, v in attributes.items()})
     if text is not None:
-        element.text = str(text)
+        # Any stored text builds: a control character (a Word line break...) sealed before
+        # inputs were cleaned would make lxml refuse the whole document (XML 1.0).
+        element.text = clean_text(str(text))
     return element
 
 

@@ -6,12 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Client
 from facturation.models import Article, Facture, Frequency, LigneFacture
+from pgi.forms_utils import CleanTextMixin
 from pgi.lignes import ARTICLE_FIELD_NAMES, LINE_FIELD_NAMES, VAT_RATE_CHOICES
 from pgi.lignes.forms import BaseLigneFormSet, LigneDocumentForm
 from pgi.mentions import payment_terms_limit
 
 
-class ArticleForm(forms.ModelForm):
+class ArticleForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = Article
         fields = [*ARTICLE_FIELD_NAMES, "active"]
@@ -28,7 +29,7 @@ class ArticleForm(forms.ModelForm):
         pass  # the service validates (facturation.services.article_enregistrer)
 
 
-class FactureForm(forms.ModelForm):
+class FactureForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = Facture
         fields = ["client", "subject", "operation_date", "payment_terms_days", "notes"]
@@ -76,7 +77,7 @@ def ligne_formset(company, data=None, initial=None):
     return formset_class(data, initial=initial, prefix="lignes", form_kwargs={"company": company})
 
 
-class AvoirForm(forms.Form):
+class AvoirForm(CleanTextMixin, forms.Form):
     MODE_CHOICES = [("lignes", _("Des lignes (quantités)")), ("montant", _("Un montant HT"))]
     mode = forms.ChoiceField(label=_("Créditer"), choices=MODE_CHOICES, widget=forms.RadioSelect)
     amount = forms.DecimalField(
@@ -102,7 +103,7 @@ class AvoirForm(forms.Form):
         }
 
 
-class EnvoiForm(forms.Form):
+class EnvoiForm(CleanTextMixin, forms.Form):
     recipients = forms.CharField(
         label=_("Destinataires"),
         max_length=500,
@@ -123,7 +124,7 @@ class EnvoiForm(forms.Form):
         return emails
 
 
-class RecurrenceForm(forms.Form):
+class RecurrenceForm(CleanTextMixin, forms.Form):
     name = forms.CharField(label=_("Nom"), max_length=200, required=False)
     frequency = forms.ChoiceField(label=_("Fréquence"), choices=Frequency.choices)
     next_date = forms.DateField(

@@ -3,6 +3,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from pgi.forms_utils import CleanTextMixin
 from pgi.models import Company
 from pgi.permissions import Role
 
@@ -26,7 +27,7 @@ COMPANY_FIELDS = [
 ]  # fmt: skip
 
 
-class CompanyForm(forms.ModelForm):
+class CompanyForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = Company
         fields = COMPANY_FIELDS
@@ -50,7 +51,7 @@ class CompanyCreateForm(CompanyForm):
         fields = ["legal_name", "legal_form", "siren", "address_line1", "postal_code", "city"]
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(CleanTextMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices, initial=Role.STAFF)
 
@@ -80,7 +81,7 @@ class InvitationAcceptForm(forms.Form):
         return data
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(CleanTextMixin, forms.Form):
     name = forms.CharField(label=_("Nom du jeton"), max_length=100)
 
 

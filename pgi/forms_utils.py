@@ -3,6 +3,22 @@
 from django import forms
 
 from pgi.exceptions import DomainError
+from pgi.text import clean_strings, clean_text
+
+
+class CleanTextMixin:
+    """Every text a form takes leaves it without control characters (`pgi.text`)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            field = self.fields.get(name)
+            if isinstance(value, str) and field is not None:
+                single_line = not isinstance(field.widget, forms.Textarea)
+                cleaned[name] = clean_text(value, single_line=single_line)
+            else:
+                cleaned[name] = clean_strings(value)
+        return cleaned
 
 
 def add_domain_errors(form: forms.BaseForm, error: DomainError) -> None:

@@ -19,6 +19,7 @@ from facturation.models import (
 from facturation.pdf import render_document_pdf
 from pgi import registre
 from pgi.models import Enregistrement, RecordKind, User
+from pgi.text import clean_strings
 
 
 def facture_pdf_generer(*, facture_id: int) -> DocumentPDF:
@@ -34,7 +35,9 @@ def facture_pdf_generer(*, facture_id: int) -> DocumentPDF:
     record = Enregistrement.objects.get(
         company_id=facture.company_id, kind=facture.kind, reference=facture.number
     )
-    content = json.loads(bytes(record.payload))["doc"]
+    # What was sealed, without the control characters older inputs may have let in (pgi.text):
+    # the register keeps the exact bytes; the paper and the XML show clean text.
+    content = clean_strings(json.loads(bytes(record.payload))["doc"])
     logo = facture.company.logo.path if facture.company.logo else None
     data = render_document_pdf(content, logo_path=logo)
     digest = hashlib.sha256(data).hexdigest()

@@ -16,12 +16,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pgi.forms_utils import CleanTextMixin
 from pgi.lignes.models import VAT_RATE_CHOICES
 from pgi.lignes.spec import LINE_FIELD_NAMES, LINE_SPEC
 from pgi.totals import Totals, compute_totals
 
 
-class LigneDocumentForm(forms.ModelForm):
+class LigneDocumentForm(CleanTextMixin, forms.ModelForm):
     vat_rate = forms.TypedChoiceField(
         label=_("TVA"), choices=VAT_RATE_CHOICES, coerce=Decimal, initial=Decimal("20.00")
     )

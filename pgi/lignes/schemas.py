@@ -11,6 +11,7 @@ from ninja import Field, Schema
 from pydantic import create_model
 
 from pgi.lignes.spec import ARTICLE_FIELD_NAMES, LINE_SPEC, LineField
+from pgi.schemas import CleanSchema
 
 _ARTICLE_ID = (
     int | None,
@@ -44,7 +45,7 @@ def line_in_schema(name: str, **links: Any) -> type[Schema]:
     with the column's default), then the document's own links."""
     fields: dict[str, Any] = {"article_id": _ARTICLE_ID}
     fields |= {spec.name: _in_field(spec) for spec in LINE_SPEC if not spec.computed}
-    return create_model(name, __base__=Schema, **(fields | links))
+    return create_model(name, __base__=CleanSchema, **(fields | links))
 
 
 def line_out_schema(name: str, **links: Any) -> type[Schema]:
@@ -60,4 +61,4 @@ def article_in_schema(name: str, **extra: Any) -> type[Schema]:
     the column's default), a designation it cannot leave out, then the app's own fields."""
     fields = {spec.name: _in_field(spec) for spec in LINE_SPEC if spec.name in ARTICLE_FIELD_NAMES}
     fields["designation"] = (str, Field(..., min_length=1, max_length=200))
-    return create_model(name, __base__=Schema, **(fields | extra))
+    return create_model(name, __base__=CleanSchema, **(fields | extra))
