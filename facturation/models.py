@@ -193,6 +193,9 @@ class Envoi(CompanyOwned):
     body = models.TextField(_("message"))
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Taken by the sender before it talks to the mail server, outside any transaction; a
+    # claim older than `facturation.services.delivery.CLAIM_EXPIRY` is a sender that died.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -2,10 +2,12 @@
 
 import hashlib
 import json
+from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,18 +78,38 @@ def facture_envoyer(
     return envoi
 
 
+# How long a sender may take before another one takes its email over (it died mid-send).
+CLAIM_EXPIRY = timedelta(minutes=10)
+
+
 def envoi_expedier(*, envoi_id: int) -> None:
-    """Sends one recorded email once: the row is locked and marked sent in one transaction."""
-    with transaction.atomic():
-        envoi = Envoi.objects.select_for_update().select_related("facture").get(pk=envoi_id)
-        if envoi.sent_at is not None:
-            return  # a retried task never sends twice
-        pdf = facture_pdf_generer(facture_id=envoi.facture_id)
-        message = EmailMessage(
-            subject=envoi.subject, body=envoi.body, to=envoi.recipients.split(", ")
-        )
-        with pdf.file.open("rb") as handle:
-            message.attach(f"{envoi.facture.number}.pdf", handle.read(), "application/pdf")
+    """Sends one recorded email once, holding no lock while it talks to the mail server.
+
+    The PDF is rendered and sealed first, in its own short transaction; then the email is
+    claimed (one sender at a time), sent outside any transaction, and marked sent. A sender
+    that fails gives its claim back, so the task's retry sends it; one that dies mid-send
+    leaves a claim that expires after CLAIM_EXPIRY (the message may then leave twice: a
+    mail server cannot take part in our transaction, so "once" means "at least once, and
+    never again after `sent_at`").
+    """
+    envoi = Envoi.objects.select_related("facture").get(pk=envoi_id)
+    if envoi.sent_at is not None:
+        return  # a retried task never sends twice
+    pdf = facture_pdf_generer(facture_id=envoi.facture_id)
+    now = timezone.now()
+    claimed = (
+        Envoi.objects.filter(pk=envoi_id, sent_at__isnull=True)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_EXPIRY))
+        .update(claimed_at=now)
+    )
+    if not claimed:
+        return  # sent meanwhile, or another sender has it
+    message = EmailMessage(subject=envoi.subject, body=envoi.body, to=envoi.recipients.split(", "))
+    with pdf.file.open("rb") as handle:
+        message.attach(f"{envoi.facture.number}.pdf", handle.read(), "application/pdf")
+    try:
         message.send()
-        envoi.sent_at = timezone.now()
-        envoi.save(update_fields=["sent_at"])
+    except Exception:
+        Envoi.objects.filter(pk=envoi_id, claimed_at=now).update(claimed_at=None)
+        raise
+    Envoi.objects.filter(pk=envoi_id).update(sent_at=timezone.now())
