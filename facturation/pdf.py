@@ -1,41 +1,14 @@
-"""PDF rendering of issued documents (WeasyPrint), from the frozen content only.
+"""PDF rendering of issued invoices, credit notes and deposits, from the frozen content only.
 
-Everything printed comes from the sealed `content` (facturation.documents), never from the
-live rows, so a PDF rendered again years later says exactly what was sealed. The text is
-French whatever the active language: an invoice is a legal document in French.
-
-Speed. Measured 2026-11-24 on the 2-core machine of PERFORMANCE.md (busy with other test
-runs), warm, median of 9 runs, render_document_pdf with its Factur-X attachment:
-1 page (5 lines) 174 ms wall / 172 ms CPU; 10 pages (150 lines) 1.4-1.8 s wall / 1.46 s CPU.
-The same page rendered the plain way (system DejaVu Sans, stylesheet parsed with each
-document, WeasyPrint's default URL fetcher) takes 215 ms CPU. Where the 55 ms went:
-- WeasyPrint's default fetcher builds an SSL context per document (~27 ms): ours only
-  reads local files, which also keeps a PDF from ever fetching anything;
-- the stylesheet and its fonts are parsed once per thread, not once per document (~25 ms);
-  only the brand colours travel in the page, as CSS variables;
-- the page uses a DejaVu Sans already cut to Latin-9 (static/fonts, made by
-  scripts/subset_font.py). WeasyPrint 70 subsets with HarfBuzz when libharfbuzz-subset is
-  present, as here, so this saves only ~3 ms (fontTools took most of a page); it also
-  makes the PDF look the same on a server without DejaVu installed;
-- the layout avoids flexbox and automatic table widths, which measure every cell twice.
-What remains is WeasyPrint's own layout of the text (~110 ms a page) and PDF writing.
+The layout, the stylesheet and the rendering are the kernel's (pgi.pdf, where the rendering
+times are, and templates/documents/pdf/); this module adds what only an invoice prints: its
+title, the nature and date of the operation, and the Factur-X XML embedded in the PDF.
 """
 
-import atexit
-import mimetypes
-import re
-import threading
-from functools import cache
-from pathlib import Path
-from urllib.request import url2pathname
-
-from django.conf import settings
 from django.template.loader import render_to_string
 
 from facturation.facturx import embed_facturx
-from facturation.templatetags.pdf_format import siren
-from pgi.mentions import DocumentMentions, document_mentions
-from pgi.money import to_decimal
+from pgi.pdf import layout_context, render_pdf
 
 TITLES = {"facture": "Facture", "avoir": "Avoir", "acompte": "Facture d'acompte"}
 
@@ -51,173 +24,19 @@ OPERATION_DATE_LABELS = {
     "mixte": "Date de la vente / prestation",
 }
 
-DEFAULT_BRAND = "#0d6efd"
-BRAND_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
-FONTS = {"regular": "DejaVuSans-Latin.ttf", "bold": "DejaVuSans-Bold-Latin.ttf"}
-
-
-def seller_company_number(seller: dict) -> str:
-    if seller.get("siret"):
-        return f"SIRET {siren(seller['siret'])}"
-    return f"SIREN {siren(seller['siren'])}"
-
-
-def one_line_address(address: dict) -> str:
-    town = " ".join(filter(None, (address.get("postal_code"), address.get("city"))))
-    return ", ".join(filter(None, (address.get("line1"), address.get("line2"), town)))
-
-
-def seller_footer(seller: dict, mentions: DocumentMentions) -> str:
-    """The seller's legal identity on one line, at the foot of every page."""
-    vat = f"TVA {seller['vat_number']}" if seller.get("vat_number") else ""
-    parts = (
-        mentions.seller_name,
-        mentions.legal_form.text if mentions.legal_form else "",
-        one_line_address(seller["address"]),
-        seller_company_number(seller),
-        mentions.registration.text if mentions.registration else "",
-        vat,
-    )
-    return " · ".join(part for part in parts if part)
-
-
-def printed_lines(lines: list[dict], mentions: DocumentMentions) -> list[dict]:
-    """Lines with the number of the note giving their exemption reason, if any."""
-    return [
-        {
-            **line,
-            "note": mentions.note_number(index),
-            "discounted": bool(to_decimal(line.get("discount_rate") or 0)),
-        }
-        for index, line in enumerate(lines)
-    ]
-
-
-def _luminance(colour: str) -> float:
-    """WCAG relative luminance of `#rrggbb`."""
-
-    def channel(hex_pair: str) -> float:
-        c = int(hex_pair, 16) / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def brand_colours(colour: str | None) -> dict[str, str]:
-    """The brand colour for fills, the text colour on it, and a shade of it readable as text.
-
-    A pale brand (yellow...) still fills the table header, with black text on it, but
-    titles printed in it on white paper are darkened until they reach a 4.5:1 contrast.
-    """
-    colour = colour if colour and BRAND_RE.match(colour) else DEFAULT_BRAND
-    on_brand = "#000000" if _luminance(colour) > 0.4 else "#ffffff"
-    text = colour
-    factor = 1.0
-    while (1.05 / (_luminance(text) + 0.05)) < 4.5:
-        factor -= 0.05
-        text = "#" + "".join(f"{round(int(colour[i : i + 2], 16) * factor):02x}" for i in (1, 3, 5))
-    return {"brand": colour, "on_brand": on_brand, "brand_text": text}
-
-
-class LocalFileFetcher:
-    """Gives WeasyPrint the fonts and the logo, and nothing else: a PDF never goes online.
-
-    Also faster: WeasyPrint's default fetcher builds an SSL context on every render
-    (about 70 ms, loading the CA bundle) for HTTPS it never needs here.
-    """
-
-    _fail_on_errors = False  # a missing logo is a warning, not a failed invoice
-
-    def __init__(self, allowed: set[Path]):
-        self.allowed = allowed
-
-    def __call__(self, url: str):
-        # WeasyPrint loads Pango when imported: only the processes that render pay for it.
-        from weasyprint.urls import URLFetcherResponse
-
-        path = Path(url2pathname(url.removeprefix("file://"))) if url.startswith("file:") else None
-        if path not in self.allowed:
-            raise ValueError(f"not a resource of this document: {url}")
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(
-            url, body=path.read_bytes(), headers={"Content-Type": content_type}
-        )
-
-
-@cache
-def font_paths() -> dict[str, Path]:
-    folder = Path(settings.BASE_DIR).resolve() / "static" / "fonts"
-    return {weight: folder / name for weight, name in FONTS.items()}
-
-
-_local = threading.local()
-
-
-def stylesheet():
-    """The parsed stylesheet and the font configuration holding its @font-face fonts.
-
-    Parsed once per thread (Pango's font map is not to be shared between threads), then
-    reused by every document: WeasyPrint's own documentation shares them the same way.
-    """
-    cached = getattr(_local, "stylesheet", None)
-    if cached is None:
-        # WeasyPrint loads Pango when imported: only the processes that render pay for it.
-        from weasyprint import CSS
-        from weasyprint.text.fonts import FontConfiguration
-
-        fonts = font_paths()
-        font_config = FontConfiguration()
-        urls = {weight: path.as_uri() for weight, path in fonts.items()}
-        css = CSS(
-            string=render_to_string("facturation/pdf/document.css", {"fonts": urls}),
-            font_config=font_config,
-            url_fetcher=LocalFileFetcher(set(fonts.values())),
-        )
-        cached = _local.stylesheet = (css, font_config)
-        if threading.current_thread() is threading.main_thread():
-            atexit.register(_forget_stylesheet)
-    return cached
-
-
-def _forget_stylesheet() -> None:
-    """Lets WeasyPrint delete its temporary font folder before the interpreter tears down."""
-    _local.__dict__.pop("stylesheet", None)
-
 
 def document_context(content: dict, *, logo_path: str | None = None) -> dict:
-    seller = content["seller"]
-    mentions = document_mentions(content)
-    lines = printed_lines(content["lines"], mentions)
-    logo = Path(logo_path).resolve() if logo_path else None
     return {
-        "doc": content,
+        **layout_context(content, logo_path=logo_path),
         "title": TITLES.get(content["type"], "Facture"),
         "is_credit_note": content["type"] == "avoir",
         "nature": NATURES.get(content["nature"], ""),
         "operation_date_label": OPERATION_DATE_LABELS.get(content["nature"], "Date"),
-        "mentions": mentions,
-        "seller_name": mentions.seller_name,
-        "seller_company_number": seller_company_number(seller),
-        "seller_footer": seller_footer(seller, mentions),
-        "is_business": content["buyer"]["kind"] == "entreprise",
-        "lines": lines,
-        "has_discount": any(line["discounted"] for line in lines),
-        **brand_colours(seller.get("brand_color")),
-        "logo": logo if logo and logo.is_file() else None,
     }
 
 
 def render_document_pdf(content: dict, *, logo_path: str | None = None) -> bytes:
     """Renders the sealed `content` of a document to PDF bytes (Factur-X when possible)."""
-    # WeasyPrint loads Pango when imported: only the processes that render pay for it.
-    from weasyprint import HTML
-
     context = document_context(content, logo_path=logo_path)
     html = render_to_string("facturation/pdf/document.html", context)
-    css, font_config = stylesheet()
-    fetcher = LocalFileFetcher({context["logo"]} - {None})
-    pdf = HTML(string=html, url_fetcher=fetcher).write_pdf(
-        stylesheets=[css], font_config=font_config, pdf_variant="pdf/a-3b"
-    )
-    return embed_facturx(pdf, content)
+    return embed_facturx(render_pdf(html, logo=context["logo"]), content)

@@ -1,23 +1,23 @@
 """The printed invoice: every mention the law asks for, read back from the PDF's text.
 
-Rendering times are in facturation/pdf.py's docstring; they are never asserted here.
+Rendering times are in pgi/pdf.py's docstring; they are never asserted here. The shared
+layout and its pieces (French formats, brand colours, the local-only fetcher) are tested in
+tests/pgi/test_pdf.py.
 """
 
 import io
 import json
 import re
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
 
-from facturation import pdf as pdf_module
 from facturation.documents import document_content
-from facturation.pdf import LocalFileFetcher, brand_colours, render_document_pdf
+from facturation.pdf import render_document_pdf
 from facturation.services import avoir_creer, facture_emettre
-from facturation.templatetags import pdf_format as fmt
 from pgi.models import Enregistrement
+from pgi.templatetags import pdf_format as fmt
 from tests import factories
 
 ISSUED_ON = date(2026, 3, 15)
@@ -305,42 +305,3 @@ def test_the_pre_subset_font_is_the_one_embedded(seller):
     }
     assert fonts and all("Encaisse-Sans" in name for name in fonts), fonts
     assert "Œuvre « été »" in pages_text(reader.stream.getvalue())[0]
-
-
-# Small pieces ----------------------------------------------------------------------------
-
-
-def test_french_formats():
-    assert fmt.date_fr("2026-03-15") == "15/03/2026"
-    assert fmt.date_fr(date(2026, 1, 2)) == "02/01/2026"
-    assert fmt.eur("1234.5") == "1\u202f234,50\u00a0€"
-    assert fmt.eur_round("40.00") == "40\u00a0€"
-    assert fmt.eur_round("1500.50") == "1\u202f500,50\u00a0€"
-    assert fmt.price("12.5000") == "12,50\u00a0€"
-    assert fmt.price("0.1234") == "0,1234\u00a0€"
-    assert fmt.quantity("2.000") == "2"
-    assert fmt.quantity(Decimal("1500.50")) == "1\u202f500,5"
-    assert fmt.percent("5.50") == "5,5\u202f%"
-    assert fmt.percent("20.00") == "20\u202f%"
-    assert fmt.siren("12345678200014") == "123\u00a0456\u00a0782\u00a000014"
-    assert fmt.iban("FR7630006000011234567890189") == "FR76 3000 6000 0112 3456 7890 189"
-    assert fmt.country("DE") == "Allemagne"
-    assert fmt.country("FR") == ""
-
-
-def test_a_pale_brand_colour_is_darkened_for_text_only():
-    colours = brand_colours("#f5d90a")
-    assert colours["brand"] == "#f5d90a" and colours["on_brand"] == "#000000"
-    assert colours["brand_text"] != "#f5d90a"
-    assert brand_colours("#1f6f5c")["brand_text"] == "#1f6f5c"
-    assert brand_colours("red; }")["brand"] == pdf_module.DEFAULT_BRAND
-
-
-def test_the_renderer_only_reads_its_own_files(tmp_path):
-    logo = tmp_path / "logo société.png"
-    logo.write_bytes(b"png")
-    fetcher = LocalFileFetcher({logo})
-    assert fetcher(logo.as_uri()).read() == b"png"
-    for url in ("https://example.com/x.png", "file:///etc/passwd", "data:text/plain,x"):
-        with pytest.raises(ValueError):
-            fetcher(url)
