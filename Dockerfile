@@ -14,13 +14,8 @@ RUN pip install --no-cache-dir -e .
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY . .
-RUN mkdir -p static/vendor/bootstrap static/vendor/htmx static/vendor/bootstrap-icons \
- && cp node_modules/bootstrap/dist/css/bootstrap.min.css* static/vendor/bootstrap/ \
- && cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* static/vendor/bootstrap/ \
- && cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/ \
- && mkdir -p static/vendor/swagger-ui \
- && cp node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/swagger-ui-bundle.js static/vendor/swagger-ui/ \
- && cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts static/vendor/bootstrap-icons/ \
+# static/vendor from the one list of scripts/assets.sh, which scripts/setup.sh runs too.
+RUN bash scripts/assets.sh \
  && export DJANGO_ENV=production SECRET_KEY=build REGISTRE_HMAC_KEY=build ALLOWED_HOSTS=build \
  && python manage.py compilemessages -v 0 \
  && python manage.py collectstatic --no-input -v 0

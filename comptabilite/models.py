@@ -1,11 +1,13 @@
-"""Closures of the inalterable register's periods (the register itself is the kernel's,
-`pgi.models.Registre` / `Enregistrement`)."""
+"""Closures of the inalterable register's periods and their archives (the register itself is
+the kernel's, `pgi.models.Registre` / `Enregistrement`)."""
+
+from pathlib import Path
 
 import pgtrigger
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from pgi.models import Company, User
+from pgi.models import Company, CompanyOwned, User
 
 
 class ClotureKind(models.TextChoices):
@@ -62,3 +64,44 @@ class Cloture(models.Model):
     @property
     def label(self) -> str:
         return self.totals["period"]["label"]
+
+
+class Archive(CompanyOwned):
+    """The signed archive of a closed period, built once and kept as it was sealed.
+
+    `sequence` is the register record (kind "archive") that sealed the operation; `file` holds
+    the very zip whose manifest that record seals, so that a download rebuilds nothing and
+    writes nothing. Never updated nor deleted (PostgreSQL triggers).
+    """
+
+    cloture = models.ForeignKey(
+        Cloture, on_delete=models.PROTECT, related_name="archives", verbose_name=_("clôture")
+    )
+    file = models.FileField(_("fichier"), upload_to="archives/%Y/%m/")
+    sha256 = models.CharField(_("SHA-256 du fichier"), max_length=64)
+    sequence = models.PositiveBigIntegerField(_("enregistrement scellé"))
+    created_at = models.DateTimeField(_("créée le"))
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("créée par"),
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("archive")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "sequence"], name="archive_record_unique"),
+        ]
+        triggers = [
+            # BOI-TVA-DECLA-30-10-30: an archive is kept as produced.
+            pgtrigger.Protect(
+                name="archive_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def filename(self) -> str:
+        return Path(self.file.name or "").name

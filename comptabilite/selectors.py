@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from comptabilite.models import Cloture, ClotureKind
+from comptabilite.models import Archive, Cloture, ClotureKind
 from pgi import registre
 from pgi.models import Company, Enregistrement, Registre
 from pgi.money import ZERO
@@ -94,6 +94,10 @@ def period_from_label(*, company: Company, label: str) -> Period:
 
 def cloture_lister(*, company: Company) -> QuerySet[Cloture]:
     return Cloture.objects.filter(company=company).select_related("closed_by")
+
+
+def archive_lister(*, company: Company) -> QuerySet[Archive]:
+    return Archive.objects.for_company(company).select_related("cloture", "created_by")
 
 
 def cloture_lire(*, company: Company, period: Period) -> Cloture | None:

@@ -5,15 +5,19 @@ year freezes its period and seals, in a chained record, the period's totals and 
 grand total since the first record; no record may then be dated in a closed period.
 """
 
+import hashlib
 import json
+import tempfile
 from datetime import date
 
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from comptabilite.archives import archive_exporter
 from comptabilite.exceptions import ComptabiliteError
-from comptabilite.models import Cloture, ClotureKind
+from comptabilite.models import Archive, Cloture, ClotureKind
 from comptabilite.selectors import (
     Period,
     add_amounts,
@@ -28,7 +32,7 @@ from comptabilite.selectors import (
 from pgi import registre
 from pgi.events import event_record
 from pgi.locks import lock_registre_head
-from pgi.models import Company, EventKind, RecordKind, User
+from pgi.models import Company, Enregistrement, EventKind, RecordKind, User
 
 MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
@@ -239,3 +243,33 @@ def cloture_effectuer(
                  "grand_total": grand_total},
     )  # fmt: skip
     return cloture
+
+
+@transaction.atomic
+def archive_creer(*, company: Company, cloture: Cloture, user: User | None) -> Archive:
+    """Builds the signed archive of a closed period, seals the operation and keeps the zip.
+
+    Invariants: the "archive" record, its event and the row of the stored file commit
+    together, so an archive is never sealed without the bytes it seals (a file whose row
+    fails is deleted); the temporary folder is always removed. Lock order (pgi.locks): the
+    register head, taken by the seal, is held while the zip is copied into the media storage
+    (a local disk): the cost of committing the record and the file's row together.
+    """
+    with tempfile.TemporaryDirectory(prefix="encaisse-archive-") as folder:
+        path = archive_exporter(company=company, period=cloture.label, output_dir=folder, user=user)
+        # The seal holds the head lock until commit: the last record is this archive's.
+        record = Enregistrement.objects.filter(company=company).latest("sequence")
+        archive = Archive(
+            company=company, cloture=cloture, sequence=record.sequence,
+            created_at=record.recorded_at, created_by=user,
+        )  # fmt: skip
+        with path.open("rb") as handle:
+            archive.sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
+            handle.seek(0)
+            archive.file.save(path.name, File(handle), save=False)
+    try:
+        archive.save()
+    except BaseException:
+        archive.file.delete(save=False)
+        raise
+    return archive

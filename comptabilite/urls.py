@@ -11,5 +11,6 @@ urlpatterns = [
     path("clotures/", views.clotures, name="clotures"),
     path("clotures/cloturer/", views.cloture_creer, name="cloture_creer"),
     path("clotures/<int:pk>/pdf/", views.cloture_pdf, name="cloture_pdf"),
-    path("clotures/<int:pk>/archive/", views.cloture_archive, name="cloture_archive"),
+    path("clotures/<int:pk>/archiver/", views.cloture_archiver, name="cloture_archiver"),
+    path("clotures/archives/<int:pk>/", views.archive_telecharger, name="archive_telecharger"),
 ]

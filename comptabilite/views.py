@@ -1,7 +1,5 @@
-import tempfile
 import uuid
 from datetime import date
-from pathlib import Path
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -11,14 +9,14 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from comptabilite.archives import archive_exporter, public_key_hex
+from comptabilite.archives import public_key_hex
 from comptabilite.exceptions import ComptabiliteError
-from comptabilite.models import Cloture, ClotureKind
+from comptabilite.models import Archive, Cloture, ClotureKind
 from comptabilite.pdf import render_cloture_pdf
-from comptabilite.selectors import add_months, cloture_lister
-from comptabilite.services import cloture_effectuer
+from comptabilite.selectors import add_months, archive_lister, cloture_lister
+from comptabilite.services import archive_creer, cloture_effectuer
 from comptabilite.tasks import run_key, verify_registre_task
 from crm.models import Client, ClientStatus
 from facturation.selectors import dashboard_figures
@@ -103,6 +101,7 @@ def clotures(request):
     context = {
         "clotures": cloture_lister(company=request.company).order_by("-period_start", "kind"),
         "closable": _closable_months(request.company, today) if can_close else [],
+        "archives": archive_lister(company=request.company) if can_close else [],
         "can_close": can_close,
         "public_key": public_key_hex(),
     }
@@ -139,20 +138,27 @@ def cloture_pdf(request, pk: int):
     return response
 
 
+@require_POST
 @member_required(Perm.CLOSE)
-def cloture_archive(request, pk: int):
-    """Builds the signed archive of a closed period and sends it as a download."""
-
+def cloture_archiver(request, pk: int):
+    """Builds, seals and keeps the signed archive of a closed period."""
     cloture = Cloture.objects.filter(company=request.company, pk=pk).first()
     if cloture is None:
         raise Http404
-    label = cloture.totals["period"]["label"]
-    folder = Path(tempfile.mkdtemp(prefix="encaisse-archive-"))
     try:
-        path = archive_exporter(
-            company=request.company, period=label, output_dir=folder, user=request.user
-        )
+        archive = archive_creer(company=request.company, cloture=cloture, user=request.user)
     except ComptabiliteError as exc:
         messages.error(request, " ".join(exc.problems))
-        return redirect("comptabilite:clotures")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+    else:
+        messages.success(request, _("Archive créée : %(f)s.") % {"f": archive.filename})
+    return redirect("comptabilite:clotures")
+
+
+@require_safe
+@member_required(Perm.CLOSE)
+def archive_telecharger(request, pk: int):
+    """Sends a stored archive as it was sealed; writes nothing."""
+    archive = Archive.objects.for_company(request.company).filter(pk=pk).first()
+    if archive is None:
+        raise Http404
+    return FileResponse(archive.file.open("rb"), as_attachment=True, filename=archive.filename)

@@ -25,20 +25,13 @@ if [ "$(cat "$STAMPS/deps" 2>/dev/null)" != "$deps_hash" ]; then
   echo "$deps_hash" > "$STAMPS/deps"
 fi
 
-# 2. Front-end libraries from the npm registry, copied into static/vendor.
-assets_hash=$(cat package.json package-lock.json | sha256sum | cut -c1-16)
+# 2. Front-end libraries from the npm registry, copied into static/vendor by the one list of
+# scripts/assets.sh (which the Dockerfile runs too).
+assets_hash=$(cat package.json package-lock.json scripts/assets.sh | sha256sum | cut -c1-16)
 if [ "$(cat "$STAMPS/assets" 2>/dev/null)" != "$assets_hash" ] || [ ! -d static/vendor ]; then
   say "Bibliothèques front-end (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
-  rm -rf static/vendor && mkdir -p static/vendor/bootstrap static/vendor/htmx \
-    static/vendor/bootstrap-icons static/vendor/swagger-ui
-  cp node_modules/bootstrap/dist/css/bootstrap.min.css* static/vendor/bootstrap/
-  cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* static/vendor/bootstrap/
-  cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
-  cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts \
-    static/vendor/bootstrap-icons/
-  cp node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/swagger-ui-bundle.js \
-    static/vendor/swagger-ui/
+  bash scripts/assets.sh
   echo "$assets_hash" > "$STAMPS/assets"
 fi
 

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from comptabilite.services import cloture_effectuer
+from comptabilite.services import archive_creer, cloture_effectuer
 from facturation.recurrence import recurrence_creer
 from facturation.services import article_enregistrer, avoir_creer, facture_emettre
 from pgi.events import event_record
@@ -123,7 +123,8 @@ def recurrences(company):
 
 
 def closures(company):
-    """Consecutive monthly closures from January 2025, where an invoice was issued."""
+    """Consecutive monthly closures from January 2025, where an invoice was issued, each with
+    its archive."""
     facture_emettre(facture=factories.draft(company), user=None, today=date(2025, 1, 10))
     closed = []
 
@@ -134,6 +135,7 @@ def closures(company):
             closed.append(
                 cloture_effectuer(company=company, kind="mensuelle", period_start=start, user=None)
             )
+            archive_creer(company=company, cloture=closed[-1], user=None)
 
     return add
 
@@ -191,7 +193,7 @@ def test_recurring_invoice_list(as_owner, seller):
 
 
 def test_closure_list(as_owner, seller):
-    assert_flat(page(as_owner, "comptabilite:clotures"), closures(seller), bound=6)
+    assert_flat(page(as_owner, "comptabilite:clotures"), closures(seller), bound=7)
 
 
 def test_event_log(as_owner, seller, owner):

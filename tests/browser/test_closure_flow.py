@@ -1,3 +1,4 @@
+import hashlib
 import zipfile
 from datetime import date
 
@@ -5,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from comptabilite.archives import archive_verifier
+from comptabilite.models import Archive
 from facturation.services import facture_emettre
 from pgi.permissions import Role
 from tests import factories
@@ -33,12 +35,21 @@ def test_accountant_closes_a_month_checks_integrity_and_downloads_the_archive(
     expect(page.get_by_role("cell", name="CLOTURE-M-2026-01")).to_be_visible()
     screenshot(page, "closures")
 
+    page.get_by_role("button", name="Créer l'archive").click()
+    expect(page.locator("#messages")).to_contain_text("Archive créée")
+    archive = Archive.objects.get(company=company)
+    expect(page.get_by_role("cell", name=archive.filename)).to_be_visible()
+    screenshot(page, "closures-archive")
+
     with page.expect_download() as download:
-        page.get_by_role("link", name="Archive signée").click()
+        page.get_by_role("link", name="Télécharger").click()
     path = tmp_path / "archive.zip"
     download.value.save_as(path)
+    assert download.value.suggested_filename == archive.filename
     assert "manifest.sig" in zipfile.ZipFile(path).namelist()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == archive.sha256
     assert archive_verifier(path).ok
+    assert Archive.objects.count() == 1  # downloading made none
 
     page.get_by_role("link", name="Intégrité").click()
     page.get_by_role("button", name="Lancer la vérification").click()
