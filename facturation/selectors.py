@@ -18,7 +18,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from facturation.models import Article, Facture, Kind, Status
+from facturation.models import Article, Envoi, Facture, Kind, Status
 from pgi.models import Company, Enregistrement
 
 AMOUNT = DecimalField(max_digits=14, decimal_places=2)
@@ -117,3 +117,27 @@ def facture_timeline(facture: Facture) -> list[dict]:
     for avoir in facture.credit_notes.filter(status=Status.ISSUED):
         events.append({"at": avoir.issued_at, "label": "credited", "detail": avoir.number})
     return sorted(events, key=lambda event: event["at"])
+
+
+# Work after commit (pgi.queue): what the sweeper publishes again when its task was lost.
+# How long a sender may take before another one takes its email over (it died mid-send).
+CLAIM_EXPIRY = timedelta(minutes=10)
+SWEEP_BATCH = 500
+
+
+def pdfs_en_attente(*, before) -> list[int]:
+    """Issued documents still without their PDF, issued before `before`."""
+    pending = Facture.objects.filter(
+        status=Status.ISSUED, issued_at__lt=before, pdf__isnull=True
+    ).order_by("issued_at")
+    return list(pending.values_list("pk", flat=True)[:SWEEP_BATCH])
+
+
+def envois_en_attente(*, before, now) -> list[int]:
+    """Emails recorded before `before`, not sent, and not being sent (or whose sender died)."""
+    pending = (
+        Envoi.objects.filter(sent_at__isnull=True, created_at__lt=before)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_EXPIRY))
+        .order_by("created_at")
+    )
+    return list(pending.values_list("pk", flat=True)[:SWEEP_BATCH])

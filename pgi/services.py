@@ -18,6 +18,7 @@ from pgi.exceptions import DomainError
 from pgi.identifiers import normalize, vat_number_from_siren
 from pgi.models import ApiToken, Company, EventKind, Invitation, Membership, User
 from pgi.permissions import Role
+from pgi.queue import publish_after_commit
 
 INVITATION_SALT = "encaisse.invitation"
 INVITATION_MAX_AGE = 7 * 24 * 3600
@@ -116,7 +117,7 @@ def invitation_send(*, company: Company, email: str, role: str, invited_by: User
         kind=EventKind.INVITATION, company=company, user=invited_by,
         summary=f"Invitation de {email} ({role})", details={"email": email, "role": role},
     )  # fmt: skip
-    transaction.on_commit(lambda: tasks.send_invitation_email.delay(invitation.pk))
+    publish_after_commit(tasks.send_invitation_email, invitation.pk)
     return invitation
 
 

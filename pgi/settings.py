@@ -216,7 +216,20 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# A task is acknowledged when it has run, not when it is received: a worker killed mid-task
+# leaves it to another (tasks are idempotent). One at a time per worker process.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A broker that does not answer is given up within a second: the action has committed and the
+# sweeper publishes its work later (pgi.queue).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
 CELERY_BEAT_SCHEDULE = {
+    "sweep-pending-work": {
+        "task": "facturation.tasks.sweep_pending",
+        "schedule": 300.0,
+    },
     "recurring-invoices-daily": {
         "task": "facturation.tasks.generate_recurring_invoices",
         "schedule": crontab(hour=6, minute=0),

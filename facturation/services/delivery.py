@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
@@ -19,8 +18,10 @@ from facturation.models import (
     Status,
 )
 from facturation.pdf import render_document_pdf
+from facturation.selectors import CLAIM_EXPIRY
 from pgi import registre
 from pgi.models import Enregistrement, RecordKind, User
+from pgi.queue import publish_after_commit
 from pgi.text import clean_strings
 
 
@@ -74,12 +75,8 @@ def facture_envoyer(
         company_id=facture.company_id, facture=facture, recipients=", ".join(recipients),
         subject=subject, body=body, created_by=user,
     )  # fmt: skip
-    transaction.on_commit(lambda: send_facture_email.delay(envoi.pk))
+    publish_after_commit(send_facture_email, envoi.pk)  # the sweeper covers a lost one
     return envoi
-
-
-# How long a sender may take before another one takes its email over (it died mid-send).
-CLAIM_EXPIRY = timedelta(minutes=10)
 
 
 def envoi_expedier(*, envoi_id: int) -> None:

@@ -23,6 +23,7 @@ from pgi.exceptions import PeriodeCloturee
 from pgi.models import Company, User
 from pgi.money import cents
 from pgi.numbering import numero_attribuer
+from pgi.queue import publish_after_commit
 
 ISSUE_FIELDS = [
     "status", "number", "issue_date", "due_date", "payment_terms_days", "seller", "buyer",
@@ -135,5 +136,5 @@ def facture_emettre(*, facture: Facture, user: User | None, today: date | None =
     # facturation.tasks calls these services: the task is imported when it is queued.
     from facturation.tasks import render_facture_pdf
 
-    transaction.on_commit(lambda: render_facture_pdf.delay(facture.pk))
+    publish_after_commit(render_facture_pdf, facture.pk)  # the sweeper covers a lost one
     return facture
