@@ -12,6 +12,17 @@ from pgi.mentions import FORMS_WITH_CAPITAL, PAYMENT_TERMS_MAX_DAYS, payment_ter
 from pgi.models import Registry, VatRegime
 
 
+def payment_terms_problem(facture: Facture) -> str | None:
+    """C. com. L441-10: 60 days at most after the invoice date; a credit note has no due date."""
+    terms = facture.payment_terms_days
+    if facture.kind == Kind.CREDIT_NOTE or terms is None or terms <= PAYMENT_TERMS_MAX_DAYS:
+        return None
+    return _("Délai de paiement de %(d)d jours : %(limit)s") % {
+        "d": terms,
+        "limit": payment_terms_limit(),
+    }
+
+
 def missing_mentions(facture: Facture, *, lines: list, vat_case: str) -> list[str]:
     problems: list[str] = []
     company = facture.company
@@ -63,11 +74,6 @@ def missing_mentions(facture: Facture, *, lines: list, vat_case: str) -> list[st
             )
         if vat_case == "normal" and line.vat_rate == Decimal("0") and not line.vat_exemption_reason:
             problems.append(_("%(w)s : motif d'exonération obligatoire à 0 %%.") % {"w": where})
-    if facture.kind != Kind.CREDIT_NOTE:
-        terms = facture.payment_terms_days
-        if terms is not None and terms > PAYMENT_TERMS_MAX_DAYS:
-            problems.append(
-                _("Délai de paiement de %(d)d jours : %(limit)s")
-                % {"d": terms, "limit": payment_terms_limit()}
-            )
+    if (terms_problem := payment_terms_problem(facture)) is not None:
+        problems.append(terms_problem)
     return problems
