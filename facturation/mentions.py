@@ -12,6 +12,11 @@ from pgi.mentions import FORMS_WITH_CAPITAL, PAYMENT_TERMS_MAX_DAYS, payment_ter
 from pgi.models import Registry, VatRegime
 
 
+def _filled(*values: str) -> bool:
+    """A mention of spaces is a missing mention: the services keep what they are given."""
+    return all(value.strip() for value in values)
+
+
 def payment_terms_problem(facture: Facture) -> str | None:
     """C. com. L441-10: 60 days at most after the invoice date; a credit note has no due date."""
     terms = facture.payment_terms_days
@@ -28,9 +33,9 @@ def missing_mentions(facture: Facture, *, lines: list, vat_case: str) -> list[st
     company = facture.company
     client = facture.client
     seller = _("Paramètres de la société")
-    if not company.legal_name:
+    if not _filled(company.legal_name):
         problems.append(_("%(w)s : dénomination sociale manquante.") % {"w": seller})
-    if not (company.address_line1 and company.postal_code and company.city):
+    if not _filled(company.address_line1, company.postal_code, company.city):
         problems.append(_("%(w)s : adresse complète manquante.") % {"w": seller})
     if not company.siren:
         problems.append(_("%(w)s : SIREN manquant.") % {"w": seller})
@@ -42,7 +47,7 @@ def missing_mentions(facture: Facture, *, lines: list, vat_case: str) -> list[st
         problems.append(_("%(w)s : numéro de TVA intracommunautaire manquant.") % {"w": seller})
 
     who = _("Client « %(n)s »") % {"n": client.name}
-    if not (client.billing_line1 and client.billing_postal_code and client.billing_city):
+    if not _filled(client.billing_line1, client.billing_postal_code, client.billing_city):
         problems.append(_("%(w)s : adresse de facturation incomplète.") % {"w": who})
     if client.is_business and client.billing_country == "FR" and not client.siren:
         # Décret 2022-1299: the customer's SIREN on every B2B invoice.
