@@ -12,14 +12,30 @@ from pgi.mentions import FORMS_WITH_CAPITAL, PAYMENT_TERMS_MAX_DAYS, payment_ter
 from pgi.models import Registry, VatRegime
 
 
+def _filled(*values: str) -> bool:
+    """A mention of spaces is a missing mention: the services keep what they are given."""
+    return all(value.strip() for value in values)
+
+
+def payment_terms_problem(facture: Facture) -> str | None:
+    """C. com. L441-10: 60 days at most after the invoice date; a credit note has no due date."""
+    terms = facture.payment_terms_days
+    if facture.kind == Kind.CREDIT_NOTE or terms is None or terms <= PAYMENT_TERMS_MAX_DAYS:
+        return None
+    return _("Délai de paiement de %(d)d jours : %(limit)s") % {
+        "d": terms,
+        "limit": payment_terms_limit(),
+    }
+
+
 def missing_mentions(facture: Facture, *, lines: list, vat_case: str) -> list[str]:
     problems: list[str] = []
     company = facture.company
     client = facture.client
     seller = _("Paramètres de la société")
-    if not company.legal_name:
+    if not _filled(company.legal_name):
         problems.append(_("%(w)s : dénomination sociale manquante.") % {"w": seller})
-    if not (company.address_line1 and company.postal_code and company.city):
+    if not _filled(company.address_line1, company.postal_code, company.city):
         problems.append(_("%(w)s : adresse complète manquante.") % {"w": seller})
     if not company.siren:
         problems.append(_("%(w)s : SIREN manquant.") % {"w": seller})
@@ -31,7 +47,7 @@ def missing_mentions(facture: Facture, *, lines: list, vat_case: str) -> list[st
         problems.append(_("%(w)s : numéro de TVA intracommunautaire manquant.") % {"w": seller})
 
     who = _("Client « %(n)s »") % {"n": client.name}
-    if not (client.billing_line1 and client.billing_postal_code and client.billing_city):
+    if not _filled(client.billing_line1, client.billing_postal_code, client.billing_city):
         problems.append(_("%(w)s : adresse de facturation incomplète.") % {"w": who})
     if client.is_business and client.billing_country == "FR" and not client.siren:
         # Décret 2022-1299: the customer's SIREN on every B2B invoice.
@@ -63,11 +79,6 @@ def missing_mentions(facture: Facture, *, lines: list, vat_case: str) -> list[st
             )
         if vat_case == "normal" and line.vat_rate == Decimal("0") and not line.vat_exemption_reason:
             problems.append(_("%(w)s : motif d'exonération obligatoire à 0 %%.") % {"w": where})
-    if facture.kind != Kind.CREDIT_NOTE:
-        terms = facture.payment_terms_days
-        if terms is not None and terms > PAYMENT_TERMS_MAX_DAYS:
-            problems.append(
-                _("Délai de paiement de %(d)d jours : %(limit)s")
-                % {"d": terms, "limit": payment_terms_limit()}
-            )
+    if (terms_problem := payment_terms_problem(facture)) is not None:
+        problems.append(terms_problem)
     return problems

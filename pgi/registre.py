@@ -14,6 +14,7 @@ filled from each app's `AppConfig.ready`), so the kernel never imports them.
 import hmac
 import json
 import queue
+import re
 import threading
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -209,6 +210,21 @@ def _records(company: Company, chunk_size: int = 5000) -> Generator[tuple, None,
             reader.join()
 
 
+RENUMBERED = "numéro différent de celui scellé (enregistrements renumérotés ?)"
+# A payload is canonical JSON with sorted keys, "seq" then "v" last: its sequence is read at
+# its end, not by parsing the whole document (verification hashes ~190,000 records/s).
+_SEALED_SEQUENCE = re.compile(rb',"seq":(\d+),"v":1}\Z')
+
+
+def _sealed_offset(sequence: int, payload: bytes) -> int | None:
+    """How far the record's place is from the sequence sealed in its payload (0 when they
+    agree), None when the payload carries no sequence."""
+    if payload.endswith(b',"seq":%d,"v":1}' % sequence):
+        return 0
+    match = _SEALED_SEQUENCE.search(payload, max(0, len(payload) - 40))
+    return None if match is None else sequence - int(match[1])
+
+
 @dataclass
 class Report:
     records: int = 0
@@ -225,7 +241,8 @@ def verify_chain(
 ) -> Report:  # fmt: skip
     """Checks the company's whole chain, then the live documents against their records.
 
-    Pass 1 hashes the stored bytes (links, gaps, fingerprints, tail against the head);
+    Pass 1 hashes the stored bytes (links, gaps, fingerprints, the sequence sealed in each
+    payload, tail against the head); one deleted record is one finding, not a cascade;
     pass 2 compares each sealed document with the live rows, in batches.
     """
     key = chain_key()
@@ -233,6 +250,7 @@ def verify_chain(
     findings = report.findings
     expected_previous = GENESIS
     expected_sequence = 1
+    expected_offset: int | None = 0
     pending: dict[str, list[SealedDocument]] = {}
     sealed: set[tuple[str, str]] = set()
     # Closed explicitly: on an exception the generator must end its transaction and its
@@ -244,18 +262,26 @@ def verify_chain(
             report.records += 1
             if progress is not None and report.records % progress_every == 0:
                 progress(report.records)
+            # A deleted record is one gap: the link it broke says nothing more.
             if sequence != expected_sequence:
                 findings.append(
                     Finding(
                         sequence, reference, f"trou dans la séquence : #{expected_sequence} attendu"
                     )
                 )
-            if previous != expected_previous:
+            elif previous != expected_previous:
                 findings.append(
                     Finding(sequence, reference, "lien rompu avec l'enregistrement précédent")
                 )
             if not hmac.compare_digest(fingerprint(previous, payload, key), stored):
                 findings.append(Finding(sequence, reference, "contenu altéré (empreinte invalide)"))
+            # The sequence sealed in an authentic payload must be the record's place: records
+            # renumbered after a deletion, even re-fingerprinted with the key, are reported
+            # once, where the numbering starts to differ.
+            elif (offset := _sealed_offset(sequence, payload)) != expected_offset:
+                if offset != 0:
+                    findings.append(Finding(sequence, reference, RENUMBERED))
+                expected_offset = offset
             expected_previous = stored
             expected_sequence = sequence + 1
             if check_documents:
@@ -274,13 +300,22 @@ def verify_chain(
     head = Registre.objects.filter(company=company).first()
     head_sequence = head.last_sequence if head else 0
     head_fingerprint = head.last_fingerprint if head else ""
-    if head_sequence != last or (last and head_fingerprint != expected_previous):
+    if head_sequence != last:
         findings.append(
             Finding(
                 None,
                 "registre",
                 f"fin de chaîne tronquée ou altérée : la tête du registre indique "
                 f"#{head_sequence}, la chaîne s'arrête à #{last}",
+            )
+        )
+    elif last and head_fingerprint != expected_previous:
+        findings.append(
+            Finding(
+                None,
+                "registre",
+                f"fin de chaîne altérée : l'empreinte de la tête du registre n'est pas "
+                f"celle du #{last}",
             )
         )
     if check_documents:

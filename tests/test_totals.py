@@ -2,7 +2,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from pgi.money import cents, format_eur
-from pgi.totals import compute_totals, line_totals
+from pgi.totals import LineTotals, compute_totals, line_totals
 
 
 def L(quantity, price, rate="20", discount="0"):
@@ -43,3 +43,33 @@ def test_mixed_rates_and_discounts():
 
 def test_french_amount_format():
     assert format_eur(Decimal("1234567.5")) == "1\u202f234\u202f567,50\u00a0€"
+
+
+def test_the_line_discount_is_computed_on_the_rounded_gross():
+    """EN 16931 (BT-136 = BT-137 × BT-138): the allowance is a percentage of the line's gross
+    amount, itself an amount rounded to the cent. 1 × 0.125 at 50 %: gross 0.13, allowance
+    0.065 → 0.07, net 0.06; on the unrounded gross the allowance would be 0.0625 → 0.06 and
+    the net 0.07."""
+    assert line_totals(quantity="1", unit_price=Decimal("0.125"), discount_rate="50") == (
+        LineTotals(gross=Decimal("0.13"), allowance=Decimal("0.07"), net=Decimal("0.06"))
+    )
+    totals = compute_totals([L("1", "0.125", "20", "50")])
+    assert (totals.total_excl_vat, totals.total_vat, totals.total_incl_vat) == (
+        Decimal("0.06"), Decimal("0.01"), Decimal("0.07"),
+    )  # fmt: skip
+
+
+def test_the_vat_breakdown_lists_the_rates_from_highest_to_lowest():
+    """EN 16931 BG-23: one breakdown per rate. Its order is the documents' (PDF, Factur-X,
+    API): highest rate first, whatever the order of the lines."""
+    totals = compute_totals(
+        [L("1", "10", "5.5"), L("1", "10", "0"), L("1", "10", "20"), L("1", "10", "10"),
+         L("1", "10", "2.1"), L("1", "10", "20.00")]
+    )  # fmt: skip
+    assert [(b.rate, b.base) for b in totals.breakdown] == [
+        (Decimal("20"), Decimal("20.00")),
+        (Decimal("10"), Decimal("10.00")),
+        (Decimal("5.5"), Decimal("10.00")),
+        (Decimal("2.1"), Decimal("10.00")),
+        (Decimal("0"), Decimal("10.00")),
+    ]

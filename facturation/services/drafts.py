@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from crm.models import Client
 from facturation.exceptions import FactureError
+from facturation.mentions import payment_terms_problem
 from facturation.models import (
     Article,
     Facture,
@@ -50,6 +51,25 @@ def article_enregistrer(
     return article
 
 
+def _clean_draft(facture: Facture) -> None:
+    """The draft's fields, every problem at once, and the 60-day limit of C. com. L441-10: a
+    draft is refused at save (editor, API) what its issue would refuse."""
+    errors: dict[str, list[str]] = {}
+    try:
+        facture.full_clean(
+            exclude=["company", "client", "origin", "created_by"],
+            validate_unique=False, validate_constraints=False,
+        )  # fmt: skip
+    except ValidationError as exc:
+        errors = FactureError.from_validation_error(exc).field_errors
+    if (terms_problem := payment_terms_problem(facture)) is not None:
+        errors.setdefault("payment_terms_days", []).append(terms_problem)
+    if errors:
+        raise FactureError(
+            [m for messages in errors.values() for m in messages], field_errors=errors
+        )
+
+
 def _check_client(company: Company, client: Client) -> None:
     if client.company_id != company.pk:
         raise FactureError(_("Ce client n'appartient pas à la société."))
@@ -68,7 +88,7 @@ def facture_creer(
             setattr(facture, name, value)
     if facture.payment_terms_days is None:
         facture.payment_terms_days = client.effective_payment_terms()
-    _full_clean(facture, exclude=["company", "client", "origin", "created_by"])
+    _clean_draft(facture)
     facture.save()
     if lines is not None:
         facture_lignes_enregistrer(facture=facture, lines=lines)
@@ -92,7 +112,7 @@ def facture_modifier(*, facture: Facture, fields: dict[str, Any]) -> Facture:
             raise FactureError(_("Champ non modifiable : %(f)s") % {"f": name})
         setattr(facture, name, value)
     _check_client(facture.company, facture.client)
-    _full_clean(facture, exclude=["company", "client", "origin", "created_by"])
+    _clean_draft(facture)
     facture.save()
     return facture
 

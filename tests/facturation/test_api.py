@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -157,6 +157,37 @@ def test_an_invalid_line_is_a_422_and_changes_nothing(api, buyer, article):
     assert all(problem.startswith("Ligne 1") for problem in response.json()["detail"])
     assert len(response.json()["detail"]) == 2
     assert api.get(f"/factures/{created['id']}").json() == created
+
+
+def test_payment_terms_past_sixty_days_are_a_422_at_save_and_at_issue(api, buyer):
+    """C. com. L441-10: the API takes an invoice's own `payment_terms_days`; 61 days is
+    refused with the French reason on the field, whether the draft is created, replaced or,
+    saved before the limit was checked at save, issued; 60 days is accepted."""
+    terms_61 = (
+        "Délai de paiement de 61 jours : 60 jours au plus après la date de facture "
+        "(C. com. L441-10)."
+    )
+    refused = {"detail": [terms_61], "fields": {"payment_terms_days": [terms_61]}}
+    response = api.post(
+        "/factures/", {"client_id": buyer.pk, "payment_terms_days": 61, "lines": [factories_line()]}
+    )
+    assert (response.status_code, response.json()) == (422, refused)
+    assert not Facture.objects.exists()
+
+    created = create_draft(api, buyer, [factories_line()], payment_terms_days=60)
+    url = f"/factures/{created['id']}"
+    response = api.put(url, {"payment_terms_days": 61, "lines": [factories_line()]})
+    assert (response.status_code, response.json()) == (422, refused)
+    assert api.get(url).json() == created
+
+    Facture.objects.filter(pk=created["id"]).update(payment_terms_days=61)
+    response = api.post(f"{url}/emettre")
+    assert (response.status_code, response.json()["detail"]) == (422, [terms_61])
+    Facture.objects.filter(pk=created["id"]).update(payment_terms_days=60)
+    issued = api.post(f"{url}/emettre").json()
+    assert date.fromisoformat(issued["due_date"]) - date.fromisoformat(issued["issue_date"]) == (
+        timedelta(days=60)
+    )
 
 
 def test_a_draft_can_be_deleted(api, buyer):

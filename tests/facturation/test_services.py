@@ -68,19 +68,6 @@ def test_every_missing_mention_is_listed_at_once(db):
     assert not Enregistrement.objects.exists()
 
 
-def test_payment_terms_past_sixty_days_are_refused_at_issue(seller):
-    """C. com. L441-10: the limit and its text come from the kernel (pgi.mentions)."""
-    facture = factories.draft(seller, payment_terms_days=61)
-    with pytest.raises(FactureError) as exc:
-        facture_emettre(facture=facture, user=None)
-    assert exc.value.problems == [
-        "Délai de paiement de 61 jours : "
-        "60 jours au plus après la date de facture (C. com. L441-10)."
-    ]
-    facture_modifier(facture=facture, fields={"payment_terms_days": 60})
-    assert facture_emettre(facture=facture, user=None).status == Status.ISSUED
-
-
 def test_an_issued_invoice_cannot_be_edited_through_the_services(seller):
     issued = factories.issued(seller)
     with pytest.raises(FactureError, match="ne peut plus être modifiée"):

@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -178,3 +179,35 @@ def test_numbering_page_lists_every_registered_series_and_saves_valid_formats(
     response = as_owner.post(url, {"facture": "FA-{numero}"}, follow=True)
     assert "Numérotation enregistrée." in response.content.decode()
     assert factories.issued(seller).number == "FA-1"
+
+
+def test_the_invoice_page_rounds_unit_prices_half_up_and_signs_deductions(as_owner, seller):
+    """Amounts shown on the invoice page have two decimals: a 4-decimal unit price rounds
+    half-up (0.125 shows 0,13 €, its line 8 × 0.125 = 1,00 €), and a deducted deposit is a
+    negative amount, "-100,00 €", not "100,00 €"."""
+    from facturation.services import acompte_creer, facture_deduire_acomptes, facture_emettre
+
+    customer = factories.business_client(seller)
+    final = factories.draft(
+        seller, customer,
+        lines=[factories.line("Vis", "8", "0.125"), factories.line("Pose", "1", "1000")],
+    )  # fmt: skip
+    deposit = facture_emettre(
+        facture=acompte_creer(
+            company=seller, client=customer, user=None, amount_excl_vat=Decimal("100")
+        ),
+        user=None,
+    )
+    facture_deduire_acomptes(facture=final, deposits=[deposit])
+    final = facture_emettre(facture=final, user=None)
+    body = as_owner.get(reverse("facturation:facture_detail", args=[final.pk])).content.decode()
+
+    def cells(designation: str) -> list[str]:
+        row = re.search(rf"<tr><td>{re.escape(designation)}</td>(.*?)</tr>", body)
+        assert row is not None, designation
+        return re.findall(r"<td[^>]*>(.*?)</td>", row[1])
+
+    # quantity, unit, unit price, discount, VAT rate, net
+    assert cells("Vis") == ["8", "unité", "0,13\u00a0€", "", "20\u00a0%", "1,00\u00a0€"]
+    deduction = cells(f"Acompte n° {deposit.number} du {deposit.issue_date:%d/%m/%Y}")
+    assert deduction == ["-1", "forfait", "100,00\u00a0€", "", "20\u00a0%", "-100,00\u00a0€"]
