@@ -4,9 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from facturation.templatetags import pdf_format
 from pgi.money import format_eur, format_eur_whole
-from pgi.templatetags import money
+from pgi.templatetags import money, pdf_format
 
 NNBSP, NBSP = "\u202f", "\u00a0"
 
