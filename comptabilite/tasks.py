@@ -1,5 +1,6 @@
 """Register verification in the background: on demand (with progress) and nightly."""
 
+import logging
 import time
 
 from celery import shared_task
@@ -11,9 +12,10 @@ from django.utils.translation import gettext as _
 from pgi.events import event_record
 from pgi.models import Company, EventKind, Membership, Registre
 from pgi.permissions import Role
-from pgi.registre import verify_chain
+from pgi.registre import Finding, Report, verify_chain
 
 RUN_TTL = 24 * 3600
+logger = logging.getLogger(__name__)
 
 
 def run_key(company_id: int, run_id: str) -> str:
@@ -59,7 +61,13 @@ def verify_all_registres() -> int:
     """Nightly (Celery beat): verifies every company and emails its owners on failure."""
     failures = 0
     for company in Company.objects.order_by("pk").iterator():
-        report = verify_chain(company)
+        try:
+            report = verify_chain(company)
+        except Exception as exc:  # one company's failure never stops the others' checks
+            logger.exception("nightly verification of company %s failed", company.pk)
+            report = Report(
+                findings=[Finding(None, "registre", f"vérification impossible : {exc}")]
+            )
         cache.set(
             f"integrity:{company.pk}:last",
             {"state": "done", "ok": report.ok, "records": report.records,

@@ -11,7 +11,9 @@ deposits and their PDFs, registered at start-up (`FacturationConfig.ready`).
 
 import hashlib
 import json
-from datetime import date
+from datetime import date, timedelta
+
+from django.utils import timezone
 
 from facturation.documents import document_content
 from facturation.models import DocumentPDF, Facture, Kind, Status
@@ -107,6 +109,25 @@ def check_every_issued_document_is_sealed(
         Finding(None, number, "document émis absent du registre (enregistrement supprimé ?)")
         for kind, number in issued.iterator()
         if (kind, number) not in sealed
+    ]
+
+
+# Past this, an issued document without its PDF is a finding: the task and the sweeper
+# (facturation.tasks.sweep_pending, every 5 minutes) have both had their chances.
+PDF_GRACE = timedelta(minutes=30)
+PDF_MISSING = "PDF absent depuis plus de 30 minutes : rendu perdu (voir le balayeur)"
+
+
+@register_coverage_check
+def check_every_issued_document_has_its_pdf(
+    company: Company, sealed: set[tuple[str, str]]
+) -> list[Finding]:
+    missing = Facture.objects.filter(
+        company=company, status=Status.ISSUED, pdf__isnull=True,
+        issued_at__lt=timezone.now() - PDF_GRACE,
+    ).order_by("issued_at")  # fmt: skip
+    return [
+        Finding(None, number, PDF_MISSING) for number in missing.values_list("number", flat=True)
     ]
 
 

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
@@ -225,6 +226,9 @@ def _sealed_offset(sequence: int, payload: bytes) -> int | None:
     return None if match is None else sequence - int(match[1])
 
 
+UNREADABLE = "contenu illisible (JSON invalide) : document non comparé"
+
+
 @dataclass
 class Report:
     records: int = 0
@@ -238,6 +242,27 @@ class Report:
 def verify_chain(
     company: Company, *, check_documents: bool = True,
     progress: Callable[[int], None] | None = None, progress_every: int = 20_000,
+) -> Report:  # fmt: skip
+    """Checks the company's whole chain, then the live documents against their records, all
+    read in one snapshot (REPEATABLE READ): a document issued while the check runs is seen
+    with its record and the head that counts it, or not at all, never half (no false
+    "fin de chaîne tronquée" under load). Inside a caller's transaction, that is the snapshot.
+    """
+    run = partial(
+        _verify_chain, company, check_documents=check_documents, progress=progress,
+        progress_every=progress_every,
+    )  # fmt: skip
+    if connection.in_atomic_block:
+        return run()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        return run()
+
+
+def _verify_chain(
+    company: Company, *, check_documents: bool, progress: Callable[[int], None] | None,
+    progress_every: int,
 ) -> Report:  # fmt: skip
     """Checks the company's whole chain, then the live documents against their records.
 
@@ -287,10 +312,14 @@ def verify_chain(
             if check_documents:
                 sealed.add((kind, reference))
                 if kind in DOCUMENT_CHECKS:
+                    try:
+                        document = json.loads(payload)["doc"]
+                    except (ValueError, KeyError, TypeError):
+                        # Reported, never a crash: the rest of the chain is still checked.
+                        findings.append(Finding(sequence, reference, UNREADABLE))
+                        continue
                     batch = pending.setdefault(kind, [])
-                    batch.append(
-                        SealedDocument(sequence, kind, reference, json.loads(payload)["doc"])
-                    )
+                    batch.append(SealedDocument(sequence, kind, reference, document))
                     if len(batch) >= BATCH:
                         findings.extend(DOCUMENT_CHECKS[kind](company, batch))
                         pending[kind] = []

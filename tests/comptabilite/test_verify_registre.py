@@ -2,6 +2,7 @@
 
 import threading
 from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 from io import StringIO
@@ -377,3 +378,60 @@ def test_a_stream_stopped_early_ends_its_reader(db):
     stream.close()
     assert not any(thread.name == "registre-reader" for thread in threading.enumerate())
     assert Enregistrement.objects.filter(company=company).count() == 9
+
+
+# Faults (issue #23): the check reports, it never crashes, and it misses nothing it can see.
+
+
+def test_a_record_that_is_not_json_is_reported_and_the_rest_still_checked(books):
+    company, invoices = books
+    first = Enregistrement.objects.get(company=company, sequence=1)
+    with triggers_disabled() as cursor:
+        cursor.execute(
+            "UPDATE comptabilite_enregistrement SET payload = %s WHERE id = %s",
+            [b"{not json", first.pk],
+        )
+    report = verify_chain(company)
+    assert report.findings == [
+        Finding(1, first.reference, "contenu altéré (empreinte invalide)"),
+        Finding(1, first.reference, registre.UNREADABLE),
+    ]
+    assert report.records == 4
+
+
+def test_the_nightly_check_goes_on_after_a_company_whose_check_fails(books, monkeypatch):
+    from django.core import mail
+
+    from comptabilite import tasks
+    from pgi.permissions import Role
+
+    company, _invoices = books
+    other = factories.issuing_company("Seconde SAS", siren="732829320")
+    owner = factories.member(company, Role.OWNER)
+    factories.issued(other)
+    checked = []
+    real = tasks.verify_chain
+
+    def fragile(each, **options):
+        checked.append(each.pk)
+        if each.pk == company.pk:
+            raise ValueError("payload illisible")
+        return real(each, **options)
+
+    monkeypatch.setattr(tasks, "verify_chain", fragile)
+    assert tasks.verify_all_registres() == 1
+    assert sorted(checked) == sorted([company.pk, other.pk])
+    assert mail.outbox[0].to == [owner.user.email]
+    assert "vérification impossible : payload illisible" in mail.outbox[0].body
+
+
+def test_an_issued_document_left_without_its_pdf_is_a_finding(db, monkeypatch):
+    from facturation import integrity
+
+    company = factories.issuing_company()
+    monkeypatch.setattr("pgi.queue.publish", lambda task, *args: False)  # the task is lost
+    facture = factories.issued(company)
+    assert verify_chain(company).ok  # within the grace period: the sweeper's business
+    later = timezone.now() + integrity.PDF_GRACE + timedelta(minutes=1)
+    monkeypatch.setattr(integrity.timezone, "now", lambda: later)
+    assert verify_chain(company).findings == [Finding(None, facture.number, integrity.PDF_MISSING)]
