@@ -44,6 +44,18 @@ class Status(models.TextChoices):
     ISSUED = "emise", _("Émise")
 
 
+ISSUED_IS_SEALED_SQL = """
+IF NEW.status = 'emise' AND (TG_OP = 'INSERT' OR OLD.status <> 'emise') AND NOT EXISTS (
+    SELECT 1 FROM comptabilite_enregistrement e
+    WHERE e.company_id = NEW.company_id AND e.kind = NEW.kind AND e.reference = NEW.number
+) THEN
+    RAISE EXCEPTION 'facturation: % is issued without its sealed record', NEW.number
+        USING ERRCODE = 'restrict_violation';
+END IF;
+RETURN NULL;
+"""
+
+
 class Facture(CompanyOwned):
     """An invoice, deposit invoice or credit note; frozen once issued."""
 
@@ -105,6 +117,15 @@ class Facture(CompanyOwned):
                 name="facture_issued_frozen",
                 operation=pgtrigger.Update | pgtrigger.Delete,
                 condition=pgtrigger.Q(old__status="emise"),
+            ),
+            # A document becomes issued only with its sealed record (`facture_emettre`):
+            # setting the status by SQL is refused at commit (issue #23).
+            pgtrigger.Trigger(
+                name="facture_issued_is_sealed",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.After,
+                timing=pgtrigger.Deferred,
+                func=ISSUED_IS_SEALED_SQL,
             ),
         ]
 

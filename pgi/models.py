@@ -336,6 +336,27 @@ class RecordKind(models.TextChoices):
     ARCHIVE = "archive", _("Archive")
 
 
+HEAD_IS_THE_LAST_RECORD_SQL = """
+-- Deferred to commit: the head as it is then (NEW is the row as of each change).
+SELECT last_sequence, last_fingerprint INTO head
+FROM comptabilite_registre WHERE company_id = NEW.company_id;
+IF (head.last_sequence = 0 AND EXISTS (
+        SELECT 1 FROM comptabilite_enregistrement e WHERE e.company_id = NEW.company_id
+    )) OR (head.last_sequence > 0 AND NOT EXISTS (
+        SELECT 1 FROM comptabilite_enregistrement e
+        WHERE e.company_id = NEW.company_id AND e.sequence = head.last_sequence
+          AND e.fingerprint = head.last_fingerprint
+    )) OR EXISTS (
+        SELECT 1 FROM comptabilite_enregistrement e
+        WHERE e.company_id = NEW.company_id AND e.sequence > head.last_sequence
+    ) THEN
+    RAISE EXCEPTION 'registre: the head of company % must be its last sealed record',
+        NEW.company_id USING ERRCODE = 'restrict_violation';
+END IF;
+RETURN NULL;
+"""
+
+
 class Registre(models.Model):
     """The head of a company's chain: locked by every append, so appends are serialised.
 
@@ -352,6 +373,18 @@ class Registre(models.Model):
     class Meta:
         db_table = "comptabilite_registre"  # the register's table since its first day
         verbose_name = _("registre inaltérable")
+        triggers = [
+            # Only `pgi.registre.seal` moves the head, and always onto the record it has just
+            # sealed: checked at commit, when both rows are written (issue #23).
+            pgtrigger.Trigger(
+                name="registre_head_is_the_last_record",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.After,
+                timing=pgtrigger.Deferred,
+                func=HEAD_IS_THE_LAST_RECORD_SQL,
+                declare=[("head", "RECORD")],
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.company_id}: {self.last_sequence}"
@@ -401,6 +434,21 @@ class Enregistrement(models.Model):
 # The tables keep the names they had in `facturation`, where these models were born.
 
 
+COUNTER_ONE_AT_A_TIME_SQL = """
+IF TG_OP = 'DELETE'
+   OR (TG_OP = 'INSERT' AND NEW.next_number NOT IN (1, 2))
+   OR (TG_OP = 'UPDATE' AND (
+       NEW.next_number NOT IN (OLD.next_number, OLD.next_number + 1)
+       OR (NEW.company_id, NEW.kind, NEW.period) IS DISTINCT FROM
+          (OLD.company_id, OLD.kind, OLD.period)
+   )) THEN
+    RAISE EXCEPTION 'numbering: a counter only moves to its next number'
+        USING ERRCODE = 'restrict_violation';
+END IF;
+RETURN NEW;
+"""
+
+
 class NumberingSeries(models.Model):
     """One gapless counter per company, series and period (CGI art. 242 nonies A).
 
@@ -418,6 +466,16 @@ class NumberingSeries(models.Model):
         verbose_name = _("série de numérotation")
         constraints = [
             models.UniqueConstraint(fields=["company", "series", "period"], name="series_unique"),
+        ]
+        triggers = [
+            # A counter moves one number at a time and is never removed: a jump would leave a
+            # gap in the series (CGI art. 242 nonies A), a reset would reuse numbers.
+            pgtrigger.Trigger(
+                name="numbering_counter_one_at_a_time",
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                when=pgtrigger.Before,
+                func=COUNTER_ONE_AT_A_TIME_SQL,
+            ),
         ]
 
     def __str__(self) -> str:

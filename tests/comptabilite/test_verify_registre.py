@@ -25,8 +25,13 @@ UNSEALED = "document émis absent du registre (enregistrement supprimé ?)"
 
 @contextmanager
 def triggers_disabled():
-    """What a database superuser could do: replication role skips every user trigger."""
+    """What a database superuser could do: replication role skips every user trigger.
+
+    The checks deferred to commit by the transaction so far run first, on the data as the
+    application left it: the tampering below is what they must not see."""
     with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         cursor.execute("SET session_replication_role = replica")
         try:
             yield cursor
