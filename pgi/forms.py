@@ -37,6 +37,8 @@ class CompanyForm(CleanTextMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         # The service normalises and checks identifiers, so typed spaces are accepted.
         for name in ("siren", "siret", "vat_number", "iban", "bic"):
+            if name not in self.fields:  # the creation form asks for fewer fields
+                continue
             self.fields[name].validators = []
             self.fields[name].max_length = 42
             self.fields[name].widget.attrs["maxlength"] = 42

@@ -91,7 +91,9 @@ def members(request):
         except DomainError as exc:
             add_domain_errors(form, exc)
         else:
-            messages.success(request, _("Invitation envoyée à %(e)s.") % form.cleaned_data)
+            messages.success(
+                request, _("Invitation envoyée à %(e)s.") % {"e": form.cleaned_data["email"]}
+            )
             return redirect("members")
     context = {
         "form": form,

@@ -96,3 +96,44 @@ def test_token_page_shows_the_secret_once(as_owner_a, owner_a):
 def test_pages_carry_a_content_security_policy(as_owner_a):
     response = as_owner_a.get(reverse("home"))
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+# Newcomer defects (issue #15): both answered 500.
+
+
+@pytest.mark.django_db
+def test_creating_another_company_from_the_menu_works(client, owner_a):
+    """/societe/nouvelle/ answered 500 (KeyError 'siret': the creation form has fewer fields)."""
+    from pgi.models import Company, Membership
+
+    login(client, owner_a)
+    assert client.get(reverse("company_create")).status_code == 200
+    response = client.post(
+        reverse("company_create"),
+        {"legal_name": "Nouvelle Pousse SAS", "legal_form": "SAS", "siren": "732 829 320",
+         "address_line1": "1 rue Neuve", "postal_code": "69001", "city": "Lyon"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    created = Company.objects.get(siren="732829320")
+    assert created.legal_name == "Nouvelle Pousse SAS"
+    assert Membership.objects.get(company=created, user=owner_a.user).role == "owner"
+
+
+@pytest.mark.django_db
+def test_inviting_a_member_answers_once_and_invites_once(
+    client, owner_a, django_capture_on_commit_callbacks
+):
+    """The invitation was created and emailed, then the page answered 500 (KeyError 'e'), so
+    a second click made a second invitation."""
+    from django.core import mail
+
+    from pgi.models import Invitation
+
+    login(client, owner_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("members"), {"email": "nouveau@exemple.fr", "role": "staff"})
+    assert response.status_code == 302
+    assert Invitation.objects.filter(email="nouveau@exemple.fr").count() == 1
+    assert len(mail.outbox) == 1
+    page = client.get(reverse("members"))
+    assert "Invitation envoyée à nouveau@exemple.fr." in page.content.decode()
