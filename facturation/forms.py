@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Client
 from facturation.models import Article, Facture, Frequency, LigneFacture
-from pgi.forms_utils import CleanTextMixin
+from pgi.forms_utils import CleanTextMixin, FrenchDecimalField
 from pgi.lignes import ARTICLE_FIELD_NAMES, LINE_FIELD_NAMES, VAT_RATE_CHOICES
 from pgi.lignes.forms import BaseLigneFormSet, LigneDocumentForm
 from pgi.mentions import payment_terms_limit
@@ -17,6 +17,7 @@ class ArticleForm(CleanTextMixin, forms.ModelForm):
         model = Article
         fields = [*ARTICLE_FIELD_NAMES, "active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        field_classes = {"unit_price": FrenchDecimalField}
         # The catalogue's own wording of the columns it shares with a line.
         labels = {"unit_price": _("prix unitaire HT (€)"), "vat_rate": _("taux de TVA")}
         help_texts = {
@@ -50,7 +51,7 @@ class FactureForm(CleanTextMixin, forms.ModelForm):
 
 
 class LigneForm(LigneDocumentForm):
-    class Meta:
+    class Meta(LigneDocumentForm.Meta):
         model = LigneFacture
         fields = ["article", *LINE_FIELD_NAMES, "deposit", "origin_line"]
         widgets = {
@@ -80,7 +81,7 @@ def ligne_formset(company, data=None, initial=None):
 class AvoirForm(CleanTextMixin, forms.Form):
     MODE_CHOICES = [("lignes", _("Des lignes (quantités)")), ("montant", _("Un montant HT"))]
     mode = forms.ChoiceField(label=_("Créditer"), choices=MODE_CHOICES, widget=forms.RadioSelect)
-    amount = forms.DecimalField(
+    amount = FrenchDecimalField(
         label=_("Montant HT (€)"), required=False, min_value=Decimal("0.01")
     )
     vat_rate = forms.TypedChoiceField(
@@ -92,7 +93,7 @@ class AvoirForm(CleanTextMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.lines = lines
         for line in lines:
-            self.fields[f"qty_{line.pk}"] = forms.DecimalField(
+            self.fields[f"qty_{line.pk}"] = FrenchDecimalField(
                 label=line.designation, required=False, min_value=Decimal("0"),
                 max_value=line.quantity, initial=Decimal("0"),
             )  # fmt: skip

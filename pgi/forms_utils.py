@@ -1,5 +1,7 @@
 """Bridges between domain errors and Django forms."""
 
+from decimal import Decimal
+
 from django import forms
 
 from pgi.exceptions import DomainError
@@ -31,3 +33,38 @@ def add_domain_errors(form: forms.BaseForm, error: DomainError) -> None:
     for message in error.problems:
         if message not in placed:
             form.add_error(None, message)
+
+
+def french_number(text: str) -> str:
+    """`29,90`, `1 234,50`, `1 234.50`, `1.234,50` → `29.90`, `1234.50`...: what a French
+    user types, as Decimal reads it. A lone comma or a lone dot is the decimal separator; with
+    both, the last one is; spaces (no-break ones too) group thousands."""
+    for space in (" ", "\u00a0", "\u202f", "'"):
+        text = text.replace(space, "")
+    if "," in text and "." in text:
+        if text.rfind(",") > text.rfind("."):
+            return text.replace(".", "").replace(",", ".")
+        return text.replace(",", "")
+    return text.replace(",", ".")
+
+
+class FrenchDecimalField(forms.DecimalField):
+    """An amount or a quantity typed the French way, shown back the French way.
+
+    A text input, not `type=number`: a French browser drops the comma of "29,90" from a number
+    input, and the price was read as 2990 (issue #15)."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = french_number(value.strip())
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            text = format(value, "f")
+            if "." in text:
+                text = text.rstrip("0").rstrip(".")
+            return text.replace(".", ",")
+        return value

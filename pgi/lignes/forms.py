@@ -3,7 +3,7 @@
 The template is `templates/includes/line_editor.html`; `static/js/app.js` adds rows and fills
 a row from the catalogue. A document's form names its model and adds its links, e.g.
     class LigneForm(LigneDocumentForm):
-        class Meta:
+        class Meta(LigneDocumentForm.Meta):  # keeps the French amount fields
             model = LigneFacture
             fields = ["article", *LINE_FIELD_NAMES, "deposit"]
             widgets = {**LigneDocumentForm.Meta.widgets, "deposit": forms.HiddenInput}
@@ -16,7 +16,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pgi.forms_utils import CleanTextMixin
+from pgi.forms_utils import CleanTextMixin, FrenchDecimalField
 from pgi.lignes.models import VAT_RATE_CHOICES
 from pgi.lignes.spec import LINE_FIELD_NAMES, LINE_SPEC
 from pgi.totals import Totals, compute_totals
@@ -30,6 +30,12 @@ class LigneDocumentForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         fields = LINE_FIELD_NAMES
         widgets = {spec.name: spec.widget for spec in LINE_SPEC if spec.widget is not None}
+        # Amounts and quantities typed the French way ("29,90", "1 234,50").
+        field_classes = {
+            spec.name: FrenchDecimalField
+            for spec in LINE_SPEC
+            if not spec.computed and spec.is_decimal and spec.name != "vat_rate"
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,8 +46,6 @@ class LigneDocumentForm(CleanTextMixin, forms.ModelForm):
             field = self.fields[spec.name]
             if not spec.required:
                 field.required = False
-            if isinstance(field, forms.DecimalField):
-                field.localize = False  # a dot or a comma, whatever the browser's language
             if spec.placeholder:
                 placeholders[spec.name] = spec.placeholder
         for name, field in self.fields.items():

@@ -57,18 +57,18 @@ def _column(model: type[models.Model], name: str) -> models.Field:
     return field
 
 
-_NUMBER = {"step": "any", "min": "0"}
+_NUMBER = {"inputmode": "decimal", "autocomplete": "off"}  # French input: pgi.forms_utils
 
 LINE_SPEC: tuple[LineField, ...] = (
     LineField("designation", api_max_length=200),
     LineField("description", widget=forms.Textarea(attrs={"rows": 1}),
               placeholder=gettext_lazy("Description (facultatif)")),
-    LineField("quantity", widget=forms.NumberInput(attrs=_NUMBER)),
+    LineField("quantity", widget=forms.TextInput(attrs=_NUMBER)),
     LineField("unit", api_type=Unit),
     LineField("unit_price", api_description="Prix unitaire HT (€)",
-              widget=forms.NumberInput(attrs=_NUMBER)),
+              widget=forms.TextInput(attrs=_NUMBER)),
     LineField("discount_rate", api_description="Remise en %", required=False,
-              widget=forms.NumberInput(attrs={**_NUMBER, "max": "100"})),
+              widget=forms.TextInput(attrs=_NUMBER)),
     LineField("allowance", computed=True, api_description="Montant de la remise"),
     LineField("net", computed=True, api_description="Montant net HT de la ligne"),
     LineField("vat_rate", api_description="20.00, 10.00, 5.50, 2.10 ou 0.00"),

@@ -41,11 +41,12 @@ def test_invoice_three_lines_issue_pdf_refused_edit_and_partial_credit_note(page
     rows.nth(1).get_by_label("Nature").select_option("bien")
     page.get_by_role("button", name="Ajouter une ligne").click()
     rows.nth(2).get_by_label("Désignation").fill("Livre technique")
-    rows.nth(2).get_by_label("Prix unitaire HT").fill("30")
+    # Typed the French way in a French browser: "29,90" is 29.90, never 2990 (issue #15).
+    rows.nth(2).get_by_label("Prix unitaire HT").fill("29,90")
     rows.nth(2).get_by_label("TVA").select_option("5.50")
-    # Live totals from the shared engine: 195 + 240 + 30 = 465 HT; VAT 87 + 1.65
-    expect(page.get_by_test_id("total-ht")).to_have_text(re.compile(r"465,00"))
-    expect(page.get_by_test_id("total-ttc")).to_have_text(re.compile(r"553,65"))
+    # Live totals from the shared engine: 195 + 240 + 29.90 = 464.90 HT; VAT 87 + 1.64
+    expect(page.get_by_test_id("total-ht")).to_have_text(re.compile(r"464,90"))
+    expect(page.get_by_test_id("total-ttc")).to_have_text(re.compile(r"553,54"))
     screenshot(page, "invoice-draft")
 
     page.once("dialog", lambda dialog: dialog.accept())
@@ -53,8 +54,9 @@ def test_invoice_three_lines_issue_pdf_refused_edit_and_partial_credit_note(page
     expect(page.get_by_role("heading", level=1)).to_contain_text("F-")
     facture = Facture.objects.get(kind="facture")
     assert facture.status == Status.ISSUED and facture.lines.count() == 3
+    assert facture.lines.get(designation="Livre technique").unit_price == Decimal("29.90")
     expect(page.get_by_role("heading", level=1)).to_contain_text(facture.number)
-    expect(page.get_by_test_id("amount-due")).to_have_text(re.compile(r"553,65"))
+    expect(page.get_by_test_id("amount-due")).to_have_text(re.compile(r"553,54"))
     screenshot(page, "invoice-issued")
 
     pdf = page.request.get(page.get_by_test_id("pdf-link").get_attribute("href"))
@@ -71,7 +73,7 @@ def test_invoice_three_lines_issue_pdf_refused_edit_and_partial_credit_note(page
     page.get_by_role("button", name="Enregistrer et émettre").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("AV-")
     page.get_by_role("link", name=facture.number).click()
-    # 553.65 − (120 + 20 % VAT) = 409.65
-    expect(page.get_by_test_id("amount-due")).to_have_text(re.compile(r"409,65"))
+    # 553.54 − (120 + 20 % VAT) = 409.54
+    expect(page.get_by_test_id("amount-due")).to_have_text(re.compile(r"409,54"))
     screenshot(page, "invoice-after-credit-note")
     assert page.console_errors == []

@@ -130,8 +130,7 @@ def test_a_document_editor_row_shows_the_spec_widgets():
     assert not form.fields["discount_rate"].required
     assert isinstance(form.fields["description"].widget, forms.Textarea)
     assert form.fields["vat_exemption_reason"].widget.attrs["placeholder"].startswith("Motif")
-    assert form.fields["unit_price"].widget.attrs["min"] == "0"
-    assert form.fields["quantity"].localize is False
+    assert form.fields["unit_price"].widget.attrs["inputmode"] == "decimal"
 
 
 def test_the_editor_totals_count_the_rows_as_entered_except_those_removed():
@@ -145,3 +144,20 @@ def test_the_editor_totals_count_the_rows_as_entered_except_those_removed():
     assert totals is not None and totals.total_incl_vat == Decimal("24.00")
     assert len(totals.lines) == 1
     assert formset_class().totals() is None  # nothing entered yet: the saved lines' totals
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [("29,90", "29.90"), ("1 234,50", "1234.50"), ("1\u202f234,50", "1234.50"),
+     ("1 234.50", "1234.50"), ("1.234,50", "1234.50"), ("1,234.50", "1234.50"), ("12", "12")],
+)  # fmt: skip
+def test_an_amount_is_read_the_french_way_in_the_line_editor(typed, read):
+    """Issue #15: "29,90" in a French browser's number input was sealed as 2990."""
+    form = Row(
+        data={"designation": "Livre", "quantity": "1,5", "unit": "unité", "unit_price": typed,
+              "vat_rate": "20.00", "nature": "service"},
+    )  # fmt: skip
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["unit_price"] == Decimal(read)
+    assert form.cleaned_data["quantity"] == Decimal("1.5")
+    assert 'type="number"' not in str(form["unit_price"])  # a text input: the comma stays
