@@ -195,14 +195,24 @@ def clients_importer(*, company: Company, text: str) -> tuple[int, int]:
     return len(valid), len(preview.invalid_rows)
 
 
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection, OWASP):
+# exported with a leading apostrophe, it stays text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 def clients_exporter(*, clients, out: io.StringIO, chunk_rows: int = 500):
     """Yields a semicolon CSV of the customers, `chunk_rows` at a time, in flat memory."""
     writer = csv.writer(out, delimiter=";")
     writer.writerow([header for header, _f in EXPORT_COLUMNS])
     for count, client in enumerate(clients, start=1):
-        writer.writerow(
-            ["" if getattr(client, f) is None else getattr(client, f) for _h, f in EXPORT_COLUMNS]
-        )
+        writer.writerow([_cell(getattr(client, f)) for _h, f in EXPORT_COLUMNS])
         if count % chunk_rows == 0:
             yield out.getvalue()
             out.seek(0)

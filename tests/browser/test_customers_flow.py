@@ -41,5 +41,6 @@ def test_login_switch_company_and_create_a_customer(page, screenshot):
     page.get_by_role("link", name="CRM").click()
     page.get_by_placeholder("Nom, SIREN, e-mail, ville…").fill("552081")
     expect(page.locator("#results")).to_contain_text("Boulangerie du Test")
+    expect(page.locator("#results")).to_have_count(1)  # replaced, not nested in itself
     screenshot(page, "customer-list")
     assert page.console_errors == []

@@ -113,6 +113,20 @@ def test_csv_export_contains_only_the_current_company(as_owner_a, company_a, com
 
 
 @pytest.mark.django_db
+def test_csv_export_neutralises_formulas(as_owner_a, company_a):
+    """Issue #15, CSV injection: a cell starting with =, +, - or @ is a formula to a
+    spreadsheet; it is exported as text (a leading apostrophe)."""
+    factories.client(
+        company_a, name='=HYPERLINK("http://x.example","Payer")', billing_city="@SUM(1)"
+    )
+    response = as_owner_a.get(reverse("crm:client_export"))
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
+    row = list(csv.reader(io.StringIO(content), delimiter=";"))[1]
+    assert row[0] == '\'=HYPERLINK("http://x.example","Payer")'
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row)
+
+
+@pytest.mark.django_db
 def test_customer_page_lists_its_invoices_and_offers_a_new_one(client):
     from pgi.permissions import Role
     from tests.conftest import login
