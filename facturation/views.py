@@ -100,11 +100,7 @@ def _articles(request):
 def facture_edit(request, pk: int):
     facture = _facture_or_404(request, pk)
     if not facture.is_draft:
-        messages.error(
-            request,
-            _("%(n)s est émise : elle ne peut plus être modifiée. Faites un avoir.")
-            % {"n": facture.number},
-        )
+        messages.error(request, services.frozen_message(facture))
         return redirect(facture)
     initial = [
         {name: getattr(line, name) for name in services.LINE_FIELDS} for line in facture.lines.all()
@@ -150,7 +146,7 @@ def _issue(request, facture: Facture):
         request.session["issue_problems"] = exc.problems
         messages.error(request, _("Émission impossible : complétez les mentions obligatoires."))
         return redirect("facturation:facture_edit", pk=facture.pk)
-    messages.success(request, _("%(n)s émise.") % {"n": facture.number})
+    messages.success(request, services.issued_message(facture))
     return redirect(facture)
 
 

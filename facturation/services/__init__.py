@@ -15,6 +15,8 @@ from facturation.services.drafts import (
     facture_lignes_enregistrer,
     facture_modifier,
     facture_supprimer,
+    frozen_message,
+    issued_message,
 )
 from facturation.services.issue import facture_emettre
 
@@ -22,5 +24,5 @@ __all__ = [
     "DRAFT_FIELDS", "LINE_FIELDS", "acompte_creer", "acomptes_a_deduire", "article_enregistrer",
     "avoir_creer", "envoi_expedier", "facture_creer", "facture_deduire_acomptes",
     "facture_emettre", "facture_envoyer", "facture_lignes_enregistrer", "facture_modifier",
-    "facture_pdf_generer", "facture_supprimer",
+    "facture_pdf_generer", "facture_supprimer", "frozen_message", "issued_message",
 ]  # fmt: skip

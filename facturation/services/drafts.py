@@ -95,12 +95,24 @@ def facture_creer(
     return facture
 
 
+def frozen_message(facture: Facture) -> str:
+    """Why an issued document cannot be edited: « un avoir » is masculine."""
+    if facture.kind == Kind.CREDIT_NOTE:
+        return _("%(n)s est émis : il ne peut plus être modifié.") % {"n": facture.number}
+    return _("%(n)s est émise : elle ne peut plus être modifiée. Faites un avoir.") % {
+        "n": facture.number
+    }
+
+
+def issued_message(facture: Facture) -> str:
+    if facture.kind == Kind.CREDIT_NOTE:
+        return _("%(n)s émis.") % {"n": facture.number}
+    return _("%(n)s émise.") % {"n": facture.number}
+
+
 def _ensure_draft(facture: Facture) -> None:
     if not facture.is_draft:
-        raise FactureError(
-            _("%(n)s est émise : elle ne peut plus être modifiée. Faites un avoir.")
-            % {"n": facture.number}
-        )
+        raise FactureError(frozen_message(facture))
 
 
 @transaction.atomic

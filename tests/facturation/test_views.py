@@ -211,3 +211,15 @@ def test_the_invoice_page_rounds_unit_prices_half_up_and_signs_deductions(as_own
     assert cells("Vis") == ["8", "unité", "0,13\u00a0€", "", "20\u00a0%", "1,00\u00a0€"]
     deduction = cells(f"Acompte n° {deposit.number} du {deposit.issue_date:%d/%m/%Y}")
     assert deduction == ["-1", "forfait", "100,00\u00a0€", "", "20\u00a0%", "-100,00\u00a0€"]
+
+
+def test_a_credit_note_is_spoken_of_in_the_masculine(as_owner, seller):
+    """Issue #15: "AV-… émise" and "elle ne peut plus être modifiée" for a credit note."""
+    from facturation.services import avoir_creer
+
+    avoir = avoir_creer(facture=factories.issued(seller), user=None)
+    page = as_owner.post(reverse("facturation:facture_issue", args=[avoir.pk]), follow=True)
+    avoir.refresh_from_db()
+    assert f"{avoir.number} émis." in page.content.decode()
+    page = as_owner.get(reverse("facturation:facture_edit", args=[avoir.pk]), follow=True)
+    assert f"{avoir.number} est émis : il ne peut plus être modifié." in page.content.decode()
