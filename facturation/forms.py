@@ -129,7 +129,9 @@ class RecurrenceForm(CleanTextMixin, forms.Form):
     name = forms.CharField(label=_("Nom"), max_length=200, required=False)
     frequency = forms.ChoiceField(label=_("Fréquence"), choices=Frequency.choices)
     next_date = forms.DateField(
-        label=_("Prochaine facture le"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Prochaine facture le"),
+        # ISO: the one format a date input reads; a French "29/12/2026" left it empty.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     auto_issue = forms.BooleanField(
         label=_("Émettre et envoyer automatiquement (sinon : brouillon à vérifier)"), required=False

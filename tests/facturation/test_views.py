@@ -223,3 +223,17 @@ def test_a_credit_note_is_spoken_of_in_the_masculine(as_owner, seller):
     assert f"{avoir.number} émis." in page.content.decode()
     page = as_owner.get(reverse("facturation:facture_edit", args=[avoir.pk]), follow=True)
     assert f"{avoir.number} est émis : il ne peut plus être modifié." in page.content.decode()
+
+
+def test_the_recurring_invoice_form_keeps_its_default_date(as_owner, seller):
+    """Issue #15: the date input received "29/12/2026", which it cannot read, and showed
+    nothing; it gets the ISO date it understands."""
+    from django.utils import timezone
+
+    from facturation.recurrence import add_months
+
+    invoice = factories.issued(seller)
+    page = as_owner.get(reverse("facturation:recurrence_create", args=[invoice.pk]))
+    expected = add_months(timezone.localdate(), 1).isoformat()
+    assert re.search(rf'type="date"[^>]*value="{expected}"|value="{expected}"[^>]*type="date"',
+                     page.content.decode())  # fmt: skip
