@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -61,8 +59,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No route to MEDIA_ROOT, in development either: stored PDFs and archives are served only by
+# views that check the company and the role (issue #15: /media/factures/….pdf answered 200
+# to anyone). In production, the web server must not serve MEDIA_ROOT either.
 
 handler403 = "pgi.views.auth.error_403"
 handler404 = "pgi.views.auth.error_404"

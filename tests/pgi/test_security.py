@@ -97,3 +97,28 @@ def test_invitation_link_creates_the_account_and_logs_in(client, company_a, owne
     )  # fmt: skip
     assert response.status_code == 302
     assert client.get(reverse("crm:client_list")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_stored_pdfs_are_never_served_from_media(client, settings):
+    """Issue #15: /media/factures/….pdf answered 200 without login in development."""
+    import importlib
+
+    from django.urls import Resolver404, clear_url_caches, resolve
+
+    from facturation.services import facture_pdf_generer
+    from tests import factories
+
+    company = factories.issuing_company()
+    pdf = facture_pdf_generer(facture_id=factories.issued(company).pk)
+    url = settings.MEDIA_URL + pdf.file.name
+    settings.DEBUG = True  # the root URLs as development builds them
+    try:
+        urls = importlib.reload(importlib.import_module("pgi.urls"))
+        with pytest.raises(Resolver404):
+            resolve(url, urlconf=urls)
+    finally:
+        settings.DEBUG = False
+        importlib.reload(urls)
+        clear_url_caches()
+    assert client.get(url).status_code == 404
