@@ -1,0 +1,45 @@
+"""Legal mentions (pgi/mentions.py) that no test defended until the mutation run of
+tests/README.md showed it: each test names its rule."""
+
+from django.utils import translation
+
+from pgi.mentions import Mention, line_vat_mention, payment_mentions, payment_terms_warning
+
+
+def test_an_early_payment_discount_is_stated_with_its_terms():
+    """C. com. L441-9: the invoice states the early-payment discount granted, in the words the
+    seller typed; Factur-X carries it as a note of subject AAB."""
+    content = {
+        "buyer": {"kind": "entreprise"},
+        "payment": {"early_payment_discount": "2 % pour paiement sous 10 jours"},
+    }
+    assert payment_mentions(content) == (
+        Mention(
+            "payment.discount",
+            "Escompte pour paiement anticipé : 2 % pour paiement sous 10 jours",
+            "AAB",
+        ),
+    )
+
+
+def test_a_zero_rated_line_carries_the_reason_typed_on_it_and_a_taxed_line_none():
+    """CGI art. 242 nonies A-I-13° (BT-120): a line at 0 % in a normal case says why, with the
+    reason typed on it (trimmed), as a tax note; a line that charges VAT, at any positive
+    rate (0,9 % in Corsica too), needs none, and a reason of blanks is no reason."""
+    line = {"vat_rate": "0", "vat_exemption_reason": " Exonération, art. 261-4-4° du CGI "}
+    assert line_vat_mention("normal", line) == Mention(
+        "vat.line_reason", "Exonération, art. 261-4-4° du CGI", "TXD"
+    )
+    assert line_vat_mention("normal", {**line, "vat_rate": "0.9"}) is None
+    assert line_vat_mention("normal", {**line, "vat_exemption_reason": "  "}) is None
+
+
+def test_the_editor_warns_past_45_days_with_the_written_agreement_condition():
+    """C. com. L441-10: 60 days after the invoice date at most, or 45 days end of month if it
+    was agreed in writing: past 45 days the editor says both, word for word."""
+    with translation.override("fr"):
+        warning = payment_terms_warning(50)
+    assert warning == (
+        "Délai de 50 jours : 60 jours au plus après la date de facture (C. com. L441-10). "
+        "Par dérogation, 45 jours fin de mois au plus s'il en a été convenu ainsi par écrit."
+    )
