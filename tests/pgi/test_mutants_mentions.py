@@ -3,7 +3,14 @@ tests/README.md showed it: each test names its rule."""
 
 from django.utils import translation
 
-from pgi.mentions import Mention, line_vat_mention, payment_mentions, payment_terms_warning
+from pgi.mentions import (
+    Mention,
+    document_mentions,
+    line_vat_mention,
+    payment_mentions,
+    payment_terms_warning,
+    seller_registration,
+)
 
 
 def test_an_early_payment_discount_is_stated_with_its_terms():
@@ -43,3 +50,41 @@ def test_the_editor_warns_past_45_days_with_the_written_agreement_condition():
         "Délai de 50 jours : 60 jours au plus après la date de facture (C. com. L441-10). "
         "Par dérogation, 45 jours fin de mois au plus s'il en a été convenu ainsi par écrit."
     )
+
+
+SIREN = "732829320"
+
+
+def test_the_seller_is_named_with_its_legal_form_and_its_registration():
+    """Loi 2022-172, C. com. R123-237 and R123-238: the document names the seller ("EI" added
+    for a sole trader), its legal form with its share capital, and its registration."""
+    seller = {
+        "legal_name": "Dupont",
+        "is_ei": True,
+        "legal_form": "SAS",
+        "share_capital": "5000",
+        "registry": "RCS",
+        "registry_city": "Paris",
+        "siren": SIREN,
+    }
+    mentions = document_mentions({"seller": seller, "buyer": {"kind": "entreprise"}, "lines": []})
+    assert mentions.seller_name == "Dupont EI"
+    assert mentions.legal_form.text == "SAS au capital de 5\u202f000\u00a0€"
+    assert mentions.registration == Mention(
+        "seller.registration", "RCS Paris 732\u00a0829\u00a0320"
+    )
+
+
+def test_the_registration_reads_as_its_register_says():
+    """C. com. R123-237: "RCS" or "RM" with the registry's city and the SIREN (the city left
+    out when unknown), "Immatriculation au RNE", or nothing for a seller not registered."""
+    assert seller_registration(
+        {"registry": "RM", "registry_city": "Lyon", "siren": SIREN}
+    ) == Mention("seller.registration", "RM Lyon 732\u00a0829\u00a0320")
+    assert seller_registration({"registry": "RCS", "siren": SIREN}) == Mention(
+        "seller.registration", "RCS 732\u00a0829\u00a0320"
+    )
+    assert seller_registration({"registry": "RNE", "siren": SIREN}) == Mention(
+        "seller.registration", "Immatriculation au RNE"
+    )
+    assert seller_registration({"registry": "", "siren": SIREN}) is None
