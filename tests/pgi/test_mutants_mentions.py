@@ -1,14 +1,18 @@
 """Legal mentions (pgi/mentions.py) that no test defended until the mutation run of
 tests/README.md showed it: each test names its rule."""
 
+from types import SimpleNamespace
+
 from django.utils import translation
 
 from pgi.mentions import (
     Mention,
     document_mentions,
     line_vat_mention,
+    operation_nature,
     payment_mentions,
     payment_terms_warning,
+    seller_legal_form,
     seller_registration,
 )
 
@@ -88,3 +92,25 @@ def test_the_registration_reads_as_its_register_says():
         "seller.registration", "Immatriculation au RNE"
     )
     assert seller_registration({"registry": "", "siren": SIREN}) is None
+
+
+def test_the_nature_of_the_operation_is_goods_services_or_both():
+    """Décret 2022-1299: the invoice says whether it sells goods, services or both; with no
+    line yet it reads as services."""
+    goods, service = SimpleNamespace(nature="bien"), SimpleNamespace(nature="service")
+    assert operation_nature([goods, goods]) == "biens"
+    assert operation_nature([service]) == operation_nature([]) == "services"
+    assert operation_nature([goods, service]) == "mixte"
+
+
+def test_the_legal_form_reads_as_its_label_with_the_capital_when_known():
+    """C. com. R123-238: the legal form as the settings name it, then "au capital de" when a
+    capital is known (an empty one is not printed); none for a sole trader's "EI"."""
+    seller = {"legal_form": "SARL", "legal_form_label": "SARL unipersonnelle"}
+    assert seller_legal_form(seller) == Mention("seller.legal_form", "SARL unipersonnelle")
+    assert seller_legal_form({**seller, "share_capital": ""}).text == "SARL unipersonnelle"
+    assert seller_legal_form({"legal_form": "SA", "share_capital": "0"}).text == (
+        "SA au capital de 0\u00a0€"
+    )
+    assert seller_legal_form({"legal_form": ""}) is None
+    assert seller_legal_form({"legal_form": "EI", "legal_form_label": "EI"}) is None
