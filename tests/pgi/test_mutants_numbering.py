@@ -9,7 +9,12 @@ from django.utils import translation
 
 from pgi import numbering
 from pgi.exceptions import NumerotationError
-from pgi.numbering import numerotation_apercu, register_series
+from pgi.numbering import (
+    numerotation_apercu,
+    numerotation_format,
+    numerotation_modifier,
+    register_series,
+)
 
 
 def test_the_preview_of_a_format_shows_the_sample_number_42():
@@ -42,3 +47,18 @@ def test_a_series_key_may_fill_its_column(monkeypatch):
     assert register_series("k" * 20, label="Vingt", default_pattern="{numero}").key == "k" * 20
     with pytest.raises(ImproperlyConfigured, match="1 to 20 characters"):
         register_series("k" * 21, label="Vingt et un", default_pattern="{numero}")
+
+
+@pytest.mark.django_db
+def test_a_number_format_belongs_to_its_company_and_its_series(company_a, company_b):
+    """Each company numbers its own documents: a format chosen by one company for one series
+    changes neither another company's numbers nor its own other series; an unknown series is
+    refused in French."""
+    numerotation_modifier(company=company_b, series="facture", pattern="B-{numero}", user=None)
+    numerotation_modifier(company=company_a, series="avoir", pattern="AV-{numero}", user=None)
+    default = numbering._series("facture").default_pattern
+    assert numerotation_format(company=company_a, series="facture") == default
+    assert numerotation_format(company=company_b, series="facture") == "B-{numero}"
+    with translation.override("fr"), pytest.raises(NumerotationError) as unknown:
+        numerotation_format(company=company_a, series="inconnue")
+    assert unknown.value.problems == ["Type de document inconnu."]
