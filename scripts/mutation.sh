@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make mutation`: mutation testing of the kernel with mutmut ([tool.mutmut] in pyproject.toml,
-# results and surviving mutants in tests/README.md). Not in CI: it takes a quarter of an hour.
+# results and surviving mutants in tests/README.md). Not in CI: about an hour on 2 cores.
 # Starts from scratch each time (mutmut would otherwise keep the verdicts of functions that did
 # not change, even after new tests). Arguments go to `mutmut run`, e.g. a glob of mutant names:
 #   make mutation ARGS='pgi.money.*'
