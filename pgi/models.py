@@ -378,7 +378,17 @@ class Registre(models.Model):
             # sealed: checked at commit, when both rows are written (issue #23).
             pgtrigger.Trigger(
                 name="registre_head_is_the_last_record",
-                operation=pgtrigger.Insert | pgtrigger.Update,
+                operation=pgtrigger.Update,
+                when=pgtrigger.After,
+                timing=pgtrigger.Deferred,
+                # Not for the head lock's no-op update: only when the head moves.
+                condition=pgtrigger.AnyChange("last_sequence", "last_fingerprint"),
+                func=HEAD_IS_THE_LAST_RECORD_SQL,
+                declare=[("head", "RECORD")],
+            ),
+            pgtrigger.Trigger(
+                name="registre_new_head_is_the_last_record",
+                operation=pgtrigger.Insert,
                 when=pgtrigger.After,
                 timing=pgtrigger.Deferred,
                 func=HEAD_IS_THE_LAST_RECORD_SQL,
