@@ -17,10 +17,16 @@ _BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _FORBIDDEN = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
+_NEWLINES = re.compile("\r\n|[\r\n]")
+
+
 def clean_text(value: str, *, single_line: bool = False) -> str:
     """`value` without control characters; manual line breaks become newlines, or spaces
-    in a single-line field (a name, an address line)."""
-    return _FORBIDDEN.sub("", _BREAKS.sub(" " if single_line else "\n", value))
+    in a single-line field (a name, an address line, an email subject: a line break there
+    would make a header that the mail library refuses, after the send was accepted)."""
+    if single_line:
+        return _FORBIDDEN.sub("", _NEWLINES.sub(" ", _BREAKS.sub(" ", value)))
+    return _FORBIDDEN.sub("", _BREAKS.sub("\n", value))
 
 
 def clean_strings(value: Any) -> Any:

@@ -80,3 +80,32 @@ def test_text_stored_before_cleaning_still_gives_a_pdf_and_its_factur_x():
     names = tree.xpath("//*[local-name()='BuyerTradeParty']/*[local-name()='Name']/text()")
     assert names == ["Client\nPro SARL"]
     assert Facture.objects.get(pk=facture.pk).pdf.sha256 == pdf.sha256
+
+
+def test_a_single_line_field_never_keeps_a_line_break():
+    assert clean_text("Facture\r\nBcc: x@exemple.fr", single_line=True) == (
+        "Facture Bcc: x@exemple.fr"
+    )
+
+
+@pytest.mark.django_db
+def test_an_email_subject_with_a_line_break_is_sent_on_one_line(
+    client, django_capture_on_commit_callbacks
+):
+    """Issue #15: the subject was accepted, then the worker failed on the header and the
+    email was never sent."""
+    from django.core import mail
+
+    from pgi.permissions import Role
+
+    seller = factories.issuing_company()
+    login(client, factories.member(seller, Role.OWNER))
+    facture = factories.issued(seller)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("facturation:facture_send", args=[facture.pk]),
+            {"recipients": "client@exemple.fr", "subject": "Votre facture\nBcc: x@exemple.fr",
+             "body": "Bonjour"},
+        )  # fmt: skip
+    assert response.status_code == 302
+    assert [m.subject for m in mail.outbox] == ["Votre facture Bcc: x@exemple.fr"]
