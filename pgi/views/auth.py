@@ -6,7 +6,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage
 
 from pgi.exceptions import DomainError
 from pgi.forms import EmailAuthenticationForm, InvitationAcceptForm
@@ -14,21 +14,25 @@ from pgi.forms_utils import add_domain_errors
 from pgi.services import invitation_accept, invitation_from_token
 
 
-def _login_limited(request) -> bool:
-    """Counts POSTs per address and per account in Redis; True once either limit is passed."""
-    if request.method != "POST":
-        return False
-    by_ip = is_ratelimited(
-        request, group="login-ip", key="ip", rate=settings.LOGIN_RATE_PER_IP, increment=True
+def _account_and_address(_group, request) -> str:
+    email = (request.POST.get("username") or "").strip().lower()
+    return f"{email}|{request.META.get('REMOTE_ADDR', '')}"
+
+
+def _login_failures(request, *, count: bool) -> bool:
+    """Failed logins, per address and per account from that address, in Redis; True once
+    either limit is reached. Only failures count: a correct password is never refused
+    because of earlier correct logins, and a stranger's wrong passwords, sent from elsewhere,
+    do not lock the account's owner out (issue #15)."""
+    limits = (
+        ("login-ip", "ip", settings.LOGIN_RATE_PER_IP),
+        ("login-account", _account_and_address, settings.LOGIN_RATE_PER_ACCOUNT),
     )
-    by_account = is_ratelimited(
-        request,
-        group="login-account",
-        key=lambda _g, r: (r.POST.get("username") or "").strip().lower(),
-        rate=settings.LOGIN_RATE_PER_ACCOUNT,
-        increment=True,
-    )
-    return by_ip or by_account
+    reached = False
+    for group, key, rate in limits:
+        usage = get_usage(request, group=group, key=key, rate=rate, increment=count)
+        reached = reached or (usage is not None and usage["count"] >= usage["limit"])
+    return reached
 
 
 class LoginView(auth_views.LoginView):
@@ -37,9 +41,13 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        if _login_limited(request):
+        if _login_failures(request, count=False):
             return ratelimited(request)
         return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        _login_failures(self.request, count=True)
+        return super().form_invalid(form)
 
 
 def ratelimited(request, exception=None):

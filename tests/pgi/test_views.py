@@ -23,6 +23,33 @@ def test_login_with_email_and_password(client, owner_a):
 
 
 @pytest.mark.django_db
+def test_correct_logins_are_never_refused(client, owner_a, settings):
+    """Issue #15: the 6th successful login in 10 minutes got 429; only failures count."""
+    settings.LOGIN_RATE_PER_ACCOUNT = "5/10m"
+    for _ in range(7):
+        response = client.post(
+            reverse("login"), {"username": owner_a.user.email, "password": factories.PASSWORD}
+        )
+        assert response.status_code == 302
+        client.post(reverse("logout"))
+
+
+@pytest.mark.django_db
+def test_a_strangers_wrong_passwords_do_not_lock_the_owner_out(client, owner_a, settings):
+    settings.LOGIN_RATE_PER_ACCOUNT = "3/10m"
+    for _ in range(5):
+        client.post(
+            reverse("login"), {"username": owner_a.user.email, "password": "bad"},
+            REMOTE_ADDR="203.0.113.9",
+        )  # fmt: skip
+    response = client.post(
+        reverse("login"), {"username": owner_a.user.email, "password": factories.PASSWORD},
+        REMOTE_ADDR="198.51.100.7",
+    )  # fmt: skip
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
 def test_login_attempts_are_rate_limited_per_account(client, owner_a, settings):
     settings.LOGIN_RATE_PER_ACCOUNT = "3/10m"
     for _ in range(3):
