@@ -1,5 +1,6 @@
 """Reads on invoices and the catalogue, always scoped to one company."""
 
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
@@ -24,13 +25,46 @@ from pgi.models import Company, Enregistrement
 AMOUNT = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0"), output_field=AMOUNT)
 
+# What has been paid on each document, from the apps above facturation (payments register
+# theirs from `AppConfig.ready`): each function returns an expression of the amount settled
+# on the document `OuterRef("pk")`, so facturation never imports them (README, "Couches").
+SETTLEMENTS: list[Callable[[], Coalesce]] = []
+
+
+def register_settlement(func: Callable[[], Coalesce]) -> Callable[[], Coalesce]:
+    SETTLEMENTS.append(func)
+    return func
+
+
+class EtatPaiement:
+    """An invoice's payment state, derived (never stored on the frozen invoice)."""
+
+    UNPAID = "a_payer"
+    PARTLY_PAID = "partielle"
+    PAID = "payee"
+    OVERDUE = "en_retard"
+
+
+def etat_paiement(facture: Facture, *, today) -> str | None:
+    """From the annotations of `with_amount_due`; None for a draft or a credit note."""
+    due = getattr(facture, "amount_due", None)
+    if due is None:
+        return None
+    if due <= 0:
+        return EtatPaiement.PAID
+    if facture.due_date is not None and facture.due_date < today:
+        return EtatPaiement.OVERDUE
+    if due < facture.total_incl_vat:
+        return EtatPaiement.PARTLY_PAID
+    return EtatPaiement.UNPAID
+
 
 def with_amount_due(qs: QuerySet[Facture]) -> QuerySet[Facture]:
     """Annotates `amount_due`, what the customer still owes on each document: its total incl.
-    VAT less its issued credit notes; null for a draft or a credit note.
+    VAT less its issued credit notes and what was paid on it (`amount_settled`); null for a
+    draft or a credit note.
 
-    The one place "reste dû" is computed (list, detail, API, public page, dashboard): payments
-    will be subtracted here."""
+    The one place "reste dû" is computed (list, detail, API, public page, dashboard)."""
     credited = Coalesce(
         Subquery(
             Facture.objects.filter(
@@ -43,12 +77,16 @@ def with_amount_due(qs: QuerySet[Facture]) -> QuerySet[Facture]:
         ),
         ZERO,
     )
+    settled = ZERO
+    for settlement in SETTLEMENTS:
+        settled = settled + settlement()
     return qs.annotate(
+        amount_settled=settled,
         amount_due=Case(
             When(Q(status=Status.DRAFT) | Q(kind=Kind.CREDIT_NOTE), then=Value(None)),
-            default=F("total_incl_vat") - credited,
+            default=F("total_incl_vat") - credited - F("amount_settled"),
             output_field=AMOUNT,
-        )
+        ),
     )
 
 
@@ -101,9 +139,20 @@ def dashboard_figures(*, company: Company, today) -> dict:
     return {"sales_excl_vat": sales["excl_vat"], **due}
 
 
+# Entries that the apps above facturation add to a document's history (payments): functions
+# facture -> [{"at": datetime, "label": "other", "detail": "", "text": str, "icon": str}].
+TIMELINE_SOURCES: list[Callable[[Facture], list[dict]]] = []
+
+
+def register_timeline_source(func: Callable[[Facture], list[dict]]):
+    TIMELINE_SOURCES.append(func)
+    return func
+
+
 def facture_timeline(facture: Facture) -> list[dict]:
     """What happened to a document, oldest first: creation, issue and sealing, PDF, emails,
-    credit notes. Every entry comes from a row that never changes once written."""
+    credit notes, and what the apps above add (payments). Every entry comes from a row that
+    never changes once written."""
     events = [{"at": facture.created_at, "label": "created", "detail": ""}]
     if facture.number:
         records = Enregistrement.objects.filter(
@@ -116,6 +165,8 @@ def facture_timeline(facture: Facture) -> list[dict]:
         events.append({"at": envoi.created_at, "label": "sent", "detail": envoi.recipients})
     for avoir in facture.credit_notes.filter(status=Status.ISSUED):
         events.append({"at": avoir.issued_at, "label": "credited", "detail": avoir.number})
+    for source in TIMELINE_SOURCES:
+        events.extend(source(facture))
     return sorted(events, key=lambda event: event["at"])
 
 

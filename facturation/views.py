@@ -20,6 +20,7 @@ from facturation.forms import (
     ligne_formset,
 )
 from facturation.models import Article, DocumentPDF, Facture, FactureRecurrente, Kind, Status
+from facturation.panels import facture_panels
 from facturation.public import facture_from_token, public_url
 from facturation.recurrence import add_months, recurrence_creer
 from pgi import numbering
@@ -183,6 +184,7 @@ def facture_detail(request, pk: int):
         "credit_notes": facture.credit_notes.order_by("pk"),
         "pdf": DocumentPDF.objects.filter(facture=facture).first(),
         "timeline": selectors.facture_timeline(facture),
+        "panels": facture_panels(request, facture),
     }
     return render(request, "facturation/facture_detail.html", context)
 

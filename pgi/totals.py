@@ -75,3 +75,37 @@ def compute_totals(lines: Iterable[LineLike]) -> Totals:
         total_vat=total_vat,
         total_incl_vat=total_excl + total_vat,
     )
+
+
+@dataclass(frozen=True)
+class RateShare:
+    """The part of an amount incl. VAT that falls on one VAT rate: base + VAT = amount."""
+
+    rate: Decimal
+    base: Decimal
+    vat: Decimal
+    amount: Decimal
+
+
+def split_by_rate(amount, breakdown: list[VatBreakdown]) -> list[RateShare]:
+    """Splits `amount` (incl. VAT, paid or credited on a document) pro rata of the document's
+    VAT breakdown, to the cent, so that the shares add up to `amount` exactly.
+
+    Each rate gets `amount × (base + VAT) / total incl. VAT`, rounded; the last rate takes the
+    rounding difference. Within a rate, VAT = share × VAT / (base + VAT), rounded, and
+    base = share − VAT. Used for payments (VAT on services is due when cashed, CGI art. 269)
+    and the e-invoicing "encaissée" status (amount cashed per rate).
+    """
+    amount = cents(amount)
+    total = sum((b.base + b.vat for b in breakdown), ZERO)
+    if not breakdown or total == ZERO:
+        return []
+    shares: list[RateShare] = []
+    left = amount
+    for index, b in enumerate(breakdown):
+        gross = b.base + b.vat
+        share = left if index == len(breakdown) - 1 else cents(amount * gross / total)
+        left -= share
+        vat = cents(share * b.vat / gross) if gross else ZERO
+        shares.append(RateShare(rate=b.rate, base=share - vat, vat=vat, amount=share))
+    return shares

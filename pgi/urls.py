@@ -50,6 +50,7 @@ urlpatterns = [
     path("parametres/api/<int:pk>/revoquer/", company.api_token_revoke, name="api_token_revoke"),
     path("clients/", include("crm.urls")),
     path("factures/", include("facturation.urls")),
+    path("encaissements/", include("encaissement.urls")),
     path("d/<str:token>/", facture_views.facture_public, name="facture_public"),
     path("d/<str:token>/pdf/", facture_views.facture_public_pdf, name="facture_public_pdf"),
     path("comptabilite/", include("comptabilite.urls")),
