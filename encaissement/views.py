@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -11,7 +12,7 @@ from crm.models import Client
 from crm.selectors import client_lire, client_lister
 from encaissement import selectors, services
 from encaissement.forms import AnnulationForm, PaiementForm
-from encaissement.models import Paiement
+from encaissement.models import Method, Paiement
 from facturation.models import Facture, Kind, Status
 from facturation.selectors import facture_lire, facture_lister
 from pgi.exceptions import DomainError
@@ -73,12 +74,32 @@ def _allocations(
     return allocations, problems
 
 
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 @member_required(Perm.VIEW)
 def paiement_list(request):
+    """Payments, searchable; between two dates, with the period's totals per method, read
+    from the sealed records (the totals of any period, on demand: LEGAL.md §4)."""
     q = request.GET.get("q", "")
+    start, end = _day(request.GET.get("du", "")), _day(request.GET.get("au", ""))
     paiements = selectors.paiement_lister(company=request.company, search=q)
+    totals = None
+    if start and end and start <= end:
+        paiements = paiements.filter(date__range=(start, end))
+        totals = selectors.totaux_encaissements(
+            selectors.paiements_scelles(company=request.company, start=start, end=end)
+        )
+        labels = dict(Method.choices)
+        for row in totals["per_method"]:
+            row["label"] = labels[row["method"]]
     page = Paginator(paiements, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "encaissement/paiement_list.html", {"page": page, "q": q})
+    context = {"page": page, "q": q, "start": start, "end": end, "totals": totals}
+    return render(request, "encaissement/paiement_list.html", context)
 
 
 @member_required(Perm.COMMERCIAL_WRITE)

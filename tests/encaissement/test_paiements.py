@@ -229,3 +229,32 @@ def test_the_dashboard_s_due_and_overdue_follow_payments(company, customer):
     assert (figures["due"], figures["overdue"]) == (D("100.00"), D("100.00"))
     _pay(company, customer, "100", (facture, "100"))
     assert dashboard_figures(company=company, today=later)["overdue_count"] == 0
+
+
+def test_closures_keep_the_payments_of_the_period_per_method_and_their_perpetual_total(
+    company, customer
+):
+    """LEGAL.md §4 (BOI-TVA-DECLA-30-10-30): a closure totals the payments of its period per
+    method, reversals negative, and carries their perpetual total to the next one."""
+    from comptabilite.pdf import cloture_context
+    from comptabilite.services import cloture_effectuer
+
+    year = TODAY.year - 1
+    january, february = date(year, 1, 10), date(year, 2, 10)
+    cash = _pay(company, customer, "30", day=january, method="especes")
+    _pay(company, customer, "70", day=january, method="cheque")
+    paiement_annuler(paiement=cash, user=None, day=date(year, 1, 20))
+    _pay(company, customer, "5", day=february, method="carte")
+    first = cloture_effectuer(company=company, kind="mensuelle", period_start=date(year, 1, 1),
+                              user=None)  # fmt: skip
+    second = cloture_effectuer(company=company, kind="mensuelle", period_start=date(year, 2, 1),
+                               user=None)  # fmt: skip
+    per_method = {r["method"]: r["amount"] for r in first.totals["payments"]["per_method"]}
+    assert per_method == {"virement": "0.00", "cheque": "70.00", "especes": "0.00",
+                          "carte": "0.00", "prelevement": "0.00"}  # fmt: skip
+    assert (first.totals["payments"]["count"], first.totals["payments"]["total"]) == (3, "70.00")
+    assert first.totals["payments_grand_total"] == "70.00"
+    assert second.totals["payments_grand_total_before"] == "70.00"
+    assert second.totals["payments_grand_total"] == "75.00"
+    context = cloture_context(second)
+    assert context["payments_grand_total"] == "75,00\u00a0€"
