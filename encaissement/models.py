@@ -113,6 +113,12 @@ class Affectation(CompanyOwned):
     class Meta:
         verbose_name = _("affectation")
         ordering = ["pk"]
+        indexes = [
+            # What is paid per invoice, summed from the index alone (the dashboard's join).
+            models.Index(
+                fields=["company", "facture"], include=["amount"], name="affectation_due_idx"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=Decimal("0")), name="affectation_not_zero"),
         ]

@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from crm.models import Client
 from crm.panels import ClientPanel, register_client_panel
 from encaissement.selectors import (
+    MONTANT_REGLE,
     affectations_de_facture,
-    montant_regle,
     paiement_lister,
     solde_client,
 )
@@ -18,7 +18,7 @@ from facturation.selectors import register_settlement, register_timeline_source
 from pgi.money import format_eur
 from pgi.permissions import Perm
 
-register_settlement(montant_regle)
+register_settlement(MONTANT_REGLE)
 
 
 @register_timeline_source

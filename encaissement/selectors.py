@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from crm.models import Client
 from encaissement.models import Affectation, Method, Paiement
 from facturation.models import Facture
+from facturation.selectors import Reduction
 from pgi.models import Company, Enregistrement, RecordKind
 from pgi.money import CENT
 
@@ -17,19 +18,9 @@ AMOUNT = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0"), output_field=AMOUNT)
 
 
-def montant_regle():
-    """What was paid on the invoice `OuterRef("pk")`, net of reversals (registered with
-    `facturation.selectors.register_settlement`: the one "reste dû" subtracts it)."""
-    return Coalesce(
-        Subquery(
-            Affectation.objects.filter(facture=OuterRef("pk"))
-            .values("facture")
-            .annotate(total=Sum("amount"))
-            .values("total")[:1],
-            output_field=AMOUNT,
-        ),
-        ZERO,
-    )
+# What was paid on each invoice, net of reversals: registered with
+# `facturation.selectors.register_settlement`, so the one "reste dû" subtracts it.
+MONTANT_REGLE = Reduction(rows=lambda: Affectation.objects.all(), key="facture", amount="amount")
 
 
 def with_available(qs: QuerySet[Paiement]) -> QuerySet[Paiement]:
