@@ -89,3 +89,22 @@ class ApiTokenForm(CleanTextMixin, forms.Form):
 
 class MembershipRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices)
+
+
+class NumerotationRepriseForm(forms.Form):
+    """Where a series numbered until now in another tool continues (pgi.numbering)."""
+
+    series = forms.ChoiceField(label=_("Série"))
+    next_number = forms.IntegerField(
+        label=_("Prochain numéro"), min_value=1, max_value=999_999_999,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("Le numéro qui suit le dernier émis dans votre ancien outil."),
+    )  # fmt: skip
+    confirm = forms.BooleanField(
+        label=_("Je confirme : ce choix est définitif pour la période en cours."),
+        error_messages={"required": _("Cochez la case pour confirmer : ce choix est définitif.")},
+    )
+
+    def __init__(self, *args, series_choices: list[tuple[str, object]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["series"].choices = series_choices

@@ -444,13 +444,19 @@ class Enregistrement(models.Model):
 # The tables keep the names they had in `facturation`, where these models were born.
 
 
+# A counter is born either by the first number it gives (first 1, next 2) or, before any
+# number of its period, at the number where a series continues from another tool (first N,
+# next N: `pgi.numbering.numerotation_reprendre`); its first number never changes after.
 COUNTER_ONE_AT_A_TIME_SQL = """
 IF TG_OP = 'DELETE'
-   OR (TG_OP = 'INSERT' AND NEW.next_number NOT IN (1, 2))
+   OR (TG_OP = 'INSERT' AND NOT (
+       (NEW.first_number = 1 AND NEW.next_number IN (1, 2))
+       OR (NEW.first_number > 1 AND NEW.next_number = NEW.first_number)
+   ))
    OR (TG_OP = 'UPDATE' AND (
        NEW.next_number NOT IN (OLD.next_number, OLD.next_number + 1)
-       OR (NEW.company_id, NEW.kind, NEW.period) IS DISTINCT FROM
-          (OLD.company_id, OLD.kind, OLD.period)
+       OR (NEW.company_id, NEW.kind, NEW.period, NEW.first_number) IS DISTINCT FROM
+          (OLD.company_id, OLD.kind, OLD.period, OLD.first_number)
    )) THEN
     RAISE EXCEPTION 'numbering: a counter only moves to its next number'
         USING ERRCODE = 'restrict_violation';
@@ -470,6 +476,9 @@ class NumberingSeries(models.Model):
     series = models.CharField(max_length=20, db_column="kind")
     period = models.CharField(max_length=6, blank=True, help_text="YYYY or YYYYMM: a new series")
     next_number = models.PositiveIntegerField(default=1)
+    # Where the series started in this period: 1, or the number the owner continued at
+    # (the documents before it were numbered in another tool).
+    first_number = models.PositiveIntegerField(default=1, db_default=1)
 
     class Meta:
         db_table = "facturation_numberingseries"
