@@ -47,6 +47,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("actif"), default=True)
     is_staff = models.BooleanField(_("accès à l'administration"), default=False)
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+    # Set when the owner of the address followed the link emailed at sign-up (or accepted an
+    # emailed invitation); until then the pages show a banner asking for it.
+    email_verified_at = models.DateTimeField(_("e-mail vérifié le"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -173,8 +176,14 @@ class Company(models.Model):
         ordering = ["legal_name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["siren"], condition=~Q(siren=""), name="company_siren_unique"
-            ),
+                fields=["siren"],
+                condition=~Q(siren=""),
+                name="company_siren_unique",
+                violation_error_code="unique",  # reported on the SIREN field
+                violation_error_message=_(
+                    "Une société avec ce SIREN existe déjà : demandez à son gérant de vous inviter."
+                ),
+            ),  # fmt: skip
         ]
 
     def __str__(self) -> str:
@@ -192,6 +201,8 @@ class Membership(models.Model):
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("rôle"), max_length=12, choices=Role)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The first-run checklist of the dashboard, hidden by this member before it was complete.
+    checklist_hidden_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("membre")
