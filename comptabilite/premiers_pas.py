@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from crm.models import Client
@@ -52,7 +54,7 @@ def premiers_pas_lire(*, company: Company, membership: Membership) -> list[Etape
     )
     steps = [
         Etape("identite", _("Identité légale (SIREN, adresse, TVA…)"), not missing, settings_url,
-              " ".join(problem.split(" : ", 1)[-1] for problem in missing)),
+              capfirst(", ".join(p.split(":", 1)[-1].strip().rstrip(".") for p in missing))),
         Etape("iban", _("IBAN pour être payé par virement"), bool(company.iban),
               settings_url + "#id_iban"),
         Etape("logo", _("Logo et couleur de marque"), bool(company.logo),
@@ -60,7 +62,8 @@ def premiers_pas_lire(*, company: Company, membership: Membership) -> list[Etape
         Etape("conditions", _("Conditions de paiement"), terms_chosen,
               settings_url + "#id_payment_terms_days",
               _("%(d)s jours, pénalités %(p)s %% par an") % {
-                  "d": company.payment_terms_days, "p": company.late_penalty_rate}),
+                  "d": company.payment_terms_days,
+                  "p": number_format(company.late_penalty_rate, decimal_pos=2)}),
         Etape("numerotation", _("Numérotation des factures"),
               facts["has_format"] or facts["has_counter"], reverse("facturation:numerotation")),
         Etape("client", _("Premier client"), facts["has_client"], reverse("crm:client_create")),

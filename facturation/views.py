@@ -410,7 +410,7 @@ def numerotation(request):
     return _numerotation_page(request, formats=formats, errors=errors)
 
 
-def _numerotation_page(request, *, formats=None, errors=None, reprise_form=None, status=200):
+def _numerotation_page(request, *, formats=None, errors=None, reprise_form=None):
     series = numbering.registered_series()
     saved = {
         s.key: numbering.numerotation_format(company=request.company, series=s.key) for s in series
@@ -432,7 +432,7 @@ def _numerotation_page(request, *, formats=None, errors=None, reprise_form=None,
     if reprise_form is None:
         reprise_form = NumerotationRepriseForm(series_choices=open_series)
     context = {"rows": rows, "reprise_form": reprise_form if open_series else None}
-    return render(request, "facturation/numerotation.html", context, status=status)
+    return render(request, "facturation/numerotation.html", context)
 
 
 @require_POST
@@ -456,4 +456,4 @@ def numerotation_reprendre(request):
                 _("Numérotation reprise : le prochain numéro sera %(n)s.") % {"n": upcoming},
             )
             return redirect("facturation:numerotation")
-    return _numerotation_page(request, reprise_form=form, status=400)
+    return _numerotation_page(request, reprise_form=form)
