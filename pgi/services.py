@@ -46,12 +46,14 @@ def _clean_company(company: Company) -> None:
 
 
 @transaction.atomic
-def company_create(*, owner: User, fields: dict[str, Any]) -> Company:
-    """Creates a company and makes `owner` its owner."""
+def company_create(*, owner: User | None, fields: dict[str, Any]) -> Company:
+    """Creates a company and makes `owner` its owner (None: an owner is invited next, as
+    `manage.py create_company --invite` does)."""
     company = Company(**fields)
     _clean_company(company)
     company.save()
-    Membership.objects.create(user=owner, company=company, role=Role.OWNER)
+    if owner is not None:
+        Membership.objects.create(user=owner, company=company, role=Role.OWNER)
     return company
 
 
@@ -191,7 +193,9 @@ def invitation_from_token(token: str) -> Invitation:
 
 
 @transaction.atomic
-def invitation_send(*, company: Company, email: str, role: str, invited_by: User) -> Invitation:
+def invitation_send(
+    *, company: Company, email: str, role: str, invited_by: User | None
+) -> Invitation:
     """Records an invitation and emails its link after commit."""
     email = email.strip().lower()
     if Membership.objects.filter(company=company, user__email=email).exists():
