@@ -64,7 +64,7 @@ def premiers_pas_lire(*, company: Company, membership: Membership) -> list[Etape
               _("%(d)s jours, pénalités %(p)s %% par an") % {
                   "d": company.payment_terms_days,
                   "p": number_format(company.late_penalty_rate, decimal_pos=2)}),
-        Etape("numerotation", _("Numérotation des factures"),
+        Etape("numerotation", _("Numérotation et prochain numéro"),
               facts["has_format"] or facts["has_counter"], reverse("facturation:numerotation")),
         Etape("client", _("Premier client"), facts["has_client"], reverse("crm:client_create")),
         Etape("facture", _("Première facture émise"), facts["has_invoice"],

@@ -59,7 +59,7 @@ def test_sign_up_identity_next_invoice_number_and_checklist(page, screenshot):
 
     # The next invoice number, continued from the former tool.
     page.goto("/")
-    page.get_by_role("link", name="Numérotation des factures").click()
+    page.get_by_role("link", name="Numérotation et prochain numéro").click()
     expect(page.get_by_test_id("next-facture")).to_have_text(f"F-{year}-00001")
     page.get_by_label("Prochain numéro").fill("143")
     page.get_by_role("button", name="Fixer le prochain numéro").click()
