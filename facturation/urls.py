@@ -21,6 +21,7 @@ urlpatterns = [
     path("recurrentes/", views.recurrence_list, name="recurrence_list"),
     path("recurrentes/<int:pk>/basculer/", views.recurrence_toggle, name="recurrence_toggle"),
     path("numerotation/", views.numerotation, name="numerotation"),
+    path("numerotation/reprendre/", views.numerotation_reprendre, name="numerotation_reprendre"),
     path("articles/", views.article_list, name="article_list"),
     path("articles/nouveau/", views.article_edit, name="article_create"),
     path("articles/<int:pk>/", views.article_edit, name="article_update"),

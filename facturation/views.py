@@ -25,6 +25,7 @@ from facturation.public import facture_from_token, public_url
 from facturation.recurrence import add_months, recurrence_creer
 from pgi import numbering
 from pgi.exceptions import NumerotationError
+from pgi.forms import NumerotationRepriseForm
 from pgi.forms_utils import add_domain_errors
 from pgi.mentions import payment_terms_warning
 from pgi.permissions import Perm
@@ -408,12 +409,53 @@ def numerotation(request):
         if not errors:
             messages.success(request, _("Numérotation enregistrée."))
             return redirect("facturation:numerotation")
+    return _numerotation_page(request, formats=formats, errors=errors)
+
+
+def _numerotation_page(request, *, formats=None, errors=None, reprise_form=None):
+    series = numbering.registered_series()
+    saved = {
+        s.key: numbering.numerotation_format(company=request.company, series=s.key) for s in series
+    }
+    formats, errors = formats or saved, errors or {}
     rows = []
     for s in series:
+        # The next number follows the saved format and the counter; a typed format that
+        # was refused has none.
+        unchanged = formats[s.key] == saved[s.key]
+        rows.append({
+            "series": s.key, "label": s.label, "pattern": formats[s.key],
+            "error": errors.get(s.key),
+            "next": numbering.numerotation_prochain(company=request.company, series=s.key)
+            if unchanged else "—",
+            "started": numbering.numerotation_entamee(company=request.company, series=s.key),
+        })  # fmt: skip
+    open_series = [(row["series"], row["label"]) for row in rows if not row["started"]]
+    if reprise_form is None:
+        reprise_form = NumerotationRepriseForm(series_choices=open_series)
+    context = {"rows": rows, "reprise_form": reprise_form if open_series else None}
+    return render(request, "facturation/numerotation.html", context)
+
+
+@require_POST
+@member_required(Perm.SETTINGS_MANAGE)
+def numerotation_reprendre(request):
+    """Continues a series numbered until now in another tool (once, before its first number)."""
+    # Every series is a valid choice: one already started is refused by the service, in words.
+    every_series = [(s.key, s.label) for s in numbering.registered_series()]
+    form = NumerotationRepriseForm(request.POST, series_choices=every_series)
+    if form.is_valid():
         try:
-            preview = numbering.numerotation_apercu(formats[s.key])
-        except NumerotationError:
-            preview = "—"
-        rows.append({"series": s.key, "label": s.label, "pattern": formats[s.key],
-                     "preview": preview, "error": errors.get(s.key)})  # fmt: skip
-    return render(request, "facturation/numerotation.html", {"rows": rows})
+            upcoming = numbering.numerotation_reprendre(
+                company=request.company, series=form.cleaned_data["series"],
+                next_number=form.cleaned_data["next_number"], user=request.user,
+            )  # fmt: skip
+        except NumerotationError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Numérotation reprise : le prochain numéro sera %(n)s.") % {"n": upcoming},
+            )
+            return redirect("facturation:numerotation")
+    return _numerotation_page(request, reprise_form=form)

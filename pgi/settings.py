@@ -168,6 +168,9 @@ LOGOUT_REDIRECT_URL = "login"
 LOGIN_RATE_PER_IP = env("LOGIN_RATE_PER_IP", "20/10m")
 LOGIN_RATE_PER_ACCOUNT = env("LOGIN_RATE_PER_ACCOUNT", "5/10m")
 RATELIMIT_VIEW = "pgi.views.auth.ratelimited"
+# Sign-up attempts per address, and confirmation links asked again per account.
+SIGNUP_RATE_PER_IP = env("SIGNUP_RATE_PER_IP", "10/h")
+EMAIL_VERIFICATION_RATE = env("EMAIL_VERIFICATION_RATE", "3/h")
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]

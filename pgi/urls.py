@@ -5,7 +5,7 @@ from django.urls import include, path
 from comptabilite import views as comptabilite_views
 from facturation import views as facture_views
 from pgi.api import api
-from pgi.views import auth, company
+from pgi.views import auth, company, signup
 from pgi.views.api_docs import api_docs
 
 urlpatterns = [
@@ -35,6 +35,12 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("inscription/", signup.signup, name="signup"),
+    path("inscription/confirmer/<str:token>/", signup.email_verify, name="email_verify"),
+    path(
+        "inscription/renvoyer/", signup.email_verification_resend, name="email_verification_resend"
+    ),
+    path("premiers-pas/masquer/", signup.checklist_hide, name="checklist_hide"),
     path("invitation/<str:token>/", auth.invitation_accept_view, name="invitation_accept"),
     path("societe/changer/", company.company_switch, name="company_switch"),
     path("societe/nouvelle/", company.company_create, name="company_create"),
