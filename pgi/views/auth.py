@@ -79,7 +79,12 @@ def invitation_accept_view(request, token: str):
                 full_name=form.cleaned_data.get("full_name", ""),
             )
         except DomainError as exc:
+            # Already used (a parallel click won), or meant for another account: a 4xx.
             add_domain_errors(form, exc)
+            return render(
+                request, "pgi/invitation_accept.html",
+                {"invitation": invitation, "form": form}, status=400,
+            )  # fmt: skip
         else:
             if needs_account:
                 login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
