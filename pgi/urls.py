@@ -49,6 +49,8 @@ urlpatterns = [
     path("factures/", include("facturation.urls")),
     path("d/<str:token>/", facture_views.facture_public, name="facture_public"),
     path("d/<str:token>/pdf/", facture_views.facture_public_pdf, name="facture_public_pdf"),
+    path("d/<str:token>/logo/", facture_views.facture_public_logo, name="facture_public_logo"),
+    path("d/<str:token>/marque.css", facture_views.facture_public_css, name="facture_public_css"),
     path("comptabilite/", include("comptabilite.urls")),
     path("api/v1/docs", api_docs, name="api_docs"),
     path("api/v1/", api.urls),
