@@ -51,10 +51,12 @@ def _delay(failures: int) -> int:
 
 def login_wait_seconds(request) -> int:
     """Seconds before this account may be tried again from this address; 0 when it may."""
-    state = cache.get(_failures_key(request))
-    if not state:
+    key = _failures_key(request)
+    state = cache.get_many([f"{key}:n", f"{key}:last"])
+    failures, last = state.get(f"{key}:n"), state.get(f"{key}:last")
+    if not failures or last is None:
         return 0
-    return max(0, math.ceil(state["last"] + _delay(state["failures"]) - _now()))
+    return max(0, math.ceil(last + _delay(failures) - _now()))
 
 
 def _address_wait(request, *, count: bool) -> int:
@@ -76,17 +78,19 @@ def login_failed(request) -> None:
     """Counts a wrong password: for the address, and for the account from this address."""
     _address_wait(request, count=True)
     key = _failures_key(request)
-    state = cache.get(key) or {"failures": 0}
-    # Remembered for the longest wait and then some: a wait never ends by expiry.
-    cache.set(
-        key, {"failures": state["failures"] + 1, "last": _now()},
-        timeout=settings.LOGIN_DELAY_MAX + settings.LOGIN_FAILURES_MEMORY,
-    )  # fmt: skip
+    # Remembered for the longest wait and then some: a wait never ends by expiry. Counted
+    # with INCR, so that failures arriving together are all counted.
+    timeout = settings.LOGIN_DELAY_MAX + settings.LOGIN_FAILURES_MEMORY
+    cache.add(f"{key}:n", 0, timeout)
+    cache.incr(f"{key}:n")
+    cache.touch(f"{key}:n", timeout)
+    cache.set(f"{key}:last", _now(), timeout)
 
 
 def login_succeeded(request) -> None:
     """A correct password forgets the account's failures from this address."""
-    cache.delete(_failures_key(request))
+    key = _failures_key(request)
+    cache.delete_many([f"{key}:n", f"{key}:last"])
 
 
 def wait_message(seconds: int) -> str:
