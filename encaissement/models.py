@@ -18,8 +18,6 @@ from crm.models import Client
 from facturation.models import Facture
 from pgi.models import CompanyOwned, RecordKind, User
 
-AMOUNT = {"max_digits": 14, "decimal_places": 2}
-
 
 class Method(models.TextChoices):
     TRANSFER = "virement", _("Virement")
@@ -42,7 +40,7 @@ class Paiement(CompanyOwned):
         Client, on_delete=models.PROTECT, related_name="paiements", verbose_name=_("client")
     )
     date = models.DateField(_("date de l'encaissement"))
-    amount = models.DecimalField(_("montant"), **AMOUNT)
+    amount = models.DecimalField(_("montant"), max_digits=14, decimal_places=2)
     method = models.CharField(_("moyen de paiement"), max_length=12, choices=Method)
     payer = models.CharField(_("payeur"), max_length=200, blank=True)
     reference = models.CharField(_("référence bancaire"), max_length=140, blank=True)
@@ -101,7 +99,7 @@ class Affectation(CompanyOwned):
     facture = models.ForeignKey(
         Facture, on_delete=models.PROTECT, related_name="affectations", verbose_name=_("facture")
     )
-    amount = models.DecimalField(_("montant affecté"), **AMOUNT)
+    amount = models.DecimalField(_("montant affecté"), max_digits=14, decimal_places=2)
     ventilation = models.JSONField(_("ventilation par taux de TVA"), default=list)
     # Part of its payment's sealed record (made with it), or allocated later from the credit.
     sealed = models.BooleanField(_("scellée avec l'encaissement"), default=False)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/pdf/", views.facture_pdf, name="facture_pdf"),
     path("<int:pk>/avoir/", views.avoir_create, name="avoir_create"),
     path("<int:pk>/envoyer/", views.facture_send, name="facture_send"),
+    path("<int:pk>/lien/renouveler/", views.facture_lien_renouveler, name="lien_renouveler"),
     path("<int:pk>/acompte/", views.facture_acompte, name="facture_acompte"),
     path("<int:pk>/deduire/", views.facture_deduire, name="facture_deduire"),
     path("<int:pk>/recurrente/", views.recurrence_create, name="recurrence_create"),

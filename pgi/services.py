@@ -18,6 +18,7 @@ from pgi import tasks
 from pgi.events import event_record
 from pgi.exceptions import DomainError
 from pgi.identifiers import normalize, vat_number_from_siren
+from pgi.locks import lock_invitation
 from pgi.models import ApiToken, Company, EventKind, Invitation, Membership, User
 from pgi.permissions import Role
 from pgi.queue import publish_after_commit
@@ -217,8 +218,13 @@ def invitation_send(
 def invitation_accept(
     *, token: str, user: User | None, password: str = "", full_name: str = ""
 ) -> Membership:
-    """Turns an invitation into a membership, creating the user's account if needed."""
-    invitation = invitation_from_token(token)
+    """Turns an invitation into a membership, creating the user's account if needed.
+
+    The invitation row is locked first: of parallel accepts of one link, one wins and the
+    others are refused as "already used", never by the database's unique email."""
+    invitation = lock_invitation(invitation_from_token(token).pk)
+    if invitation is None or invitation.accepted_at is not None:
+        raise DomainError(_("Cette invitation a déjà été utilisée ou a été annulée."))
     if user is None:
         if User.objects.filter(email=invitation.email).exists():
             raise DomainError(_("Un compte existe déjà pour cet e-mail : connectez-vous d'abord."))

@@ -14,10 +14,7 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "mot-de-passe/oubli/",
-        auth_views.PasswordResetView.as_view(
-            email_template_name="registration/password_reset_email.txt",
-            subject_template_name="registration/password_reset_subject.txt",
-        ),
+        auth.PasswordResetView.as_view(),
         name="password_reset",
     ),
     path(
@@ -59,10 +56,13 @@ urlpatterns = [
     path("encaissements/", include("encaissement.urls")),
     path("d/<str:token>/", facture_views.facture_public, name="facture_public"),
     path("d/<str:token>/pdf/", facture_views.facture_public_pdf, name="facture_public_pdf"),
+    path("d/<str:token>/logo/", facture_views.facture_public_logo, name="facture_public_logo"),
+    path("d/<str:token>/marque.css", facture_views.facture_public_css, name="facture_public_css"),
     path("comptabilite/", include("comptabilite.urls")),
     path("api/v1/docs", api_docs, name="api_docs"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/login/", auth.admin_login),  # throttled, before the admin's own
     path("admin/", admin.site.urls),
 ]
 

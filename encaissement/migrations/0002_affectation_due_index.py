@@ -5,17 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('encaissement', '0001_paiements'),
-        ('facturation', '0008_issued_is_sealed'),
-        ('pgi', '0007_registre_and_counter_guards'),
+        ("encaissement", "0001_paiements"),
+        ("facturation", "0008_issued_is_sealed"),
+        ("pgi", "0007_registre_and_counter_guards"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='affectation',
-            index=models.Index(fields=['company', 'facture'], include=('amount',), name='affectation_due_idx'),
+            model_name="affectation",
+            index=models.Index(
+                fields=["company", "facture"], include=("amount",), name="affectation_due_idx"
+            ),
         ),
     ]
