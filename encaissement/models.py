@@ -58,7 +58,7 @@ class Paiement(CompanyOwned):
         verbose_name = _("encaissement")
         ordering = ["-date", "-pk"]
         indexes = [
-            models.Index(fields=["company", "date"]),
+            models.Index(fields=["company", "-date", "-id"], name="paiement_list_order_idx"),
             models.Index(fields=["company", "client"]),
         ]
         constraints = [

@@ -98,6 +98,11 @@ class Facture(CompanyOwned):
         indexes = [
             models.Index(fields=["company", "kind", "status", "issue_date"]),
             models.Index(fields=["company", "client"]),
+            # The invoice list's order (facture_lister): its first page without sorting them all.
+            models.Index(
+                fields=["company", "status", "-issue_date", "-number", "-id"],
+                name="facture_list_order_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
