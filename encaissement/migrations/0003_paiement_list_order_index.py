@@ -5,21 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0003_search_indexes'),
-        ('encaissement', '0002_affectation_due_index'),
-        ('pgi', '0009_signup_email_verified_and_checklist'),
+        ("crm", "0003_search_indexes"),
+        ("encaissement", "0002_affectation_due_index"),
+        ("pgi", "0009_signup_email_verified_and_checklist"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='paiement',
-            name='encaissemen_company_28a2f0_idx',
+            model_name="paiement",
+            name="encaissemen_company_28a2f0_idx",
         ),
         migrations.AddIndex(
-            model_name='paiement',
-            index=models.Index(fields=['company', '-date', '-id'], name='paiement_list_order_idx'),
+            model_name="paiement",
+            index=models.Index(fields=["company", "-date", "-id"], name="paiement_list_order_idx"),
         ),
     ]

@@ -5,17 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0003_search_indexes'),
-        ('facturation', '0009_lien_client_version'),
-        ('pgi', '0009_signup_email_verified_and_checklist'),
+        ("crm", "0003_search_indexes"),
+        ("facturation", "0009_lien_client_version"),
+        ("pgi", "0009_signup_email_verified_and_checklist"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='facture',
-            index=models.Index(fields=['company', 'status', '-issue_date', '-number', '-id'], name='facture_list_order_idx'),
+            model_name="facture",
+            index=models.Index(
+                fields=["company", "status", "-issue_date", "-number", "-id"],
+                name="facture_list_order_idx",
+            ),
         ),
     ]
