@@ -125,3 +125,34 @@ class Affectation(CompanyOwned):
                 name="affectation_append_only", operation=pgtrigger.Update | pgtrigger.Delete
             ),
         ]
+
+
+class Imputation(CompanyOwned):
+    """Part of an issued credit note set against another invoice of the same customer (the
+    credit note's own invoice was already paid): what is due moves from one to the other."""
+
+    avoir = models.ForeignKey(
+        Facture, on_delete=models.PROTECT, related_name="imputations_faites",
+        verbose_name=_("avoir"),
+    )  # fmt: skip
+    facture = models.ForeignKey(
+        Facture, on_delete=models.PROTECT, related_name="imputations_recues",
+        verbose_name=_("facture"),
+    )  # fmt: skip
+    amount = models.DecimalField(_("montant imputé"), max_digits=14, decimal_places=2)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("imputation d'avoir")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="imputation_positive"),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="imputation_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]

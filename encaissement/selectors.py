@@ -4,11 +4,11 @@ import json
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from crm.models import Client
-from encaissement.models import Affectation, Method, Paiement
+from encaissement.models import Affectation, Imputation, Method, Paiement
 from facturation.models import Facture
 from facturation.selectors import Reduction
 from pgi.models import Company, Enregistrement, RecordKind
@@ -21,6 +21,14 @@ ZERO = Value(Decimal("0"), output_field=AMOUNT)
 # What was paid on each invoice, net of reversals: registered with
 # `facturation.selectors.register_settlement`, so the one "reste dû" subtracts it.
 MONTANT_REGLE = Reduction(rows=lambda: Affectation.objects.all(), key="facture", amount="amount")
+# A credit note set against another invoice: that invoice owes less, the credit note's own
+# invoice owes that much more (its credit note no longer covers it).
+IMPUTATIONS_RECUES = Reduction(
+    rows=lambda: Imputation.objects.all(), key="facture", amount="amount"
+)
+IMPUTATIONS_FAITES = Reduction(
+    rows=lambda: Imputation.objects.all(), key="avoir__origin", amount=-F("amount")
+)
 
 
 def with_available(qs: QuerySet[Paiement]) -> QuerySet[Paiement]:

@@ -217,3 +217,28 @@ def paiement_annuler(request, pk: int):
         return redirect(paiement)
     messages.success(request, _("Encaissement annulé par %(n)s, scellé.") % {"n": reversal.number})
     return redirect(reversal)
+
+
+@require_POST
+@member_required(Perm.COMMERCIAL_WRITE)
+def avoir_imputer(request, pk: int):
+    """Sets an issued credit note against another invoice of its customer (its own invoice
+    was already paid)."""
+    try:
+        avoir = facture_lire(company=request.company, pk=pk)
+        facture = facture_lire(company=request.company, pk=int(request.POST.get("facture", "")))
+    except (ValueError, Facture.DoesNotExist) as exc:
+        raise Http404 from exc
+    try:
+        amount = cents(Decimal(french_number(request.POST.get("amount", "").strip())))
+        services.avoir_imputer(avoir=avoir, facture=facture, amount=amount, user=request.user)
+    except InvalidOperation:
+        messages.error(request, _("Saisissez un montant."))
+    except DomainError as exc:
+        for problem in exc.problems:
+            messages.error(request, problem)
+    else:
+        messages.success(
+            request, _("Avoir %(n)s imputé sur %(f)s.") % {"n": avoir.number, "f": facture}
+        )
+    return redirect(avoir)

@@ -18,6 +18,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 
 from facturation.models import Article, Envoi, Facture, Kind, Status
@@ -30,12 +31,13 @@ ZERO = Value(Decimal("0"), output_field=AMOUNT)
 @dataclass(frozen=True)
 class Reduction:
     """Rows that reduce what is due on a document: `rows()` filtered on their `key` (the
-    document's id), summing `amount`. Credit notes are one; payments register theirs from the
-    apps above facturation (`register_settlement`), so facturation never imports them."""
+    document's id), summing `amount` (a field, or an expression: a negative one adds to what
+    is due). Credit notes are one; payments register theirs from the apps above facturation
+    (`register_settlement`), so facturation never imports them."""
 
     rows: Callable[[], QuerySet]
     key: str
-    amount: str
+    amount: str | Combinable
 
     def per_document(self) -> Coalesce:
         """The reduction of the document `OuterRef("pk")` (a correlated subquery)."""

@@ -258,3 +258,39 @@ def test_closures_keep_the_payments_of_the_period_per_method_and_their_perpetual
     assert second.totals["payments_grand_total"] == "75.00"
     context = cloture_context(second)
     assert context["payments_grand_total"] == "75,00\u00a0€"
+
+
+def test_a_credit_note_on_a_paid_invoice_is_set_against_another_invoice(company, customer):
+    """Issue #16: a credit note can be set against an invoice. Its own invoice, paid before it
+    was credited, would otherwise show a negative balance forever."""
+    from encaissement.services import avoir_imputer
+
+    paid = factories.issued(company, customer)
+    _pay(company, customer, "120", (paid, "120"))
+    avoir = avoir_creer(facture=paid, user=None, amount_excl_vat=D("20"), vat_rate=D("20"))
+    avoir = facture_emettre(facture=avoir, user=None)
+    assert _due(paid) == D("-24.00")
+    other = factories.issued(company, customer)
+    with pytest.raises(PaiementError, match="Il reste 24,00"):
+        avoir_imputer(avoir=avoir, facture=other, amount=D("30"), user=None)
+    avoir_imputer(avoir=avoir, facture=other, amount=D("24"), user=None)
+    assert (_due(paid), _due(other)) == (D("0.00"), D("96.00"))
+    with pytest.raises(PaiementError, match="Il reste 0,00"):
+        avoir_imputer(avoir=avoir, facture=other, amount=D("1"), user=None)
+    stranger = factories.issued(company, factories.business_client(company, name="Autre SAS"))
+    with pytest.raises(PaiementError, match="même client"):
+        avoir_imputer(avoir=avoir, facture=stranger, amount=D("1"), user=None)
+
+
+def test_a_credit_note_whose_invoice_is_unpaid_cannot_serve_elsewhere(company, customer):
+    from encaissement.services import avoir_imputer
+
+    unpaid = factories.issued(company, customer)
+    avoir = facture_emettre(
+        facture=avoir_creer(facture=unpaid, user=None, amount_excl_vat=D("20"), vat_rate=D("20")),
+        user=None,
+    )
+    other = factories.issued(company, customer)
+    with pytest.raises(PaiementError, match="Il reste 0,00"):
+        avoir_imputer(avoir=avoir, facture=other, amount=D("10"), user=None)
+    assert (_due(unpaid), _due(other)) == (D("96.00"), D("120.00"))
