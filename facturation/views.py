@@ -110,8 +110,9 @@ def facture_edit(request, pk: int):
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data = dict(form.cleaned_data)
         try:
-            services.facture_modifier(facture=facture, fields=data)
-            services.facture_lignes_enregistrer(facture=facture, lines=formset.line_data())
+            services.facture_brouillon_enregistrer(
+                facture=facture, fields=data, lines=formset.line_data()
+            )
         except FactureError as exc:
             add_domain_errors(form, exc)
         else:

@@ -11,6 +11,7 @@ from facturation.services.drafts import (
     DRAFT_FIELDS,
     LINE_FIELDS,
     article_enregistrer,
+    facture_brouillon_enregistrer,
     facture_creer,
     facture_lignes_enregistrer,
     facture_modifier,
@@ -22,7 +23,8 @@ from facturation.services.issue import facture_emettre
 
 __all__ = [
     "DRAFT_FIELDS", "LINE_FIELDS", "acompte_creer", "acomptes_a_deduire", "article_enregistrer",
-    "avoir_creer", "envoi_expedier", "facture_creer", "facture_deduire_acomptes",
+    "avoir_creer", "envoi_expedier", "facture_brouillon_enregistrer", "facture_creer",
+    "facture_deduire_acomptes",
     "facture_emettre", "facture_envoyer", "facture_lignes_enregistrer", "facture_modifier",
     "facture_pdf_generer", "facture_supprimer", "frozen_message", "issued_message",
 ]  # fmt: skip

@@ -173,6 +173,28 @@ def facture_lignes_enregistrer(
 
 
 @transaction.atomic
+def facture_brouillon_enregistrer(
+    *, facture: Facture, fields: dict[str, Any], lines: list[dict[str, Any]]
+) -> Facture:
+    """Saves a draft's header and its lines together: both or neither (the editor once saved
+    the header and then had the lines refused). Every problem of both is reported at once."""
+    problems: list[str] = []
+    field_errors: dict[str, list[str]] = {}
+    try:
+        facture = facture_modifier(facture=facture, fields=fields)
+    except FactureError as exc:
+        problems += exc.problems
+        field_errors |= exc.field_errors
+    try:
+        facture_lignes_enregistrer(facture=facture, lines=lines)
+    except FactureError as exc:
+        problems += exc.problems
+    if problems:
+        raise FactureError(problems, field_errors=field_errors)  # rolls both back
+    return facture
+
+
+@transaction.atomic
 def facture_supprimer(*, facture: Facture) -> None:
     """Deletes a draft; it never had a number, so no gap appears."""
     facture = lock_draft(Facture, facture.pk)
