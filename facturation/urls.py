@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/emettre/", views.facture_issue, name="facture_issue"),
     path("<int:pk>/supprimer/", views.facture_delete, name="facture_delete"),
     path("<int:pk>/pdf/", views.facture_pdf, name="facture_pdf"),
+    path("<int:pk>/apercu.pdf", views.facture_apercu, name="facture_apercu"),
     path("<int:pk>/avoir/", views.avoir_create, name="avoir_create"),
     path("<int:pk>/envoyer/", views.facture_send, name="facture_send"),
     path("<int:pk>/acompte/", views.facture_acompte, name="facture_acompte"),

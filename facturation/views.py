@@ -2,7 +2,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from facturation import selectors, services
+from facturation.documents import preview_content
 from facturation.exceptions import FactureError
 from facturation.forms import (
     ArticleForm,
@@ -20,6 +21,7 @@ from facturation.forms import (
     ligne_formset,
 )
 from facturation.models import Article, DocumentPDF, Facture, FactureRecurrente, Kind, Status
+from facturation.pdf import render_preview_pdf
 from facturation.public import facture_from_token, public_url
 from facturation.recurrence import add_months, recurrence_creer
 from pgi import numbering
@@ -118,6 +120,8 @@ def facture_edit(request, pk: int):
         else:
             if "issue" in request.POST:
                 return _issue(request, facture)
+            if "preview" in request.POST:  # saved, then shown as it would print
+                return redirect("facturation:facture_apercu", pk=facture.pk)
             messages.success(request, _("Brouillon enregistré."))
             return redirect("facturation:facture_edit", pk=facture.pk)
     context = _editor_context(request, facture, form, formset)
@@ -197,6 +201,21 @@ def facture_pdf(request, pk: int):
     return FileResponse(
         pdf.file.open("rb"), content_type="application/pdf", filename=f"{facture.number}.pdf"
     )
+
+
+@member_required(Perm.VIEW)
+def facture_apercu(request, pk: int):
+    """The PDF of a draft as it would print if issued today, marked « APERÇU — non émise »:
+    no number, nothing stored, nothing sealed (a GET writes nothing)."""
+    facture = _facture_or_404(request, pk)
+    if not facture.is_draft:
+        raise Http404
+    content = preview_content(facture, today=timezone.localdate())
+    logo = facture.company.logo.path if facture.company.logo else None
+    response = HttpResponse(render_preview_pdf(content, logo_path=logo), "application/pdf")
+    response["Content-Disposition"] = f'inline; filename="apercu-brouillon-{facture.pk}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @member_required(Perm.COMMERCIAL_WRITE)

@@ -46,6 +46,8 @@ document.addEventListener("change", (event) => {
 // leaving, and the request would only be aborted. Live checks wait a moment ("delay") so
 // that the submit event, which follows the last field's change, can cancel them here.
 document.addEventListener("submit", (event) => {
+  // A submit into another tab (the PDF preview) leaves this page open and live.
+  if (event.submitter?.formTarget === "_blank") return;
   event.target.dataset.submitting = "1";
 });
 document.addEventListener("htmx:confirm", (event) => {

@@ -67,3 +67,58 @@ def test_a_valid_save_keeps_header_and_lines_together(as_owner, seller):
         (Decimal("2"), Decimal("29.90"))
     ]
     assert Facture.objects.count() == 1
+
+
+def pdf_text(data: bytes) -> str:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    text = "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
+    return text.translate({0x202F: " ", 0xA0: " ", 0x2009: " "})
+
+
+def test_the_preview_of_a_draft_is_marked_and_writes_nothing(as_owner, seller):
+    """A draft's PDF preview prints as the invoice would, marked « APERÇU — non émise »,
+    without a number; the GET stores no PDF, seals nothing and leaves the draft a draft."""
+    from facturation.models import DocumentPDF, Status
+    from pgi.models import Enregistrement
+
+    draft = factories.draft(seller, lines=[factories.line("Audit de sécurité", "2", "450")])
+    sealed = Enregistrement.objects.count()
+    response = as_owner.get(reverse("facturation:facture_apercu", args=[draft.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Cache-Control"] == "no-store"
+    text = pdf_text(response.content)
+    assert "APERÇU — non émise" in text
+    assert "Audit de sécurité" in text and "1 080,00" in text  # 900 HT + 20 % VAT
+    assert "F-" not in text  # no number
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT and draft.number == "" and draft.issue_date is None
+    assert DocumentPDF.objects.count() == 0 and Enregistrement.objects.count() == sealed
+
+
+def test_the_preview_button_saves_the_draft_then_shows_its_pdf(as_owner, seller):
+    draft = factories.draft(seller)
+    url = reverse("facturation:facture_edit", args=[draft.pk])
+    response = as_owner.post(url, editor_post(draft, [{"designation": "Revue"}], preview="1"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("facturation:facture_apercu", args=[draft.pk])
+    assert draft.lines.get().designation == "Revue"
+    body = as_owner.get(url).content.decode()
+    assert 'name="preview"' in body and "Aperçu PDF" in body
+
+
+def test_a_credit_note_preview_is_masculine_and_issued_documents_have_none(as_owner, seller):
+    from facturation.services import avoir_creer
+
+    invoice = factories.issued(seller)
+    assert as_owner.get(reverse("facturation:facture_apercu", args=[invoice.pk])).status_code == 404
+    avoir = avoir_creer(facture=invoice, user=None, amount_excl_vat=Decimal("10"),
+                        vat_rate=Decimal("20"))  # fmt: skip
+    response = as_owner.get(reverse("facturation:facture_apercu", args=[avoir.pk]))
+    assert "APERÇU — non émis" in pdf_text(response.content)
+    assert "non émise" not in pdf_text(response.content)
+    theirs = factories.draft(factories.issuing_company("Autre SAS"))
+    assert as_owner.get(reverse("facturation:facture_apercu", args=[theirs.pk])).status_code == 404
