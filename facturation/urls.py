@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/modifier/", views.facture_edit, name="facture_edit"),
     path("<int:pk>/totaux/", views.facture_totals, name="facture_totals"),
     path("<int:pk>/emettre/", views.facture_issue, name="facture_issue"),
+    path("<int:pk>/dupliquer/", views.facture_duplicate, name="facture_duplicate"),
     path("<int:pk>/supprimer/", views.facture_delete, name="facture_delete"),
     path("<int:pk>/pdf/", views.facture_pdf, name="facture_pdf"),
     path("<int:pk>/apercu.pdf", views.facture_apercu, name="facture_apercu"),

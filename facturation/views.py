@@ -174,6 +174,20 @@ def facture_delete(request, pk: int):
     return redirect("facturation:facture_list")
 
 
+@require_POST
+@member_required(Perm.COMMERCIAL_WRITE)
+def facture_duplicate(request, pk: int):
+    """A new draft with the same customer and lines (draft or issued document)."""
+    facture = _facture_or_404(request, pk)
+    try:
+        copy = services.facture_dupliquer(facture=facture, user=request.user)
+    except FactureError as exc:
+        messages.error(request, " ".join(exc.problems))
+        return redirect(facture)
+    messages.success(request, _("Copie créée : un nouveau brouillon, à vérifier puis émettre."))
+    return redirect("facturation:facture_edit", pk=copy.pk)
+
+
 @member_required(Perm.VIEW)
 def facture_detail(request, pk: int):
     facture = _facture_or_404(request, pk)

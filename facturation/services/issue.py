@@ -6,7 +6,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.models import Client
+from crm.models import Client, ClientStatus
 from facturation.documents import (
     buyer_snapshot,
     document_content,
@@ -133,6 +133,9 @@ def facture_emettre(*, facture: Facture, user: User | None, today: date | None =
         )  # fmt: skip
     except PeriodeCloturee as exc:
         raise FactureError(exc.problems) from exc
+
+    if client.status == ClientStatus.PROSPECT:  # a prospect becomes a customer when invoiced
+        Client.objects.filter(pk=client.pk).update(status=ClientStatus.CUSTOMER)
 
     # facturation.tasks calls these services: the task is imported when it is queued.
     from facturation.tasks import render_facture_pdf

@@ -122,3 +122,60 @@ def test_a_credit_note_preview_is_masculine_and_issued_documents_have_none(as_ow
     assert "non émise" not in pdf_text(response.content)
     theirs = factories.draft(factories.issuing_company("Autre SAS"))
     assert as_owner.get(reverse("facturation:facture_apercu", args=[theirs.pk])).status_code == 404
+
+
+def test_duplicating_an_issued_invoice_makes_a_draft_with_its_customer_and_lines(as_owner, seller):
+    """« Dupliquer »: same customer, subject and lines (catalogue link kept), no number, no
+    dates; the original is untouched. POST only: a GET writes nothing."""
+    from facturation.models import Status
+    from facturation.services import article_enregistrer
+
+    article = article_enregistrer(
+        company=seller, article=None,
+        fields={"designation": "Heure d'atelier", "unit_price": Decimal("65"), "unit": "heure"},
+    )  # fmt: skip
+    invoice = factories.issued(
+        seller, subject="Maintenance", operation_date="2026-10-01",
+        lines=[factories.line("Heure d'atelier", "3", "65", article=article, unit="heure"),
+               factories.line("Lampe", "2", "120", nature="bien")],
+    )  # fmt: skip
+    url = reverse("facturation:facture_duplicate", args=[invoice.pk])
+    assert as_owner.get(url).status_code == 405
+    response = as_owner.post(url)
+    copy = Facture.objects.exclude(pk=invoice.pk).get()
+    assert response["Location"] == reverse("facturation:facture_edit", args=[copy.pk])
+    assert copy.status == Status.DRAFT and copy.number == "" and copy.kind == "facture"
+    assert copy.client_id == invoice.client_id and copy.subject == "Maintenance"
+    assert copy.issue_date is None and copy.due_date is None and copy.operation_date is None
+    got = [(x.designation, x.quantity, x.unit_price, x.article_id, x.unit, x.nature)
+           for x in copy.lines.order_by("position")]  # fmt: skip
+    assert got == [("Heure d'atelier", Decimal("3"), Decimal("65"), article.pk, "heure", "service"),
+                   ("Lampe", Decimal("2"), Decimal("120"), None, "unité", "bien")]  # fmt: skip
+    assert invoice.lines.count() == 2
+
+
+def test_duplicating_a_credit_note_credits_the_same_invoice(as_owner, seller):
+    from facturation.services import avoir_creer, facture_emettre
+
+    invoice = factories.issued(seller, lines=[factories.line("A", "4", "100")])
+    avoir = facture_emettre(
+        facture=avoir_creer(facture=invoice, user=None, quantities={invoice.lines.get().pk: 1}),
+        user=None,
+    )
+    as_owner.post(reverse("facturation:facture_duplicate", args=[avoir.pk]))
+    copy = Facture.objects.get(kind="avoir", status="brouillon")
+    assert copy.origin_id == invoice.pk
+    assert copy.lines.get().origin_line_id == invoice.lines.get().pk
+    assert copy.lines.get().quantity == Decimal("1")
+
+
+def test_a_prospect_becomes_a_customer_on_its_first_issued_invoice(as_owner, seller):
+    from crm.models import ClientStatus
+
+    prospect = factories.business_client(seller, name="Nouveau SARL", status="prospect")
+    draft = factories.draft(seller, prospect)
+    prospect.refresh_from_db()
+    assert prospect.status == ClientStatus.PROSPECT  # a draft is not a sale
+    as_owner.post(reverse("facturation:facture_issue", args=[draft.pk]))
+    prospect.refresh_from_db()
+    assert prospect.status == ClientStatus.CUSTOMER
