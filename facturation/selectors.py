@@ -16,10 +16,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
+from django.utils.translation import gettext_lazy
 
-from facturation.models import Article, Envoi, Facture, Kind, Status
+from crm.models import Client
+from facturation.models import Article, Envoi, Facture, Kind, LigneFacture, Status
 from pgi.models import Company, Enregistrement
+from pgi.money import format_eur
 
 AMOUNT = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0"), output_field=AMOUNT)
@@ -78,6 +81,86 @@ def article_lister(*, company: Company, search: str = "", active_only: bool = Fa
     if search.strip():
         qs = qs.filter(designation__icontains=search.strip())
     return qs.order_by("-active", "designation", "pk")
+
+
+# A unit price this many times above (or below) the usual one is most likely mistyped:
+# "29,90" read as 2990, a price typed in cents, a missing digit. A warning, never a refusal.
+PRICE_WARNING_RATIO = Decimal("10")
+
+
+# (above, against the catalogue) → the warning; whole sentences, for the translators.
+_PRICE_WARNINGS = {
+    (True, True): gettext_lazy(
+        "Ligne %(n)d « %(d)s » : %(p)s, au moins 10 fois le prix du catalogue (%(ref)s)."
+    ),
+    (False, True): gettext_lazy(
+        "Ligne %(n)d « %(d)s » : %(p)s, au plus un dixième du prix du catalogue (%(ref)s)."
+    ),
+    (True, False): gettext_lazy(
+        "Ligne %(n)d « %(d)s » : %(p)s, au moins 10 fois le dernier prix facturé à ce client "
+        "(%(ref)s)."
+    ),
+    (False, False): gettext_lazy(
+        "Ligne %(n)d « %(d)s » : %(p)s, au plus un dixième du dernier prix facturé à ce client "
+        "(%(ref)s)."
+    ),
+}
+
+
+def _usual_prices(client: Client, designations: set[str]) -> dict[str, Decimal]:
+    """The last price invoiced to `client` for each designation (lowercased), one query."""
+    if not designations:
+        return {}
+    rows = (
+        LigneFacture.objects.filter(
+            facture__client=client, facture__status=Status.ISSUED, facture__kind=Kind.INVOICE
+        )
+        .annotate(key=Lower("designation"))
+        .filter(key__in=designations)
+        .order_by("key", "-facture__issued_at", "-pk")
+        .distinct("key")
+        .values_list("key", "unit_price")
+    )
+    return dict(rows)
+
+
+def prix_inhabituels(*, client: Client, lines: list[dict]) -> list[str]:
+    """A warning for each line whose unit price is at least ten times above, or at most a
+    tenth of, its catalogue article's price or, without an article, the last price invoiced
+    to this customer for the same designation. `lines`: dicts with `designation`,
+    `unit_price` and `article` (an Article or None), as the editor and the saved lines give."""
+    usual = _usual_prices(
+        client, {line["designation"].strip().lower() for line in lines
+                 if line.get("designation") and not line.get("article")},
+    )  # fmt: skip
+    warnings = []
+    for position, line in enumerate(lines, start=1):
+        price = line.get("unit_price")
+        if not price or price <= 0:
+            continue  # a free line is deliberate
+        article = line.get("article")
+        if article is not None and article.unit_price > 0:
+            reference = article.unit_price
+        elif (last := usual.get((line.get("designation") or "").strip().lower())) and last > 0:
+            reference, article = last, None
+        else:
+            continue
+        above = price >= reference * PRICE_WARNING_RATIO
+        if not above and price * PRICE_WARNING_RATIO > reference:
+            continue
+        values = {"n": position, "d": line.get("designation") or "", "p": format_eur(price),
+                  "ref": format_eur(reference)}  # fmt: skip
+        warnings.append(_PRICE_WARNINGS[(above, article is not None)] % values)
+    return warnings
+
+
+def facture_prix_inhabituels(facture: Facture) -> list[str]:
+    """`prix_inhabituels` of a saved draft's lines."""
+    lines = [
+        {"designation": line.designation, "unit_price": line.unit_price, "article": line.article}
+        for line in facture.lines.select_related("article").order_by("position", "pk")
+    ]
+    return prix_inhabituels(client=facture.client, lines=lines)
 
 
 def dashboard_figures(*, company: Company, today) -> dict:

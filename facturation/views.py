@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm.models import Client
 from facturation import selectors, services
 from facturation.documents import preview_content
 from facturation.exceptions import FactureError
@@ -127,6 +128,7 @@ def facture_edit(request, pk: int):
     context = _editor_context(request, facture, form, formset)
     context["totals"] = formset.totals() or compute_totals(facture.lines.all())
     context["issue_problems"] = request.session.pop("issue_problems", [])
+    context["price_warnings"] = selectors.facture_prix_inhabituels(facture)
     if facture.kind == Kind.INVOICE:
         context["deductible"] = list(services.acomptes_a_deduire(facture=facture))
     return render(request, "facturation/facture_edit.html", context)
@@ -137,14 +139,33 @@ def facture_totals(request, pk: int):
     """htmx: the live totals of the line editor, computed by the shared engine, not saved."""
     facture = _facture_or_404(request, pk)
     formset = ligne_formset(request.company, request.POST)
+    totals = formset.totals()
+    lines = [
+        form.cleaned_data for form in formset.forms
+        if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+    ]  # fmt: skip
+    client = facture.client
+    if (client_id := request.POST.get("client", "")).isdigit() and int(client_id) != client.pk:
+        client = Client.objects.for_company(request.company).filter(pk=client_id).first() or client
     return render(
         request,
         "facturation/facture_edit.html#totals",
-        {"facture": facture, "totals": formset.totals()},
-    )
+        {"facture": facture, "totals": totals,
+         "live_price_warnings": selectors.prix_inhabituels(client=client, lines=lines)},
+    )  # fmt: skip
 
 
 def _issue(request, facture: Facture):
+    # A price far from the catalogue's or the customer's usual one holds the issue until the
+    # user has seen it: the editor sends back, as `price_ok`, the warnings it showed.
+    seen = request.POST.getlist("price_ok")
+    if [w for w in selectors.facture_prix_inhabituels(facture) if w not in seen]:
+        messages.warning(
+            request,
+            _("Émission suspendue : vérifiez les prix signalés, puis émettez à nouveau pour "
+              "confirmer."),
+        )  # fmt: skip
+        return redirect("facturation:facture_edit", pk=facture.pk)
     try:
         facture = services.facture_emettre(facture=facture, user=request.user)
     except FactureError as exc:

@@ -27,7 +27,8 @@ def editor_post(facture, lines, **header):
     data = {
         "client": facture.client_id, "subject": facture.subject, "operation_date": "",
         "payment_terms_days": facture.payment_terms_days or "", "notes": facture.notes,
-        "lignes-TOTAL_FORMS": len(lines), "lignes-INITIAL_FORMS": 0,
+        "lignes-TOTAL_FORMS": len(lines),
+        "lignes-INITIAL_FORMS": min(len(lines), facture.lines.count()),
         "lignes-MIN_NUM_FORMS": 0, "lignes-MAX_NUM_FORMS": 1000,
     }  # fmt: skip
     data.update(header)
@@ -179,3 +180,96 @@ def test_a_prospect_becomes_a_customer_on_its_first_issued_invoice(as_owner, sel
     as_owner.post(reverse("facturation:facture_issue", args=[draft.pk]))
     prospect.refresh_from_db()
     assert prospect.status == ClientStatus.CUSTOMER
+
+
+@pytest.fixture
+def livre(seller):
+    from facturation.services import article_enregistrer
+
+    return article_enregistrer(
+        company=seller, article=None,
+        fields={"designation": "Livre technique", "unit_price": Decimal("29.90"),
+                "vat_rate": Decimal("5.50"), "nature": "bien"},
+    )  # fmt: skip
+
+
+def test_a_price_ten_times_the_catalogues_holds_the_issue_until_confirmed(as_owner, seller, livre):
+    """« 29,90 » typed as 2990 was sealed on an issued invoice: now the editor warns before
+    issuing a line priced 10 times its article's price, and issues once the user confirms."""
+    from facturation.models import Status
+
+    draft = factories.draft(seller)
+    url = reverse("facturation:facture_edit", args=[draft.pk])
+    line = {"article": livre.pk, "designation": "Livre technique", "unit_price": "2990",
+            "vat_rate": "5.50", "nature": "bien"}  # fmt: skip
+    response = as_owner.post(url, editor_post(draft, [line], issue="1"), follow=True)
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT  # held, not issued
+    body = response.content.decode()
+    assert "Émission suspendue" in body and 'data-testid="price-warnings"' in body
+    warning = "Ligne 1 « Livre technique » : 2 990,00\xa0€, au moins 10 fois le prix du catalogue"
+    assert warning in body.replace("\u202f", " ")
+    assert draft.lines.get().unit_price == Decimal("2990")  # the draft itself was saved
+    # The issue confirmation lists the warning; confirming it issues.
+    assert "Prix inhabituels :\n– Ligne 1" in body
+    seen = factories_price_ok(body)
+    response = as_owner.post(url, editor_post(draft, [line], issue="1", price_ok=seen), follow=True)
+    draft.refresh_from_db()
+    assert draft.status == Status.ISSUED, response.content.decode()
+
+
+def factories_price_ok(body: str) -> list[str]:
+    import html
+    import re
+
+    return [html.unescape(v) for v in re.findall(r'name="price_ok" value="([^"]*)"', body)]
+
+
+def test_a_confirmed_warning_does_not_cover_a_price_changed_since(as_owner, seller, livre):
+    from facturation.models import Status
+
+    draft = factories.draft(seller)
+    url = reverse("facturation:facture_edit", args=[draft.pk])
+    line = {"article": livre.pk, "designation": "Livre technique", "unit_price": "2990"}
+    body = as_owner.post(url, editor_post(draft, [line]), follow=True).content.decode()
+    seen = factories_price_ok(body)
+    assert len(seen) == 1
+    line["unit_price"] = "29900"
+    as_owner.post(url, editor_post(draft, [line], issue="1", price_ok=seen))
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
+
+
+def test_prices_far_from_the_customers_usual_price_are_flagged_both_ways(as_owner, seller):
+    """Without an article, the reference is the last price invoiced to this customer for the
+    same designation (case aside); a tenth or less is flagged as well as 10 times or more."""
+    customer = factories.business_client(seller)
+    factories.issued(seller, customer, lines=[factories.line("Livre", "1", "29.90")])
+    draft = factories.draft(seller, customer, lines=[
+        factories.line("LIVRE", "1", "299"), factories.line("livre", "1", "2.99"),
+        factories.line("livre", "1", "31"), factories.line("Autre", "1", "99999"),
+    ])  # fmt: skip
+    body = as_owner.get(reverse("facturation:facture_edit", args=[draft.pk])).content.decode()
+    body = body.replace("\u202f", " ").replace("\xa0", " ")
+    assert "Ligne 1 « LIVRE » : 299,00 €, au moins 10 fois le dernier prix facturé" in body
+    assert "Ligne 2 « livre » : 2,99 €, au plus un dixième du dernier prix facturé" in body
+    assert "Ligne 3" not in body and "Ligne 4" not in body
+    # Another customer's prices are not this one's.
+    other = factories.draft(seller, factories.business_client(seller, name="Autre SARL"),
+                            lines=[factories.line("Livre", "1", "299")])  # fmt: skip
+    body = as_owner.get(reverse("facturation:facture_edit", args=[other.pk])).content.decode()
+    assert 'data-testid="price-warnings"' not in body
+
+
+def test_the_live_totals_warn_of_an_unusual_price_while_typing(as_owner, seller, livre):
+    draft = factories.draft(seller)
+    line = {"article": livre.pk, "designation": "Livre technique", "unit_price": "2990"}
+    response = as_owner.post(
+        reverse("facturation:facture_totals", args=[draft.pk]), editor_post(draft, [line])
+    )
+    assert 'data-testid="live-price-warnings"' in response.content.decode()
+    line["unit_price"] = "29,90"
+    response = as_owner.post(
+        reverse("facturation:facture_totals", args=[draft.pk]), editor_post(draft, [line])
+    )
+    assert 'data-testid="live-price-warnings"' not in response.content.decode()
