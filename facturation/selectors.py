@@ -1,9 +1,10 @@
 """Reads on invoices and the catalogue, always scoped to one company."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     DecimalField,
@@ -13,16 +14,19 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    TextChoices,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from crm.models import Client
 from facturation.models import Article, Envoi, Facture, Kind, LigneFacture, Status
 from pgi.models import Company, Enregistrement
 from pgi.money import format_eur
+from pgi.totals import compute_totals
 
 AMOUNT = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0"), output_field=AMOUNT)
@@ -55,9 +59,21 @@ def with_amount_due(qs: QuerySet[Facture]) -> QuerySet[Facture]:
     )
 
 
+class DueState(TextChoices):
+    """Where an issued document stands against its due date (the dashboard's cards)."""
+
+    DUE = "du", gettext_lazy("Reste dû")
+    NOT_DUE = "a_echoir", gettext_lazy("À échoir")
+    OVERDUE = "en_retard", gettext_lazy("En retard")
+
+
 def facture_lister(
-    *, company: Company, kind: str = "", status: str = "", search: str = ""
-) -> QuerySet[Facture]:
+    *, company: Company, kind: str = "", status: str = "", search: str = "", due: str = "",
+    today: date | None = None,
+) -> QuerySet[Facture]:  # fmt: skip
+    """The documents of `company`, filtered; each with `amount_due` and `is_overdue` (still
+    owed after its due date, `today`): the same definitions as `dashboard_figures`."""
+    today = today or timezone.localdate()
     qs = Facture.objects.for_company(company).select_related("client")
     if kind in Kind.values:
         qs = qs.filter(kind=kind)
@@ -66,7 +82,37 @@ def facture_lister(
     search = search.strip()
     if search:
         qs = qs.filter(Q(number__icontains=search) | Q(client__name__icontains=search))
-    return with_amount_due(qs).order_by("status", "-issue_date", "-number", "-pk")
+    qs = with_amount_due(qs).annotate(
+        is_overdue=Case(
+            When(amount_due__gt=0, due_date__lt=today, then=Value(True)),
+            default=Value(False), output_field=BooleanField(),
+        )
+    )  # fmt: skip
+    if due in DueState.values:
+        qs = qs.filter(status=Status.ISSUED, amount_due__gt=0)
+        if due == DueState.OVERDUE:
+            qs = qs.filter(due_date__lt=today)
+        elif due == DueState.NOT_DUE:
+            qs = qs.filter(due_date__gte=today)
+    return qs.order_by("status", "-issue_date", "-number", "-pk")
+
+
+def with_draft_totals(factures: list[Facture]) -> list[Facture]:
+    """Sets `draft_total` (incl. VAT, by the totals engine) on the drafts of `factures`, whose
+    totals are only stored at issue: one query for all their lines."""
+    drafts = {f.pk: f for f in factures if f.is_draft}
+    if not drafts:
+        return factures
+    lines: dict[int, list[LigneFacture]] = {pk: [] for pk in drafts}
+    for line in (
+        LigneFacture.objects.filter(facture_id__in=drafts)
+        .only("facture_id", "quantity", "unit_price", "discount_rate", "vat_rate")
+        .order_by("facture_id", "position", "pk")
+    ):
+        lines[line.facture_id].append(line)
+    for pk, facture in drafts.items():
+        facture.draft_total = compute_totals(lines[pk]).total_incl_vat
+    return factures
 
 
 def facture_lire(*, company: Company, pk: int) -> Facture:

@@ -52,12 +52,16 @@ def _article_or_404(request, pk: int) -> Article:
 
 @member_required(Perm.VIEW)
 def facture_list(request):
-    kind, status, q = (request.GET.get(k, "") for k in ("type", "statut", "q"))
-    factures = selectors.facture_lister(company=request.company, kind=kind, status=status, search=q)
+    kind, status, due, q = (request.GET.get(k, "") for k in ("type", "statut", "echeance", "q"))
+    factures = selectors.facture_lister(
+        company=request.company, kind=kind, status=status, search=q, due=due,
+        today=timezone.localdate(),
+    )  # fmt: skip
     page = Paginator(factures, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_draft_totals(list(page.object_list))
     context = {
-        "page": page, "q": q, "kind": kind, "status": status,
-        "kinds": Kind.choices, "statuses": Status.choices,
+        "page": page, "q": q, "kind": kind, "status": status, "due": due,
+        "kinds": Kind.choices, "statuses": Status.choices, "due_states": selectors.DueState.choices,
     }  # fmt: skip
     template = "facturation/facture_list.html"
     if request.htmx and not request.htmx.boosted:

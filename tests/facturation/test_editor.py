@@ -273,3 +273,72 @@ def test_the_live_totals_warn_of_an_unusual_price_while_typing(as_owner, seller,
         reverse("facturation:facture_totals", args=[draft.pk]), editor_post(draft, [line])
     )
     assert 'data-testid="live-price-warnings"' not in response.content.decode()
+
+
+def _issued_on(seller, customer, days_ago: int, terms: int, **line):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from facturation.services import facture_emettre
+
+    draft = factories.draft(seller, customer, payment_terms_days=terms,
+                            lines=[factories.line(**line)] if line else None)  # fmt: skip
+    return facture_emettre(
+        facture=draft, user=None, today=timezone.localdate() - timedelta(days=days_ago)
+    )
+
+
+def test_the_list_filters_by_due_state_and_badges_what_is_overdue(as_owner, seller):
+    """The dashboard's « En retard » and « Reste à encaisser » open these lists: the same
+    definitions (still owed, due date passed) on both."""
+    customer = factories.business_client(seller)
+    late = _issued_on(seller, customer, days_ago=40, terms=30)
+    not_due = _issued_on(seller, customer, days_ago=5, terms=30)
+    draft = factories.draft(seller, customer)
+    url = reverse("facturation:facture_list")
+
+    body = as_owner.get(url + "?echeance=en_retard").content.decode()
+    assert late.number in body and not_due.number not in body and f"/{draft.pk}/" not in body
+    assert body.count('data-testid="overdue-badge"') == 1
+    body = as_owner.get(url + "?echeance=a_echoir").content.decode()
+    assert not_due.number in body and late.number not in body
+    assert 'data-testid="overdue-badge"' not in body
+    body = as_owner.get(url + "?echeance=du").content.decode()
+    assert late.number in body and not_due.number in body
+    body = as_owner.get(url).content.decode()
+    assert body.count('data-testid="overdue-badge"') == 1
+
+
+def test_drafts_show_their_computed_total_in_the_list(as_owner, seller):
+    """Drafts showed « — »: their total is only stored at issue."""
+    factories.draft(seller, lines=[factories.line("A", "2", "29.90"),
+                                   factories.line("B", "1", "10", vat_rate="5.5")])  # fmt: skip
+    body = as_owner.get(reverse("facturation:facture_list")).content.decode()
+    # 59.80 + 11.96 VAT + 10 + 0.55 VAT = 82.31
+    assert 'data-testid="draft-total">82,31' in body.replace("\u202f", " ")
+
+
+def test_list_queries_stay_flat_with_drafts_and_filters(
+    as_owner, seller, django_assert_max_num_queries
+):
+    customer = factories.business_client(seller)
+    for _ in range(12):
+        factories.draft(seller, customer, lines=[factories.line(), factories.line("B")])
+        factories.issued(seller, customer)
+    with django_assert_max_num_queries(10):
+        as_owner.get(reverse("facturation:facture_list"))
+    with django_assert_max_num_queries(10):
+        as_owner.get(reverse("facturation:facture_list") + "?echeance=en_retard&statut=emise")
+
+
+def test_the_dashboard_cards_open_the_matching_lists_and_offer_a_new_invoice(as_owner, seller):
+    customer = factories.business_client(seller)
+    late = _issued_on(seller, customer, days_ago=40, terms=30)
+    body = as_owner.get(reverse("home")).content.decode()
+    assert f'href="{reverse("facturation:facture_list")}?echeance=en_retard"' in body
+    assert f'href="{reverse("facturation:facture_list")}?echeance=du"' in body
+    assert f'href="{reverse("crm:client_list")}?statut=prospect"' in body
+    assert f'href="{reverse("facturation:facture_create")}"' in body
+    overdue = as_owner.get(reverse("facturation:facture_list") + "?echeance=en_retard")
+    assert late.number in overdue.content.decode()
