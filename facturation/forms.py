@@ -5,6 +5,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Client
+from crm.widgets import ClientPicker
 from facturation.models import Article, Facture, Frequency, LigneFacture
 from pgi.forms_utils import CleanTextMixin, FrenchDecimalField
 from pgi.lignes import ARTICLE_FIELD_NAMES, LINE_FIELD_NAMES, VAT_RATE_CHOICES
@@ -41,7 +42,9 @@ class FactureForm(CleanTextMixin, forms.ModelForm):
 
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = Client.objects.for_company(company).order_by("name")
+        clients = Client.objects.for_company(company).order_by("name")
+        self.fields["client"].queryset = clients
+        self.fields["client"].widget = ClientPicker(queryset=clients)
         self.fields["payment_terms_days"].help_text = _(
             "Vide : délai du client, sinon celui de la société. %(limit)s"
         ) % {"limit": payment_terms_limit()}

@@ -113,7 +113,13 @@ def facture_edit(request, pk: int):
         {name: getattr(line, name) for name in services.LINE_FIELDS} for line in facture.lines.all()
     ]
     form = FactureForm(request.POST or None, instance=facture, company=request.company)
-    formset = ligne_formset(request.company, request.POST or None, initial=initial or None)
+    if request.method == "POST":
+        # No initial on a POST: the rows are compared with what the page showed, not with the
+        # lines saved since (from another tab, or by « Aperçu PDF »), else a row the page
+        # added and another submit saved looks unchanged and is dropped.
+        formset = ligne_formset(request.company, request.POST)
+    else:
+        formset = ligne_formset(request.company, initial=initial or None)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data = dict(form.cleaned_data)
         try:

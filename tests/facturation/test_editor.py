@@ -22,13 +22,15 @@ def as_owner(client, seller):
     return login(client, factories.member(seller, Role.OWNER))
 
 
-def editor_post(facture, lines, **header):
+def editor_post(facture, lines, initial_forms=None, **header):
     """The editor's form as the browser sends it: the header, then the line formset."""
     data = {
         "client": facture.client_id, "subject": facture.subject, "operation_date": "",
         "payment_terms_days": facture.payment_terms_days or "", "notes": facture.notes,
         "lignes-TOTAL_FORMS": len(lines),
-        "lignes-INITIAL_FORMS": min(len(lines), facture.lines.count()),
+        "lignes-INITIAL_FORMS": (
+            min(len(lines), facture.lines.count()) if initial_forms is None else initial_forms
+        ),
         "lignes-MIN_NUM_FORMS": 0, "lignes-MAX_NUM_FORMS": 1000,
     }  # fmt: skip
     data.update(header)
@@ -77,6 +79,19 @@ def pdf_text(data: bytes) -> str:
 
     text = "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
     return text.translate({0x202F: " ", 0xA0: " ", 0x2009: " "})
+
+
+def test_a_row_added_on_the_page_is_kept_when_saved_again_from_the_same_page(as_owner, seller):
+    """The page showed no line; « Aperçu PDF » saved the row typed in it; « Enregistrer et
+    émettre » from the same page then sent it as an added row again: it was taken for an
+    unchanged blank row (compared with the lines saved since) and every line was dropped."""
+    draft = factories.draft(seller, lines=[])
+    url = reverse("facturation:facture_edit", args=[draft.pk])
+    row = [{"designation": "Audit", "unit_price": "450"}]
+    as_owner.post(url, editor_post(draft, row, initial_forms=0, preview="1"))
+    assert draft.lines.count() == 1
+    as_owner.post(url, editor_post(draft, row, initial_forms=0, save="1"))
+    assert [line.designation for line in draft.lines.all()] == ["Audit"]
 
 
 def test_the_preview_of_a_draft_is_marked_and_writes_nothing(as_owner, seller):
@@ -342,3 +357,39 @@ def test_the_dashboard_cards_open_the_matching_lists_and_offer_a_new_invoice(as_
     assert f'href="{reverse("facturation:facture_create")}"' in body
     overdue = as_owner.get(reverse("facturation:facture_list") + "?echeance=en_retard")
     assert late.number in overdue.content.decode()
+
+
+def test_the_editor_picks_a_customer_by_search_among_thousands(
+    as_owner, seller, django_assert_max_num_queries
+):
+    """A <select> listed every customer in every editor page; the picker shows only the chosen
+    one and asks the server for the first 20 matches (name, SIREN, city), this company's."""
+    from crm.models import Client
+
+    Client.objects.bulk_create(
+        Client(company=seller, name=f"Client {n:04d}", billing_city="Lyon", status="client")
+        for n in range(2000)
+    )
+    wanted = factories.business_client(seller, name="Zéphyr Menuiserie", billing_city="Brest")
+    factories.business_client(factories.issuing_company("Autre SAS"), name="Zéphyr Autre")
+    draft = factories.draft(seller, wanted)
+    body = as_owner.get(reverse("facturation:facture_edit", args=[draft.pk])).content.decode()
+    assert "Client 0001" not in body and 'role="combobox"' in body
+    assert f'name="client" value="{wanted.pk}"' in body and 'value="Zéphyr Menuiserie"' in body
+
+    url = reverse("crm:client_picker")
+    with django_assert_max_num_queries(6):
+        found = as_owner.get(url, {"client_recherche": "zéphyr"}).content.decode()
+    assert f'data-value="{wanted.pk}"' in found and "Zéphyr Autre" not in found
+    first = as_owner.get(url, {"client_recherche": ""}).content.decode()
+    assert first.count('role="option"') == 20 and "Précisez la recherche" in first
+    assert as_owner.get(url, {"q": "brest"}).content.decode().count('role="option"') == 1
+    assert "Aucun client ne correspond" in as_owner.get(url, {"q": "introuvable"}).content.decode()
+
+
+def test_the_picker_cannot_put_another_companys_customer_on_an_invoice(as_owner, seller):
+    theirs = factories.business_client(factories.issuing_company("Autre SAS"))
+    response = as_owner.post(
+        reverse("facturation:facture_create"), {"client": theirs.pk, "client_recherche": "x"}
+    )
+    assert response.status_code == 200 and Facture.objects.count() == 0
