@@ -10,6 +10,7 @@ from facturation.models import Article, Facture, Frequency, LigneFacture
 from pgi.forms_utils import CleanTextMixin, FrenchDecimalField
 from pgi.lignes import ARTICLE_FIELD_NAMES, LINE_FIELD_NAMES, VAT_RATE_CHOICES
 from pgi.lignes.forms import BaseLigneFormSet, LigneDocumentForm
+from pgi.lignes.spec import VAT_EXEMPTION_LIST
 from pgi.mentions import payment_terms_limit
 
 
@@ -17,13 +18,16 @@ class ArticleForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = Article
         fields = [*ARTICLE_FIELD_NAMES, "active"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "vat_exemption_reason": forms.TextInput(attrs={"list": VAT_EXEMPTION_LIST}),
+        }
         field_classes = {"unit_price": FrenchDecimalField}
         # The catalogue's own wording of the columns it shares with a line.
         labels = {"unit_price": _("prix unitaire HT (€)"), "vat_rate": _("taux de TVA")}
         help_texts = {
             "vat_exemption_reason": _(
-                "Obligatoire à 0 % : ex. « Exonération de TVA, art. 261-4-4° du CGI »."
+                "Obligatoire à 0 % : choisissez une formule usuelle ou tapez la vôtre."
             )
         }
 
@@ -82,7 +86,11 @@ def ligne_formset(company, data=None, initial=None):
 
 
 class AvoirForm(CleanTextMixin, forms.Form):
-    MODE_CHOICES = [("lignes", _("Des lignes (quantités)")), ("montant", _("Un montant HT"))]
+    MODE_CHOICES = [
+        ("totalite", _("Toute la facture")),
+        ("lignes", _("Des lignes (quantités)")),
+        ("montant", _("Un montant HT")),
+    ]
     mode = forms.ChoiceField(label=_("Créditer"), choices=MODE_CHOICES, widget=forms.RadioSelect)
     amount = FrenchDecimalField(
         label=_("Montant HT (€)"), required=False, min_value=Decimal("0.01")

@@ -272,9 +272,10 @@ def avoir_create(request, pk: int):
     form = AvoirForm(request.POST or None, lines=lines, initial={"mode": "lignes"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        what: dict = {}  # « totalite »: every line, its whole quantity
         if data["mode"] == "montant":
             what = {"amount_excl_vat": data["amount"], "vat_rate": data["vat_rate"]}
-        else:
+        elif data["mode"] == "lignes":
             what = {"quantities": form.quantities()}
         try:
             avoir = services.avoir_creer(

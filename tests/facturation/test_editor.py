@@ -393,3 +393,46 @@ def test_the_picker_cannot_put_another_companys_customer_on_an_invoice(as_owner,
         reverse("facturation:facture_create"), {"client": theirs.pk, "client_recherche": "x"}
     )
     assert response.status_code == 200 and Facture.objects.count() == 0
+
+
+def test_the_credit_note_form_offers_the_whole_invoice(as_owner, seller):
+    """The README announces credit notes for the whole invoice, by lines or by an amount:
+    the form lacked the first."""
+    invoice = factories.issued(seller, lines=[factories.line("A", "3", "100"),
+                                              factories.line("B", "2", "50")])  # fmt: skip
+    url = reverse("facturation:avoir_create", args=[invoice.pk])
+    assert "Toute la facture" in as_owner.get(url).content.decode()
+    response = as_owner.post(url, {"mode": "totalite", "reason": "Annulation"})
+    avoir = Facture.objects.get(kind="avoir")
+    assert response["Location"] == reverse("facturation:facture_edit", args=[avoir.pk])
+    got = sorted((x.designation, x.quantity) for x in avoir.lines.all())
+    assert got == [("A", Decimal("3")), ("B", Decimal("2"))]
+
+
+def test_a_zero_rated_reason_offers_the_standard_wordings_of_pgi_mentions(as_owner, seller):
+    """The 0 % exemption reason was free text with no list: the editor and the catalogue
+    offer the wordings of pgi.mentions (the one source of legal mentions), free text still."""
+    from pgi.mentions import VAT_EXEMPTION_WORDINGS, VAT_FRANCHISE, VAT_INTRA_EU_GOODS
+
+    assert VAT_FRANCHISE.text in VAT_EXEMPTION_WORDINGS
+    assert VAT_INTRA_EU_GOODS.text in VAT_EXEMPTION_WORDINGS
+    draft = factories.draft(seller)
+    for url in (reverse("facturation:facture_edit", args=[draft.pk]),
+                reverse("facturation:article_create")):  # fmt: skip
+        body = as_owner.get(url).content.decode()
+        assert 'list="vat-exemption-wordings"' in body, url
+        assert '<datalist id="vat-exemption-wordings">' in body, url
+        assert '<option value="TVA non applicable, art. 293 B du CGI">' in body, url
+    free = {"vat_rate": "0.00", "vat_exemption_reason": "Exonération maison, art. 999"}
+    as_owner.post(reverse("facturation:facture_edit", args=[draft.pk]), editor_post(draft, [free]))
+    assert draft.lines.get().vat_exemption_reason == "Exonération maison, art. 999"
+
+
+def test_units_read_in_english_in_english_mode(as_owner, seller):
+    invoice = factories.issued(seller, lines=[factories.line("Atelier", "3", "65", unit="heure")])
+    as_owner.cookies["django_language"] = "en"
+    body = as_owner.get(reverse("facturation:facture_detail", args=[invoice.pk])).content.decode()
+    assert "<td>hour</td>" in body
+    draft = factories.draft(seller)
+    body = as_owner.get(reverse("facturation:facture_edit", args=[draft.pk])).content.decode()
+    assert '<option value="heure">hour</option>' in body
