@@ -108,6 +108,16 @@ def test_picker_preview_price_warning_issue_and_duplicate(page, screenshot):
     )
     expect(page.get_by_role("combobox", name="Client")).to_have_value("Zéphyr Menuiserie")
     screenshot(page, "editor-duplicate")
+
+    # The dashboard's card opens the list of what is still owed; the new draft shows its total.
+    page.get_by_role("link", name="Tableau de bord").click()
+    screenshot(page, "dashboard-cards")
+    page.get_by_role("link", name="Voir ce qui reste à encaisser").click()
+    expect(page.locator("#results")).to_contain_text(draft.number)
+    expect(page.get_by_test_id("draft-total")).to_have_count(0)  # drafts are not owed
+    page.get_by_label("Échéance").select_option("")
+    expect(page.get_by_test_id("draft-total")).to_contain_text("3 154,45")
+    screenshot(page, "invoice-list")
     assert page.console_errors == []
 
 

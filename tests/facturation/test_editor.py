@@ -110,6 +110,14 @@ def test_the_preview_of_a_draft_is_marked_and_writes_nothing(as_owner, seller):
     assert "APERÇU — non émise" in text
     assert "Audit de sécurité" in text and "1 080,00" in text  # 900 HT + 20 % VAT
     assert "F-" not in text  # no number
+    # A member who only reads (an accountant) sees the draft, and its preview link.
+    accountant = factories.member(seller, Role.ACCOUNTANT)
+    from django.test import Client as HttpClient
+
+    reader = login(HttpClient(), accountant)
+    detail = reader.get(reverse("facturation:facture_detail", args=[draft.pk])).content.decode()
+    assert reverse("facturation:facture_apercu", args=[draft.pk]) in detail
+    assert reader.get(reverse("facturation:facture_apercu", args=[draft.pk])).status_code == 200
     draft.refresh_from_db()
     assert draft.status == Status.DRAFT and draft.number == "" and draft.issue_date is None
     assert DocumentPDF.objects.count() == 0 and Enregistrement.objects.count() == sealed
