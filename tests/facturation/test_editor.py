@@ -437,10 +437,15 @@ def test_a_zero_rated_reason_offers_the_standard_wordings_of_pgi_mentions(as_own
 
 
 def test_units_read_in_english_in_english_mode(as_owner, seller):
+    """Units showed their French value (« heure ») on the detail and catalogue pages."""
+    from django.utils import translation
+
     invoice = factories.issued(seller, lines=[factories.line("Atelier", "3", "65", unit="heure")])
-    as_owner.cookies["django_language"] = "en"
-    body = as_owner.get(reverse("facturation:facture_detail", args=[invoice.pk])).content.decode()
-    assert "<td>hour</td>" in body
     draft = factories.draft(seller)
-    body = as_owner.get(reverse("facturation:facture_edit", args=[draft.pk])).content.decode()
-    assert '<option value="heure">hour</option>' in body
+    as_owner.cookies["django_language"] = "en"
+    # The middleware leaves English active in this thread: restored for the next tests.
+    with translation.override(translation.get_language()):
+        detail = as_owner.get(reverse("facturation:facture_detail", args=[invoice.pk]))
+        editor = as_owner.get(reverse("facturation:facture_edit", args=[draft.pk]))
+    assert "<td>hour</td>" in detail.content.decode()
+    assert '<option value="heure">hour</option>' in editor.content.decode()
