@@ -449,3 +449,13 @@ def test_units_read_in_english_in_english_mode(as_owner, seller):
         editor = as_owner.get(reverse("facturation:facture_edit", args=[draft.pk]))
     assert "<td>hour</td>" in detail.content.decode()
     assert '<option value="heure">hour</option>' in editor.content.decode()
+
+
+def test_a_missing_customer_is_said_next_to_the_picker(as_owner, seller):
+    """The error must sit beside an `.is-invalid` sibling, or Bootstrap hides it."""
+    body = as_owner.post(
+        reverse("facturation:facture_create"), {"client": "", "client_recherche": "Zéph"}
+    ).content.decode()
+    assert 'class="client-picker position-relative is-invalid"' in body
+    assert 'aria-invalid="true" aria-describedby="id_client_error"' in body
+    assert "Ce champ est obligatoire." in body
