@@ -459,3 +459,18 @@ def test_a_missing_customer_is_said_next_to_the_picker(as_owner, seller):
     assert 'class="client-picker position-relative is-invalid"' in body
     assert 'aria-invalid="true" aria-describedby="id_client_error"' in body
     assert "Ce champ est obligatoire." in body
+
+
+def test_every_page_of_a_long_preview_carries_the_mark(as_owner, seller):
+    """The mark is on each page, not only the first: a printed page 3 is still a preview."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    lines = [factories.line(f"Prestation {n}", "1", "10") for n in range(90)]
+    draft = factories.draft(seller, lines=lines)
+    response = as_owner.get(reverse("facturation:facture_apercu", args=[draft.pk]))
+    pages = PdfReader(BytesIO(response.content)).pages
+    assert len(pages) > 1
+    for number, page in enumerate(pages, start=1):
+        assert "APERÇU — non émise" in page.extract_text(), f"page {number}"
