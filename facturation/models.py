@@ -205,6 +205,25 @@ class DocumentPDF(models.Model):
         return self.file.name or ""
 
 
+class LienClient(CompanyOwned):
+    """The version of an issued document's customer link (`facturation.public`): the owner
+    renews the link, the version goes up, and a link signed with an older one is revoked.
+    No row: version 1, the links sent before links could be revoked."""
+
+    facture = models.OneToOneField(Facture, on_delete=models.CASCADE, related_name="lien_client")
+    version = models.PositiveIntegerField(default=1)
+    renewed_at = models.DateTimeField(null=True, blank=True)
+    renewed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("lien client")
+
+    def __str__(self) -> str:
+        return f"{self.facture} v{self.version}"
+
+
 class Envoi(CompanyOwned):
     """An email of an issued document to the customer; the task marks it sent exactly once."""
 

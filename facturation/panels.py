@@ -1,7 +1,15 @@
-"""The customer page's "Factures et avoirs" section (registered with `crm.panels`)."""
+"""The customer page's "Factures et avoirs" section (registered with `crm.panels`), and the
+sections that the apps above facturation add to an invoice's page (payments today): they
+register them from their `AppConfig.ready`, facturation imports none of them."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.http import HttpRequest
 
 from crm.models import Client
 from crm.panels import ClientPanel, register_client_panel
+from facturation.models import Facture
 from facturation.selectors import facture_lister
 
 
@@ -10,3 +18,21 @@ def _factures(request, client: Client) -> dict:
 
 
 register_client_panel(ClientPanel(template="facturation/_client_factures.html", context=_factures))
+
+
+@dataclass(frozen=True)
+class FacturePanel:
+    template: str  # rendered with `panel` (the context below) and `facture`
+    context: Callable[[HttpRequest, Facture], dict]
+
+
+FACTURE_PANELS: list[FacturePanel] = []
+
+
+def register_facture_panel(panel: FacturePanel) -> FacturePanel:
+    FACTURE_PANELS.append(panel)
+    return panel
+
+
+def facture_panels(request: HttpRequest, facture: Facture) -> list[tuple[str, dict]]:
+    return [(panel.template, panel.context(request, facture)) for panel in FACTURE_PANELS]

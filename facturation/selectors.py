@@ -1,12 +1,14 @@
 """Reads on invoices and the catalogue, always scoped to one company."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
     DecimalField,
     F,
     OuterRef,
@@ -32,30 +34,88 @@ AMOUNT = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0"), output_field=AMOUNT)
 
 
+@dataclass(frozen=True)
+class Reduction:
+    """Rows that reduce what is due on a document: `rows()` filtered on their `key` (the
+    document's id), summing `amount`. Credit notes are one; payments register theirs from the
+    apps above facturation (`register_settlement`), so facturation never imports them."""
+
+    rows: Callable[[], QuerySet]
+    key: str
+    amount: str
+
+    def per_document(self) -> Coalesce:
+        """The reduction of the document `OuterRef("pk")` (a correlated subquery)."""
+        return Coalesce(
+            Subquery(
+                self.rows()
+                .filter(**{self.key: OuterRef("pk")})
+                .values(self.key)
+                .annotate(total=Sum(self.amount))
+                .values("total")[:1],
+                output_field=AMOUNT,
+            ),
+            ZERO,
+        )
+
+    def grouped(self, company: Company) -> QuerySet:
+        """(document id, total) for every document of `company`, to join at scale."""
+        return self.rows().filter(company=company).values(self.key).annotate(total=Sum(self.amount))
+
+
+CREDIT_NOTES = Reduction(
+    rows=lambda: Facture.objects.filter(kind=Kind.CREDIT_NOTE, status=Status.ISSUED),
+    key="origin",
+    amount="total_incl_vat",
+)
+SETTLEMENTS: list[Reduction] = []
+
+
+def register_settlement(reduction: Reduction) -> Reduction:
+    SETTLEMENTS.append(reduction)
+    return reduction
+
+
+class EtatPaiement:
+    """An invoice's payment state, derived (never stored on the frozen invoice)."""
+
+    UNPAID = "a_payer"
+    PARTLY_PAID = "partielle"
+    PAID = "payee"
+    OVERDUE = "en_retard"
+
+
+def etat_paiement(facture: Facture, *, today) -> str | None:
+    """From the annotations of `with_amount_due`; None for a draft or a credit note."""
+    due = getattr(facture, "amount_due", None)
+    if due is None:
+        return None
+    if due <= 0:
+        return EtatPaiement.PAID
+    if facture.due_date is not None and facture.due_date < today:
+        return EtatPaiement.OVERDUE
+    if due < facture.total_incl_vat:
+        return EtatPaiement.PARTLY_PAID
+    return EtatPaiement.UNPAID
+
+
 def with_amount_due(qs: QuerySet[Facture]) -> QuerySet[Facture]:
     """Annotates `amount_due`, what the customer still owes on each document: its total incl.
-    VAT less its issued credit notes; null for a draft or a credit note.
+    VAT less its issued credit notes and what was paid on it (`amount_settled`); null for a
+    draft or a credit note.
 
-    The one place "reste dû" is computed (list, detail, API, public page, dashboard): payments
-    will be subtracted here."""
-    credited = Coalesce(
-        Subquery(
-            Facture.objects.filter(
-                origin=OuterRef("pk"), kind=Kind.CREDIT_NOTE, status=Status.ISSUED
-            )
-            .values("origin")
-            .annotate(total=Sum("total_incl_vat"))
-            .values("total")[:1],
-            output_field=AMOUNT,
-        ),
-        ZERO,
-    )
+    The one place "reste dû" is computed (list, detail, API, public page); the dashboard sums
+    the same reductions with joins (`dashboard_figures`)."""
+    settled = ZERO
+    for settlement in SETTLEMENTS:
+        settled = settled + settlement.per_document()
     return qs.annotate(
+        amount_settled=settled,
         amount_due=Case(
             When(Q(status=Status.DRAFT) | Q(kind=Kind.CREDIT_NOTE), then=Value(None)),
-            default=F("total_incl_vat") - credited,
+            default=F("total_incl_vat") - CREDIT_NOTES.per_document() - F("amount_settled"),
             output_field=AMOUNT,
-        )
+        ),
     )
 
 
@@ -218,21 +278,48 @@ def dashboard_figures(*, company: Company, today) -> dict:
     sales = issued.filter(issue_date__gt=today - timedelta(days=365)).aggregate(
         excl_vat=Coalesce(Sum(F("total_excl_vat") * sign), ZERO)
     )
-    due = (
-        with_amount_due(issued)
-        .filter(amount_due__gt=0)
-        .aggregate(
-            due=Coalesce(Sum("amount_due"), ZERO),
-            overdue=Coalesce(Sum("amount_due", filter=Q(due_date__lt=today)), ZERO),
-            overdue_count=Count("pk", filter=Q(due_date__lt=today)),
-        )
+    # What is due per invoice: the reductions of `with_amount_due`, grouped once and joined
+    # (one pass over each table instead of a subquery per invoice: 100,000 invoices in
+    # bench/receivables.py).
+    base_sql, params = (
+        issued.exclude(kind=Kind.CREDIT_NOTE)
+        .order_by()
+        .values("id", "total_incl_vat", "due_date")
+        .query.sql_with_params()
     )
+    joins, minus = [], []
+    for index, reduction in enumerate([CREDIT_NOTES, *SETTLEMENTS]):
+        sql, more = reduction.grouped(company).query.sql_with_params()
+        joins.append(f'LEFT JOIN ({sql}) AS r{index} ON r{index}."{reduction.key}" = f.id')
+        minus.append(f" - COALESCE(r{index}.total, 0)")
+        params = (*params, *more)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(due), 0), COALESCE(SUM(due) FILTER (WHERE due_date < %s), 0), "
+            "COUNT(*) FILTER (WHERE due_date < %s) FROM ("
+            f"SELECT f.due_date, f.total_incl_vat{''.join(minus)} AS due FROM ({base_sql}) AS f "
+            f"{' '.join(joins)}) AS open_invoices WHERE due > 0",
+            [today, today, *params],
+        )
+        total_due, overdue, overdue_count = cursor.fetchone()
+    due = {"due": total_due, "overdue": overdue, "overdue_count": overdue_count}
     return {"sales_excl_vat": sales["excl_vat"], **due}
+
+
+# Entries that the apps above facturation add to a document's history (payments): functions
+# facture -> [{"at": datetime, "label": "other", "detail": "", "text": str, "icon": str}].
+TIMELINE_SOURCES: list[Callable[[Facture], list[dict]]] = []
+
+
+def register_timeline_source(func: Callable[[Facture], list[dict]]):
+    TIMELINE_SOURCES.append(func)
+    return func
 
 
 def facture_timeline(facture: Facture) -> list[dict]:
     """What happened to a document, oldest first: creation, issue and sealing, PDF, emails,
-    credit notes. Every entry comes from a row that never changes once written."""
+    credit notes, and what the apps above add (payments). Every entry comes from a row that
+    never changes once written."""
     events = [{"at": facture.created_at, "label": "created", "detail": ""}]
     if facture.number:
         records = Enregistrement.objects.filter(
@@ -245,6 +332,8 @@ def facture_timeline(facture: Facture) -> list[dict]:
         events.append({"at": envoi.created_at, "label": "sent", "detail": envoi.recipients})
     for avoir in facture.credit_notes.filter(status=Status.ISSUED):
         events.append({"at": avoir.issued_at, "label": "credited", "detail": avoir.number})
+    for source in TIMELINE_SOURCES:
+        events.extend(source(facture))
     return sorted(events, key=lambda event: event["at"])
 
 

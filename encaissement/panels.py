@@ -1,0 +1,63 @@
+"""What payments add to the layers below, registered at start-up (`EncaissementConfig.ready`):
+the amount settled in facturation's one "reste dû", the payments on an invoice's page and in
+its history, and the payments and credit on a customer's page."""
+
+from django.utils.translation import gettext as _
+
+from crm.models import Client
+from crm.panels import ClientPanel, register_client_panel
+from encaissement.selectors import (
+    MONTANT_REGLE,
+    affectations_de_facture,
+    paiement_lister,
+    solde_client,
+)
+from facturation.models import Facture, Kind, Status
+from facturation.panels import FacturePanel, register_facture_panel
+from facturation.selectors import register_settlement, register_timeline_source
+from pgi.money import format_eur
+from pgi.permissions import Perm
+
+register_settlement(MONTANT_REGLE)
+
+
+@register_timeline_source
+def _history(facture: Facture) -> list[dict]:
+    events = []
+    for a in affectations_de_facture(facture):
+        if a.amount > 0:
+            text = _("Paiement de %(a)s reçu (%(n)s)")
+            icon = "cash-coin"
+        else:
+            text = _("Paiement de %(a)s annulé (%(n)s)")
+            icon = "x-circle"
+        events.append({
+            "at": a.created_at, "label": "other", "detail": a.paiement.number, "icon": icon,
+            "text": text % {"a": format_eur(abs(a.amount)), "n": a.paiement.number},
+        })  # fmt: skip
+    return events
+
+
+def _facture_panel(request, facture: Facture) -> dict:
+    payable = facture.status == Status.ISSUED and facture.kind != Kind.CREDIT_NOTE
+    return {
+        "payable": payable,
+        "affectations": list(affectations_de_facture(facture)) if payable else [],
+        "can_record": request.membership.has_perm(Perm.COMMERCIAL_WRITE),
+    }
+
+
+def _client_panel(request, client: Client) -> dict:
+    return {
+        "paiements": paiement_lister(company=request.company, client=client)[:20],
+        "credit": solde_client(client),
+        "can_record": request.membership.has_perm(Perm.COMMERCIAL_WRITE),
+    }
+
+
+register_facture_panel(
+    FacturePanel(template="encaissement/_facture_paiements.html", context=_facture_panel)
+)
+register_client_panel(
+    ClientPanel(template="encaissement/_client_paiements.html", context=_client_panel)
+)
