@@ -181,6 +181,7 @@ def facture_brouillon_enregistrer(
 ) -> Facture:
     """Saves a draft's header and its lines together: both or neither (the editor once saved
     the header and then had the lines refused). Every problem of both is reported at once."""
+    _ensure_draft(lock_draft(Facture, facture.pk))  # an issued one: said once, not twice
     problems: list[str] = []
     field_errors: dict[str, list[str]] = {}
     try:
