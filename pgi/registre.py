@@ -164,7 +164,8 @@ def register_coverage_check(func: CoverageCheck) -> CoverageCheck:
 
 
 def _records(company: Company, chunk_size: int = 5000) -> Generator[tuple, None, None]:
-    """Streams (sequence, kind, reference, payload, previous, fingerprint), server-side.
+    """Streams (sequence, kind, reference, payload, previous, fingerprint, recorded_at),
+    server-side.
 
     A named psycopg cursor in binary format: the payloads arrive as raw bytes, not as the
     hex text PostgreSQL sends bytea in by default. A reader thread fetches the next chunk
@@ -182,7 +183,8 @@ def _records(company: Company, chunk_size: int = 5000) -> Generator[tuple, None,
                 with raw.cursor(name="registre_verify", binary=True) as cursor:
                     cursor.itersize = chunk_size
                     cursor.execute(
-                        "SELECT sequence, kind, reference, payload, previous, fingerprint "
+                        "SELECT sequence, kind, reference, payload, previous, fingerprint, "
+                        "recorded_at "
                         f"FROM {RECORDS} WHERE company_id = %s "
                         "ORDER BY sequence",
                         [company.pk],
@@ -227,6 +229,17 @@ def _sealed_offset(sequence: int, payload: bytes) -> int | None:
 
 
 UNREADABLE = "contenu illisible (JSON invalide) : document non comparé"
+RETIMED = "heure d'enregistrement différente de celle scellée"
+
+
+def _sealed_at(payload: bytes) -> datetime | None:
+    """The time sealed in a payload: its first key, "at" (canonical JSON sorts the keys)."""
+    if not payload.startswith(b'{"at":"'):
+        return None
+    try:
+        return datetime.fromisoformat(payload[7 : payload.index(b'"', 7)].decode())
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -282,7 +295,7 @@ def _verify_chain(
     # reader thread now, not whenever the traceback holding it is collected.
     records = _records(company)
     try:
-        for sequence, kind, reference, payload, previous, stored in records:
+        for sequence, kind, reference, payload, previous, stored, recorded_at in records:
             payload = bytes(payload)
             report.records += 1
             if progress is not None and report.records % progress_every == 0:
@@ -300,13 +313,17 @@ def _verify_chain(
                 )
             if not hmac.compare_digest(fingerprint(previous, payload, key), stored):
                 findings.append(Finding(sequence, reference, "contenu altéré (empreinte invalide)"))
-            # The sequence sealed in an authentic payload must be the record's place: records
-            # renumbered after a deletion, even re-fingerprinted with the key, are reported
-            # once, where the numbering starts to differ.
-            elif (offset := _sealed_offset(sequence, payload)) != expected_offset:
-                if offset != 0:
-                    findings.append(Finding(sequence, reference, RENUMBERED))
-                expected_offset = offset
+            else:
+                # The sequence sealed in an authentic payload must be the record's place:
+                # records renumbered after a deletion, even re-fingerprinted with the key, are
+                # reported once, where the numbering starts to differ.
+                if (offset := _sealed_offset(sequence, payload)) != expected_offset:
+                    if offset != 0:
+                        findings.append(Finding(sequence, reference, RENUMBERED))
+                    expected_offset = offset
+                # The time column is shown (an invoice's history): it must be the sealed one.
+                if _sealed_at(payload) != recorded_at:
+                    findings.append(Finding(sequence, reference, RETIMED))
             expected_previous = stored
             expected_sequence = sequence + 1
             if check_documents:
