@@ -243,3 +243,22 @@ def test_counters_ahead_after_a_format_change_are_reported_for_the_series(compan
     assert verify_chain(company).findings == [
         Finding(None, "numérotation facture", COUNTERS_AHEAD.format(taken=3, issued=2))
     ]
+
+
+def test_the_api_reports_the_event_log_with_the_register(client, company):
+    """The verification endpoint checks the company's event log too."""
+    token = factories.token(factories.member(company, Role.ACCOUNTANT))  # event #1
+    export(company, 1)
+    with triggers_disabled() as cursor:
+        cursor.execute(
+            "DELETE FROM pgi_evenement WHERE company_id = %s AND sequence = 1", [company.pk]
+        )
+    response = client.get(
+        "/api/v1/registre/verification", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.json() == {
+        "records": 0,
+        "events": 1,
+        "ok": False,
+        "findings": ["#2 journal des événements : trou dans la séquence : #1 attendu"],
+    }
