@@ -5,7 +5,8 @@ issued; each reported with its exact findings, by the command, the page and the 
 
 import json
 import zipfile
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -28,7 +29,7 @@ from pgi.models import (
     RecordKind,
 )
 from pgi.permissions import Role
-from pgi.registre import RETIMED, Finding, verify_chain
+from pgi.registre import RETIMED, Finding, seal, verify_chain
 from tests import factories
 from tests.comptabilite.test_verify_registre import run_verify, triggers_disabled
 from tests.conftest import login
@@ -262,3 +263,28 @@ def test_the_api_reports_the_event_log_with_the_register(client, company):
         "ok": False,
         "findings": ["#2 journal des événements : trou dans la séquence : #1 attendu"],
     }
+
+
+def test_a_time_sealed_in_another_form_is_not_a_false_alarm(company):
+    """The time check compares bytes first, instants when the sealed form differs (another
+    offset, no microseconds): the same instant is never reported."""
+    paris = ZoneInfo("Europe/Paris")
+    for n, at in enumerate(
+        [datetime(2026, 1, 5, 10, 0, tzinfo=paris), datetime(2026, 1, 5, 9, 0, tzinfo=UTC),
+         datetime(2026, 1, 5, 9, 0, 0, 250, tzinfo=UTC)],
+        start=1,
+    ):  # fmt: skip
+        seal(company=company, kind=RecordKind.PAYMENT, reference=f"P{n}", document={}, at=at)
+    assert verify_chain(company).findings == []
+    with triggers_disabled() as cursor:
+        cursor.execute(
+            "UPDATE comptabilite_enregistrement SET recorded_at = recorded_at + "
+            "interval '1 microsecond' WHERE company_id = %s AND sequence IN (1, 3)",
+            [company.pk],
+        )
+    assert verify_chain(company).findings == [
+        Finding(1, "P1", RETIMED),
+        Finding(3, "P3", RETIMED),
+    ]
+    # Compared with the live data, not in the chain-only pass (the fast one).
+    assert verify_chain(company, check_documents=False).findings == []
