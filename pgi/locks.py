@@ -4,9 +4,10 @@ Lock order, always the same so that two transactions never deadlock:
     1. the document being issued (`lock_draft`),
     2. its numbering counter (`pgi.numbering.numero_attribuer`, which takes it in the same
        statement that increments it, so it lives with the numbering service),
-    3. the company's register head (`lock_registre_head`).
-    4. the head of the company's technical event log (`lock_journal_head`), after the
-       register head (a closure seals its record, then logs its event).
+    3. the company's register head (`lock_registre_head`),
+    4. the head of the company's technical event log (`lock_journal_head`): a closure
+       locks the register head first, then logs its event and seals its record; an archive
+       seals its record, then logs its event.
 All are per company: two companies never wait on each other. The counter and the
 head are taken last and held only for a few statements (PERFORMANCE.md: issuing is bound
 by commits, so the lock must be short). An event concerning several companies (a member's
