@@ -5,6 +5,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from crm import importing, selectors, services
@@ -187,7 +188,8 @@ def client_export(request):
     filename = f"clients-{timezone.localdate():%Y%m%d}.csv"
     event_record(
         kind=EventKind.EXPORT, company=request.company, user=request.user,
-        summary=f"Export CSV des clients ({filename})", ip=client_ip(request),
+        summary=gettext_noop("Export CSV des clients (%(file)s)"), params={"file": filename},
+        ip=client_ip(request),
     )  # fmt: skip
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
