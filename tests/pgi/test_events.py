@@ -8,8 +8,8 @@ from pgi.models import Evenement, EventKind
 from pgi.permissions import Role
 from pgi.services import company_update, membership_change_role
 from tests import factories
-from tests.comptabilite.test_verify_registre import triggers_disabled
 from tests.conftest import login
+from tests.db_owner import triggers_disabled
 
 
 @pytest.mark.django_db
@@ -39,7 +39,7 @@ def test_customer_export_is_logged(as_owner_a, company_a):
     assert Evenement.objects.filter(kind=EventKind.EXPORT, company=company_a).exists()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_the_log_is_append_only_and_tampering_is_detected(company_a):
     for i in range(3):
         event_record(kind=EventKind.EXPORT, summary=f"export {i}", company=company_a)
