@@ -7,7 +7,7 @@ the triggers that keep them unalterable, or change the schema.
 """
 
 import pytest
-from django.db import ProgrammingError, connection, transaction
+from django.db import DatabaseError, ProgrammingError, connection, transaction
 
 from facturation.models import Facture
 from pgi.models import Company, Enregistrement
@@ -105,3 +105,29 @@ def test_a_table_a_later_migration_creates_is_granted_to_the_application():
     finally:
         with db_owner.owner_cursor() as cursor:
             cursor.execute("DROP TABLE later_migration")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="django-pgtrigger honours the pgtrigger.ignore setting for any role: the application "
+    "can still skip the append-only triggers (found on branch dbrole, left to fix)",
+)
+def test_the_append_only_trigger_cannot_be_skipped_by_a_session_setting():
+    """`pgtrigger.ignore` is a setting any role may give its own session; the triggers'
+    `_pgtrigger_should_ignore` obeys it, so the application's role can delete a record of the
+    register (CGI art. 286-I-3° bis) without owning anything. Strict: passes once fixed."""
+    company = factories.issuing_company()
+    factories.issued(company)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pgtrigger.ignore', '{' || string_agg(tgname, ',') || '}', true) "
+            "FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal",
+            [REGISTER],
+        )
+        try:
+            cursor.execute(f"DELETE FROM {REGISTER} WHERE company_id = %s", [company.pk])
+            deleted = cursor.rowcount
+        except DatabaseError:
+            deleted = 0  # refused
+        transaction.set_rollback(True)  # whatever happened, the register is left as it was
+    assert deleted == 0
