@@ -8,6 +8,7 @@ application's back (`triggers_disabled`), always on a connection of its own.
 """
 
 import os
+import re
 from contextlib import contextmanager
 
 import dj_database_url
@@ -66,11 +67,38 @@ def owner_cursor():
         yield cursor
 
 
+# What migrate wrote and no test changes: kept, so that the post_migrate signal after each flush
+# finds them instead of writing them again.
+KEPT = {"django_content_type", "auth_permission"}
+
+
 def flush(sql_list: list[str]) -> None:
-    """Django's flush between transactional tests (TRUNCATE), run by the owner."""
+    """Django's flush between transactional tests, run by the owner: DELETE rather than its
+    TRUNCATE of every table (new files synced at commit: about 0.8 s a test on a loaded
+    machine, against 0.1 s), with the triggers off for that transaction. Django's foreign
+    keys are deferred to commit, so the order of the tables does not matter."""
     with owner_cursor() as cursor:
         for statement in sql_list:
-            cursor.execute(statement)
+            if not statement.startswith("TRUNCATE") or "RESTART IDENTITY" in statement:
+                cursor.execute(statement)
+                continue
+            tables = set(re.findall(r'"([^"]+)"', statement)) - KEPT
+            with _user_triggers_off(cursor):
+                cursor.execute(" ".join(f'DELETE FROM "{table}";' for table in sorted(tables)))
+
+
+@contextmanager
+def _user_triggers_off(cursor):
+    """`ALTER TABLE ... DISABLE TRIGGER USER` on every table that has triggers, for the rest
+    of the owner's transaction: what the application's role is refused."""
+    cursor.execute("SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal")
+    tables = [table for (table,) in cursor.fetchall()]
+    for table in tables:
+        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+    yield
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # a table with checks pending is not altered
+    for table in tables:
+        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
 @contextmanager
@@ -84,13 +112,5 @@ def triggers_disabled():
             "triggers_disabled() tampers on the owner's connection, which sees only committed "
             "rows: mark the test @pytest.mark.django_db(transaction=True)."
         )
-    with owner_cursor() as cursor:
-        cursor.execute(
-            "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal"
-        )
-        tables = [table for (table,) in cursor.fetchall()]
-        for table in tables:
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+    with owner_cursor() as cursor, _user_triggers_off(cursor):
         yield cursor
-        for table in tables:
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
