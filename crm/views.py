@@ -43,6 +43,22 @@ def client_list(request):
     return render(request, template, context)
 
 
+PICKER_SIZE = 20
+
+
+@member_required(Perm.VIEW)
+def client_picker(request):
+    """htmx: the first customers matching a search, as the options of the customer picker
+    (crm.widgets.ClientPicker)."""
+    search = request.GET.get("q") or next(
+        (value for key, value in request.GET.items() if key.endswith("_recherche")), ""
+    )
+    clients = selectors.client_lister(company=request.company, search=search)
+    found = list(clients.only("pk", "name", "billing_city", "siren", "status")[: PICKER_SIZE + 1])
+    context = {"clients": found[:PICKER_SIZE], "more": len(found) > PICKER_SIZE, "q": search}
+    return render(request, "crm/_client_picker_options.html", context)
+
+
 def _client_form_view(request, *, client: Client | None):
     form = ClientForm(request.POST or None, instance=client)
     validate_only = request.htmx and request.POST.get("_validate")

@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class EncaissementConfig(AppConfig):
     name = "encaissement"
     verbose_name = _("Encaissements")
+
+    def ready(self) -> None:
+        # Registrations with the layers below: the register's checks, the amount settled on
+        # an invoice, the invoice's and the customer's payment sections.
+        from encaissement import integrity, panels  # noqa: F401
+        from pgi.numbering import register_series
+
+        # Payments and reversals share one gapless series: each is a sealed record.
+        register_series(
+            "encaissement", label=_("Encaissement"), default_pattern="ENC-{annee}-{numero:05d}"
+        )

@@ -62,9 +62,14 @@ class FrenchDecimalField(forms.DecimalField):
         return super().to_python(value)
 
     def prepare_value(self, value):
-        if isinstance(value, Decimal):
-            text = format(value, "f")
-            if "." in text:
-                text = text.rstrip("0").rstrip(".")
-            return text.replace(".", ",")
-        return value
+        return french_input(value)
+
+
+def french_input(value):
+    """A Decimal as a French user types it back in a form (`29,9`, `1234`); text unchanged."""
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return text.replace(".", ",")
+    return value

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
-from pgi.money import ZERO, cents, percent_of, to_decimal
+from django.utils.translation import gettext as _
+
+from pgi.money import MAX_AMOUNT, ZERO, cents, format_eur, percent_of, to_decimal
 
 
 class LineLike(Protocol):
@@ -75,3 +77,56 @@ def compute_totals(lines: Iterable[LineLike]) -> Totals:
         total_vat=total_vat,
         total_incl_vat=total_excl + total_vat,
     )
+
+
+@dataclass(frozen=True)
+class RateShare:
+    """The part of an amount incl. VAT that falls on one VAT rate: base + VAT = amount."""
+
+    rate: Decimal
+    base: Decimal
+    vat: Decimal
+    amount: Decimal
+
+
+def split_by_rate(amount, breakdown: list[VatBreakdown]) -> list[RateShare]:
+    """Splits `amount` (incl. VAT, paid or credited on a document) pro rata of the document's
+    VAT breakdown, to the cent, so that the shares add up to `amount` exactly.
+
+    Each rate gets `amount × (base + VAT) / total incl. VAT`, rounded; the last rate takes the
+    rounding difference. Within a rate, VAT = share × VAT / (base + VAT), rounded, and
+    base = share − VAT. Used for payments (VAT on services is due when cashed, CGI art. 269)
+    and the e-invoicing "encaissée" status (amount cashed per rate).
+    """
+    amount = cents(amount)
+    total = sum((b.base + b.vat for b in breakdown), ZERO)
+    if not breakdown or total == ZERO:
+        return []
+    shares: list[RateShare] = []
+    left = amount
+    for index, b in enumerate(breakdown):
+        gross = b.base + b.vat
+        share = left if index == len(breakdown) - 1 else cents(amount * gross / total)
+        left -= share
+        vat = cents(share * b.vat / gross) if gross else ZERO
+        shares.append(RateShare(rate=b.rate, base=share - vat, vat=vat, amount=share))
+    return shares
+
+
+def amount_problems(totals: Totals) -> list[str]:
+    """The amounts that the money columns (14 digits, 2 decimals) cannot store, one message
+    each: refused when the draft is saved, not by the database when it is issued (issue #15:
+    a line of 99 999 999 999 × 9 999 999 999 € answered 500 at issue)."""
+    limit = format_eur(MAX_AMOUNT)
+    problems = [
+        _("Ligne %(n)d : le montant (%(a)s) dépasse le maximum de %(max)s.")
+        % {"n": position, "a": format_eur(line.gross), "max": limit}
+        for position, line in enumerate(totals.lines, start=1)
+        if abs(line.gross) > MAX_AMOUNT
+    ]
+    if abs(totals.total_incl_vat) > MAX_AMOUNT or abs(totals.total_excl_vat) > MAX_AMOUNT:
+        problems.append(
+            _("Le total du document (%(a)s TTC) dépasse le maximum de %(max)s.")
+            % {"a": format_eur(totals.total_incl_vat), "max": limit}
+        )
+    return problems

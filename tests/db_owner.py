@@ -106,7 +106,8 @@ def triggers_disabled():
     """What the owner of the tables could do behind the application's back: disable the
     triggers (`ALTER TABLE ... DISABLE TRIGGER USER`) and change rows, committed at the end.
 
-    The owner's connection sees only committed rows: the test is transactional."""
+    The owner's connection sees only committed rows: the test is transactional; and the
+    changes go through the cursor given, the ORM being the application's connection."""
     if connection.in_atomic_block:
         raise RuntimeError(
             "triggers_disabled() tampers on the owner's connection, which sees only committed "

@@ -1,6 +1,7 @@
 from django import template
 
-from pgi.money import format_eur
+from pgi.forms_utils import french_input
+from pgi.money import format_eur, to_decimal
 
 register = template.Library()
 
@@ -18,5 +19,11 @@ def rate(value) -> str:
     """`20.00` → `20 %`, `5.50` → `5,5 %`."""
     if value in (None, ""):
         return ""
-    text = format(value.normalize() if hasattr(value, "normalize") else value, "f")
+    text = format(to_decimal(value).normalize(), "f")
     return text.replace(".", ",") + "\u00a0%"
+
+
+@register.filter
+def french_amount(value):
+    """The value of an amount input, as `FrenchDecimalField` shows it back (`29,9`)."""
+    return french_input(value)

@@ -328,10 +328,11 @@ def test_sealed_documents_are_checked_in_batches(books, monkeypatch):
 
 
 def seal_payments(company, count: int) -> None:
-    """Records with no live document behind them: only the chain is checked."""
+    """Records of a kind no app checks (no live document behind them): only the chain is
+    checked."""
     for n in range(1, count + 1):
         registre.seal(
-            company=company, kind="encaissement", reference=f"P{n}", document={"n": n},
+            company=company, kind="essai", reference=f"P{n}", document={"n": n},
             at=timezone.now(),
         )  # fmt: skip
 

@@ -56,6 +56,7 @@ def test_the_series_of_the_apps_keep_their_default_formats(company_a):
         ("facture", "F-{annee}-{numero:05d}"),
         ("avoir", "AV-{annee}-{numero:05d}"),
         ("acompte", "AC-{annee}-{numero:05d}"),
+        ("encaissement", "ENC-{annee}-{numero:05d}"),
         ("essai", "E-{annee}-{numero:03d}"),
     ]
     assert numero_attribuer(company=company_a, series="avoir", day=DAY) == "AV-2026-00001"
