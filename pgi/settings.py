@@ -128,9 +128,11 @@ TEMPLATES = [
     },
 ]
 
+# The application's role, which reads and writes rows only; the owner of the tables migrates
+# with its own DATABASE_URL and is never known here (pgi/db_roles.py).
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/encaisse"),
+        env("DATABASE_URL", "postgres://encaisse_app@127.0.0.1:5432/encaisse"),
         conn_max_age=int(env("DB_CONN_MAX_AGE", "60")),
     )
 }

@@ -43,6 +43,6 @@ ensure_postgres
 ensure_redis
 ensure_database
 
-# 4. Translations and schema.
+# 4. Translations and schema (migrated by the owner role).
 "$VENV/bin/python" manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
-"$VENV/bin/python" manage.py migrate --no-input -v 0
+migrate_database

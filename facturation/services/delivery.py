@@ -24,6 +24,7 @@ from facturation.models import (
 from facturation.pdf import render_document_pdf
 from facturation.selectors import CLAIM_EXPIRY
 from pgi import registre
+from pgi.locks import lock_draft
 from pgi.models import Company, Enregistrement, RecordKind, User
 from pgi.queue import publish_after_commit
 from pgi.text import clean_strings, clean_text
@@ -49,10 +50,19 @@ def facture_pdf_generer(*, facture_id: int) -> DocumentPDF:
     data = render_document_pdf(content, logo_path=logo)
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
-        if DocumentPDF.objects.select_for_update().filter(facture_id=facture_id).exists():
-            return DocumentPDF.objects.get(facture_id=facture_id)
+        # One renderer at a time per document (lock order: the document, then the register
+        # head), so the check below and the file name are this transaction's alone.
+        lock_draft(Facture, facture_id)
+        existing = DocumentPDF.objects.filter(facture_id=facture_id).first()
+        if existing:
+            return existing
         pdf = DocumentPDF(facture=facture, sha256=digest)
-        pdf.file.save(f"{facture.number}.pdf", ContentFile(data), save=False)
+        # One name per document (numbers repeat across companies). A file already there was
+        # left by an attempt that died before its commit (a killed worker, a lost database
+        # connection): no row names it, it is no one's PDF, and it is replaced.
+        name = f"{facture.company_id}/{facture.number}.pdf"
+        pdf.file.storage.delete(pdf.file.field.generate_filename(pdf, name))
+        pdf.file.save(name, ContentFile(data), save=False)
         pdf.save()
         registre.seal(
             company=facture.company, kind=RecordKind.PDF, reference=facture.number,

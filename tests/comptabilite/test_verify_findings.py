@@ -51,7 +51,9 @@ def issue(company, day: date):
 
 
 @pytest.fixture
-def company(db):
+def company(transactional_db):
+    """Transactional: the tampering goes through the tables' owner's connection
+    (`triggers_disabled`), which sees only committed rows."""
     return factories.issuing_company()
 
 

@@ -199,8 +199,9 @@ def test_a_payment_dated_in_a_closed_period_is_refused(company, customer):
         _pay(company, customer, "10", day=day)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_register_verifies_with_payments_and_reports_an_altered_one(company, customer):
-    from tests.comptabilite.test_verify_registre import triggers_disabled
+    from tests.db_owner import triggers_disabled
 
     facture = factories.issued(company, customer)
     paiement = _pay(company, customer, "120", (facture, "120"))
@@ -208,8 +209,10 @@ def test_the_register_verifies_with_payments_and_reports_an_altered_one(company,
     out = StringIO()
     call_command("verify_registre", company=company.siren, stdout=out)
     assert "intègre" in out.getvalue()
-    with triggers_disabled():
-        Paiement.objects.filter(pk=paiement.pk).update(amount=D("12.00"))
+    with triggers_disabled() as cursor:  # the owner's connection: the application's is refused
+        cursor.execute(
+            f"UPDATE {Paiement._meta.db_table} SET amount = 12.00 WHERE id = %s", [paiement.pk]
+        )
     out = StringIO()
     with pytest.raises(SystemExit):
         call_command("verify_registre", company=company.siren, stdout=out)

@@ -19,8 +19,8 @@ from pgi.permissions import Role
 from pgi.registre import Finding
 from pgi.services import company_update, membership_change_role
 from tests import factories
-from tests.comptabilite.test_verify_registre import triggers_disabled
 from tests.conftest import login
+from tests.db_owner import triggers_disabled
 
 EXPORT = gettext_noop("Export CSV des clients (%(file)s)")
 
@@ -130,7 +130,7 @@ def test_a_company_logs_while_another_companys_log_is_locked(company_a, company_
     assert events_verify(company_a).ok and events_verify(company_b).ok
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_the_log_is_append_only_and_an_altered_event_is_reported(company_a):
     export(company_a, 3)
     append_only = "pgtrigger: Cannot update or delete rows from pgi_evenement table"
@@ -148,7 +148,7 @@ def test_the_log_is_append_only_and_an_altered_event_is_reported(company_a):
     ]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_deleting_the_last_events_is_reported_against_the_head(company_a, company_b):
     """Issue #23: deleting the end of the log went unnoticed; the head now says where the
     log ends. Another company's log is not concerned."""
@@ -168,7 +168,7 @@ def test_deleting_the_last_events_is_reported_against_the_head(company_a, compan
     assert events_verify(company_b).findings == []
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_deleted_middle_event_is_one_gap(company_a):
     export(company_a, 4)
     with triggers_disabled() as cursor:
@@ -180,7 +180,7 @@ def test_a_deleted_middle_event_is_one_gap(company_a):
     ]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_head_that_is_not_the_last_event_is_reported(company_a):
     export(company_a, 3)
     with triggers_disabled() as cursor:
@@ -206,7 +206,7 @@ def test_the_head_moves_only_onto_the_last_event(company_a):
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     ("assignment", "column"),
     [
