@@ -107,15 +107,11 @@ def test_a_table_a_later_migration_creates_is_granted_to_the_application():
             cursor.execute("DROP TABLE later_migration")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="django-pgtrigger honours the pgtrigger.ignore setting for any role: the application "
-    "can still skip the append-only triggers (found on branch dbrole, left to fix)",
-)
 def test_the_append_only_trigger_cannot_be_skipped_by_a_session_setting():
     """`pgtrigger.ignore` is a setting any role may give its own session; the triggers'
-    `_pgtrigger_should_ignore` obeys it, so the application's role can delete a record of the
-    register (CGI art. 286-I-3° bis) without owning anything. Strict: passes once fixed."""
+    `_pgtrigger_should_ignore` obeys it, so the application's role could delete a record of
+    the register (CGI art. 286-I-3° bis) without owning anything. The plain triggers of
+    comptabilite 0006 read no setting: the deletion is refused."""
     company = factories.issuing_company()
     factories.issued(company)
     with transaction.atomic(), connection.cursor() as cursor:

@@ -10,16 +10,21 @@ from django.db.migrations.executor import MigrationExecutor
 from pgi.chain import GENESIS, canonical_json, fingerprint
 from pgi.events import events_verify
 from pgi.models import Evenement, JournalEvenements
-from tests import factories
+from tests import db_owner, factories
 
 BEFORE = [("pgi", "0009_signup_email_verified_and_checklist")]
 AFTER = [("pgi", "0010_event_log_per_company")]
 
 
 def migrate(targets) -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
+    """As the tables' owner, like `migrate` in production (pgi/db_roles.py)."""
+    db_owner.use_owner()
+    try:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(targets)
+    finally:
+        db_owner.use_runtime()
 
 
 @pytest.mark.django_db(transaction=True)
