@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from facturation.exceptions import FactureError
-from facturation.models import Facture, Status
+from facturation.models import Facture, LigneFacture, Status
 from facturation.services import (
     facture_creer,
     facture_emettre,
@@ -207,3 +207,17 @@ def test_a_designation_of_spaces_is_refused(seller):
     """CGI art. 242 nonies A-I-5°: each line names what is sold; spaces name nothing."""
     facture = factories.draft(seller, lines=[factories.line("Conseil"), factories.line("   ")])
     assert refusal(facture) == ["Ligne 2 : désignation manquante."]
+
+
+@pytest.mark.parametrize("quantity", ["0", "-2"])
+def test_a_line_of_no_quantity_is_refused_at_issue_even_behind_the_services(seller, quantity):
+    """CGI art. 242 nonies A-I-5°: each line states the quantity sold. Saving a draft already
+    refuses a quantity of zero or less; the issuing check refuses it again when a line got it
+    behind the services (as the admin could), with the line's number. Only a deposit
+    deduction line (quantity -1, linked to its deposit) may be negative: the deposit test of
+    tests/facturation/test_services.py issues one."""
+    facture = factories.draft(seller, lines=[factories.line("Conseil"), factories.line("Audit")])
+    LigneFacture.objects.filter(facture=facture, designation="Audit").update(
+        quantity=Decimal(quantity)
+    )
+    assert refusal(facture) == ["Ligne 2 : la quantité doit être positive."]

@@ -1,6 +1,7 @@
 """Rules of the register (pgi/registre.py) that no test defended until the mutation run of
 tests/README.md showed it: each test names its rule."""
 
+import json
 from datetime import date
 
 import psycopg
@@ -9,6 +10,7 @@ from django.utils import translation
 
 from facturation.services import avoir_creer, facture_emettre
 from pgi import registre
+from pgi.chain import GENESIS, canonical_json, fingerprint
 from pgi.exceptions import PeriodeCloturee
 from pgi.models import Company, Enregistrement, Registre
 from pgi.registre import Finding, periode_cloturee, periode_verifier_ouverte, verify_chain
@@ -200,3 +202,52 @@ def test_documents_are_checked_against_their_records_in_bounded_batches(chain, m
     assert sorted(len(batch) for batch in batches) == [1, 1, 2]
     assert sorted(ref for batch in batches for ref in batch) == sorted(refs.values())
     assert [(f.sequence, f.reference) for f in report.findings] == [(3, refs[3])]
+
+
+def test_a_record_re_pointed_to_another_previous_is_a_broken_link(chain):
+    """CGI art. 286-I-3° bis: each record names the fingerprint of the one before it. A record
+    re-pointed behind the application's back (its `previous` changed, nothing deleted) is
+    reported on that record as a broken link, and its fingerprint, which covers the previous
+    one, no longer matches: exactly these two findings, nothing on the records around it."""
+    company, refs = chain
+    with triggers_disabled() as cursor:
+        cursor.execute(
+            f"UPDATE {registre.RECORDS} SET previous = "
+            f"(SELECT fingerprint FROM {registre.RECORDS} WHERE company_id = %s AND sequence = 1) "
+            "WHERE company_id = %s AND sequence = 3",
+            [company.pk, company.pk],
+        )
+    assert verify_chain(company, check_documents=False).findings == [
+        Finding(3, refs[3], "lien rompu avec l'enregistrement précédent"),
+        Finding(3, refs[3], "contenu altéré (empreinte invalide)"),
+    ]
+
+
+def test_a_first_record_resealed_with_the_key_without_its_sequence_is_reported(chain):
+    """CGI art. 286-I-3° bis: the record's number is sealed inside its payload. Someone holding
+    the key rewrites record #1 without that number and re-fingerprints the whole chain and its
+    head: the links and fingerprints hold, yet the record no longer proves its place; it is
+    reported once, on #1 (never a crash of the verifier), and the records after it, which
+    carry their own numbers, are not."""
+    company, refs = chain
+    rows = list(Enregistrement.objects.filter(company=company).order_by("sequence"))
+    sealed = json.loads(bytes(rows[0].payload))
+    del sealed["seq"]
+    payloads = [canonical_json(sealed)] + [bytes(row.payload) for row in rows[1:]]
+    with triggers_disabled() as cursor:
+        previous = GENESIS
+        for row, payload in zip(rows, payloads, strict=True):
+            stored = fingerprint(previous, payload)
+            cursor.execute(
+                f"UPDATE {registre.RECORDS} SET payload = %s, previous = %s, fingerprint = %s "
+                "WHERE id = %s",
+                [payload, previous, stored, row.pk],
+            )
+            previous = stored
+        cursor.execute(
+            f"UPDATE {registre.HEADS} SET last_fingerprint = %s WHERE company_id = %s",
+            [previous, company.pk],
+        )
+    assert verify_chain(company, check_documents=False).findings == [
+        Finding(1, refs[1], registre.RENUMBERED)
+    ]
