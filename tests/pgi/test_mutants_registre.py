@@ -105,7 +105,7 @@ def test_the_apps_plug_their_checks_and_sources_into_the_register(monkeypatch):
 
 
 @pytest.fixture
-def chain(db, no_work_after_commit):
+def chain(transactional_db, no_work_after_commit):
     """Three invoices and a credit note: records #1 to #4 of one company's chain."""
     company = factories.issuing_company()
     invoices = [factories.issued(company) for _ in range(3)]
