@@ -42,7 +42,7 @@ class Paiement(CompanyOwned):
         Client, on_delete=models.PROTECT, related_name="paiements", verbose_name=_("client")
     )
     date = models.DateField(_("date de l'encaissement"))
-    amount = models.DecimalField(_("montant"), **AMOUNT)
+    amount = models.DecimalField(_("montant"), max_digits=14, decimal_places=2)
     method = models.CharField(_("moyen de paiement"), max_length=12, choices=Method)
     payer = models.CharField(_("payeur"), max_length=200, blank=True)
     reference = models.CharField(_("référence bancaire"), max_length=140, blank=True)
@@ -101,7 +101,7 @@ class Affectation(CompanyOwned):
     facture = models.ForeignKey(
         Facture, on_delete=models.PROTECT, related_name="affectations", verbose_name=_("facture")
     )
-    amount = models.DecimalField(_("montant affecté"), **AMOUNT)
+    amount = models.DecimalField(_("montant affecté"), max_digits=14, decimal_places=2)
     ventilation = models.JSONField(_("ventilation par taux de TVA"), default=list)
     # Part of its payment's sealed record (made with it), or allocated later from the credit.
     sealed = models.BooleanField(_("scellée avec l'encaissement"), default=False)
@@ -121,3 +121,13 @@ class Affectation(CompanyOwned):
                 name="affectation_append_only", operation=pgtrigger.Update | pgtrigger.Delete
             ),
         ]
+
+
+# Bank accounts, statements and matching live in their own module (issue #16).
+from encaissement.releves.models import (  # noqa: E402, F401
+    CompteBancaire,
+    LigneReleve,
+    ReglagesRapprochement,
+    Releve,
+    Suggestion,
+)
