@@ -20,7 +20,6 @@ from pgi.identifiers import validate_bic, validate_iban
 from pgi.models import Company, CompanyOwned, User
 
 
-
 class Format(models.TextChoices):
     CSV = "csv", _("CSV")
     OFX = "ofx", _("OFX")

@@ -431,7 +431,7 @@ def ligne_ecarter(*, ligne: LigneReleve, user: User | None, reason: str) -> Lign
     ligne = LigneReleve.objects.select_for_update().get(pk=ligne.pk)
     if ligne.status != LigneReleve.Status.OPEN:
         raise ReleveError(_("Cette ligne du relevé est déjà traitée."))
-    reason = clean_text(reason, single_line=True)
+    reason = clean_text(reason, single_line=True).strip()
     if not reason:
         raise ReleveError(
             _("Indiquez le motif."), field_errors={"reason": [_("Indiquez le motif.")]}

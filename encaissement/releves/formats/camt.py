@@ -57,7 +57,7 @@ def parse(content: bytes) -> list[Statement]:
         error = schema.error_log.last_error
         raise FormatError(
             _("Ligne %(n)d : le relevé CAMT.053 ne respecte pas le schéma ISO 20022 (%(e)s).")
-            % {"n": error.line, "e": error.message}
+            % {"n": error.line, "e": error.message.replace("{" + NS + "}", "")}
         )
     statements = []
     for stmt in root.iterfind("c:BkToCstmrStmt/c:Stmt", {"c": NS}):

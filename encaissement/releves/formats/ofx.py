@@ -2,6 +2,7 @@
 
 import logging
 import re
+from decimal import Decimal, InvalidOperation
 from io import BytesIO
 
 from django.utils import timezone
@@ -14,14 +15,37 @@ from encaissement.releves.formats import Account, FormatError, Line, Statement, 
 COMMA_AMOUNT = re.compile(rb"(<(?:TRNAMT|BALAMT)>\s*-?\d+),(\d+)")
 
 
-def _line_of(text: str, occurrence: int) -> int:
-    """The line of the `occurrence`-th (0-based) `<STMTTRN>` of the file."""
+def _position(text: str, occurrence: int) -> int:
+    """Where the `occurrence`-th (0-based) `<STMTTRN>` of the file starts (-1 if absent)."""
     position = -1
     for _i in range(occurrence + 1):
         position = text.find("<STMTTRN>", position + 1)
         if position < 0:
-            return 0
-    return text.count("\n", 0, position) + 1
+            return -1
+    return position
+
+
+def _line_at(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1 if position >= 0 else 0
+
+
+def _line_of(text: str, occurrence: int) -> int:
+    return _line_at(text, _position(text, occurrence))
+
+
+def _field_problem(element) -> tuple[str, str] | None:
+    """The field of a movement that cannot be read: (tag, French message)."""
+    amount = (element.findtext("TRNAMT") or "").strip()
+    try:
+        Decimal(amount)
+    except InvalidOperation:
+        return "TRNAMT", _("montant « %(t)s » illisible") % {"t": amount}
+    posted = (element.findtext("DTPOSTED") or "").strip()
+    if not re.match(r"^\d{8}", posted):
+        return "DTPOSTED", _("date « %(t)s » illisible") % {"t": posted}
+    if not (element.findtext("FITID") or "").strip():
+        return "STMTTRN", _("identifiant FITID absent")
+    return None
 
 
 def _locate(text: str, tree: OFXTree) -> str:
@@ -32,9 +56,18 @@ def _locate(text: str, tree: OFXTree) -> str:
         try:
             STMTTRN.from_etree(element)
         except Exception as exc:  # noqa: BLE001 - ofxtools raises several kinds
-            return _("Ligne %(n)d : mouvement OFX invalide (%(e)s).") % {
-                "n": _line_of(text, index),
-                "e": str(exc).splitlines()[0][:200],
+            start = _position(text, index)
+            problem = _field_problem(element)
+            if problem is None:
+                return _("Ligne %(n)d : mouvement OFX invalide (%(e)s).") % {
+                    "n": _line_at(text, start),
+                    "e": str(exc).splitlines()[0][:200],
+                }
+            tag, message = problem
+            found = text.find(f"<{tag}>", start)
+            return _("Ligne %(n)d : mouvement OFX invalide, %(e)s.") % {
+                "n": _line_at(text, found if found >= 0 else start),
+                "e": message,
             }
     return ""
 
