@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from encaissement import views
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/", views.paiement_detail, name="paiement_detail"),
     path("<int:pk>/affecter/", views.paiement_affecter, name="paiement_affecter"),
     path("<int:pk>/annuler/", views.paiement_annuler, name="paiement_annuler"),
+    path("banque/", include("encaissement.releves.urls")),
 ]
