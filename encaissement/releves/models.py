@@ -174,3 +174,12 @@ class Suggestion(CompanyOwned):
         constraints = [
             models.UniqueConstraint(fields=["ligne", "facture"], name="suggestion_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.ligne_id} → {self.facture_id} ({self.score})"
+
+    @property
+    def reason_labels(self) -> list[str]:
+        from encaissement.releves.matching import REASONS
+
+        return [str(REASONS[r]) for r in self.reasons if r in REASONS]
