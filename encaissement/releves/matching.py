@@ -24,10 +24,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.utils.translation import gettext_lazy as _
 from stdnum import iso11649
 
 from crm.models import Client
+from encaissement.releves.reasons import (
+    REASON_AMOUNT,
+    REASON_IBAN,
+    REASON_NAME,
+    REASON_NUMBER,
+    REASON_REFERENCE,
+)
 from facturation.models import Facture, Kind, Status
 from facturation.selectors import with_amount_due
 from pgi.models import Company
@@ -43,18 +49,6 @@ NOISE = frozenset(
     "LA LE LES DE DU DES D L AU AUX EN FRANCE GROUPE".split()
 )
 
-REASON_NUMBER = "numero"
-REASON_REFERENCE = "reference"
-REASON_AMOUNT = "montant"
-REASON_NAME = "nom"
-REASON_IBAN = "iban"
-REASONS = {
-    REASON_NUMBER: _("numéro de facture dans le libellé"),
-    REASON_REFERENCE: _("référence structurée"),
-    REASON_AMOUNT: _("montant dû exact"),
-    REASON_NAME: _("nom du client"),
-    REASON_IBAN: _("IBAN déjà vu pour ce client"),
-}
 SCORES = {
     REASON_NUMBER: 60,
     REASON_REFERENCE: 60,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Client
 from encaissement.models import Paiement
+from encaissement.releves.reasons import REASONS
 from facturation.models import Facture
 from pgi.identifiers import validate_bic, validate_iban
 from pgi.models import Company, CompanyOwned, User
@@ -180,6 +181,4 @@ class Suggestion(CompanyOwned):
 
     @property
     def reason_labels(self) -> list[str]:
-        from encaissement.releves.matching import REASONS
-
         return [str(REASONS[r]) for r in self.reasons if r in REASONS]
