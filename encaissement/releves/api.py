@@ -27,20 +27,20 @@ from pgi.permissions import Perm
 router = Router(tags=["relevés bancaires"])
 
 
-class CompteOut(Schema):
+class CompteBancaireOut(Schema):
     id: int
     name: str
     iban: str
     bic: str
 
 
-class CompteIn(Schema):
+class CompteBancaireIn(Schema):
     name: str = Field("", max_length=100)
     iban: str
     bic: str = ""
 
 
-class ImportOut(Schema):
+class ImportReleveOut(Schema):
     id: int | None = Field(..., description="null pour un aperçu")
     format: str
     imported: int
@@ -64,7 +64,7 @@ def _suggestion_out(s: Suggestion) -> dict[str, Any]:
     }
 
 
-class SuggestionOut(Schema):
+class SuggestionReleveOut(Schema):
     id: int
     facture_id: int
     facture_number: str
@@ -77,7 +77,7 @@ class SuggestionOut(Schema):
     exact: bool
 
 
-class LigneOut(Schema):
+class LigneReleveOut(Schema):
     id: int
     compte_id: int
     booking_date: date
@@ -90,14 +90,14 @@ class LigneOut(Schema):
     status: str
     paiement_id: int | None
     dismiss_reason: str
-    suggestions: list[SuggestionOut]
+    suggestions: list[SuggestionReleveOut]
 
     @staticmethod
     def resolve_suggestions(obj: LigneReleve) -> list[dict[str, Any]]:
         return [_suggestion_out(s) for s in obj.suggestions.all()]
 
 
-class LigneFilters(Schema):
+class LigneReleveFilters(Schema):
     onglet: str = Field(
         "a_rapprocher",
         description="a_rapprocher, sans_correspondance, rapprochees ou ecartees",
@@ -105,7 +105,7 @@ class LigneFilters(Schema):
     compte: int | None = None
 
 
-class ConfirmIn(Schema):
+class ConfirmerLigneIn(Schema):
     suggestion_id: int | None = Field(None, description="Une suggestion de la ligne, ou :")
     client_id: int | None = Field(None, description="le client, avec ses affectations")
     allocations: list[dict[str, Any]] = Field(
@@ -113,7 +113,7 @@ class ConfirmIn(Schema):
     )
 
 
-class EcarterIn(Schema):
+class EcarterLigneIn(Schema):
     reason: str = Field(..., max_length=200)
 
 
@@ -124,14 +124,14 @@ def _ligne(request, ligne_id: int) -> LigneReleve:
         raise Http404 from exc
 
 
-@router.get("/comptes", response=list[CompteOut], summary="Lister les comptes bancaires")
+@router.get("/comptes", response=list[CompteBancaireOut], summary="Lister les comptes bancaires")
 def list_comptes(request):
     require(request, Perm.VIEW)
     return list(CompteBancaire.objects.for_company(request.company))
 
 
-@router.post("/comptes", response={201: CompteOut}, summary="Ajouter un compte bancaire")
-def create_compte(request, payload: CompteIn):
+@router.post("/comptes", response={201: CompteBancaireOut}, summary="Ajouter un compte bancaire")
+def create_compte(request, payload: CompteBancaireIn):
     require(request, Perm.COMMERCIAL_WRITE)
     compte = services.compte_bancaire_creer(company=request.company, **payload.dict())
     return Status(201, compte)
@@ -139,7 +139,7 @@ def create_compte(request, payload: CompteIn):
 
 @router.post(
     "/",
-    response={200: ImportOut, 201: ImportOut},
+    response={200: ImportReleveOut, 201: ImportReleveOut},
     summary="Importer un relevé (CSV, OFX, CAMT.053, CFONB 120)",
     description=(
         "Multipart : `file`, et en option `compte_id` (requis en CSV s'il y a plusieurs "
@@ -190,9 +190,9 @@ def upload(
     })  # fmt: skip
 
 
-@router.get("/lignes", response=list[LigneOut], summary="Lister les lignes de relevé")
+@router.get("/lignes", response=list[LigneReleveOut], summary="Lister les lignes de relevé")
 @paginate(LimitOffsetPagination)
-def list_lignes(request, filters: Query[LigneFilters]):
+def list_lignes(request, filters: Query[LigneReleveFilters]):
     require(request, Perm.VIEW)
     compte = None
     if filters.compte is not None:
@@ -206,7 +206,7 @@ def list_lignes(request, filters: Query[LigneFilters]):
 
 @router.get(
     "/lignes/{ligne_id}/correspondances",
-    response=list[SuggestionOut],
+    response=list[SuggestionReleveOut],
     summary="Les factures suggérées pour une ligne, la meilleure d'abord",
 )
 def list_matches(request, ligne_id: int):
@@ -216,10 +216,10 @@ def list_matches(request, ligne_id: int):
 
 @router.post(
     "/lignes/{ligne_id}/confirmer",
-    response=LigneOut,
+    response=LigneReleveOut,
     summary="Encaisser une ligne : une suggestion, ou un client et ses affectations",
 )
-def confirm(request, ligne_id: int, payload: ConfirmIn):
+def confirm(request, ligne_id: int, payload: ConfirmerLigneIn):
     require(request, Perm.COMMERCIAL_WRITE)
     ligne = _ligne(request, ligne_id)
     if payload.suggestion_id is not None:
@@ -247,8 +247,8 @@ def confirm(request, ligne_id: int, payload: ConfirmIn):
     return _ligne(request, ligne_id)
 
 
-@router.post("/lignes/{ligne_id}/ecarter", response=LigneOut, summary="Écarter une ligne")
-def dismiss(request, ligne_id: int, payload: EcarterIn):
+@router.post("/lignes/{ligne_id}/ecarter", response=LigneReleveOut, summary="Écarter une ligne")
+def dismiss(request, ligne_id: int, payload: EcarterLigneIn):
     require(request, Perm.COMMERCIAL_WRITE)
     services.ligne_ecarter(
         ligne=_ligne(request, ligne_id), user=request.user, reason=payload.reason
