@@ -39,7 +39,9 @@ def lignes_lister(
 ) -> QuerySet[LigneReleve]:
     """`a_rapprocher`: open credit lines with suggestions; `sans_correspondance`: open lines
     nothing matched (debits included), to allocate by hand or dismiss."""
-    qs = LigneReleve.objects.for_company(company).select_related("compte", "paiement")
+    qs = LigneReleve.objects.for_company(company).select_related(
+        "compte", "paiement", "paiement__reversal"
+    )
     if compte is not None:
         qs = qs.filter(compte=compte)
     if tab == "rapprochees":
@@ -68,7 +70,7 @@ def compteurs(*, company: Company) -> dict[str, int]:
 def ligne_lire(*, company: Company, pk: int) -> LigneReleve:
     return (
         LigneReleve.objects.for_company(company)
-        .select_related("compte", "releve", "paiement")
+        .select_related("compte", "releve", "paiement", "paiement__reversal")
         .prefetch_related(*suggestions_prefetch())
         .get(pk=pk)
     )

@@ -446,12 +446,26 @@ def ligne_ecarter(*, ligne: LigneReleve, user: User | None, reason: str) -> Lign
 
 @transaction.atomic
 def ligne_rouvrir(*, ligne: LigneReleve, user: User | None) -> LigneReleve:
-    """Puts a dismissed line back among the lines to reconcile."""
-    ligne = LigneReleve.objects.select_for_update().get(pk=ligne.pk)
-    if ligne.status != LigneReleve.Status.DISMISSED:
-        raise ReleveError(_("Seule une ligne écartée peut être rouverte."))
-    ligne.status, ligne.dismiss_reason = LigneReleve.Status.OPEN, ""
+    """Puts a line back among the lines to reconcile: a dismissed one, or one whose payment
+    was reversed since (the reversal is the correction, CGI art. 286: the line may then pay
+    another invoice)."""
+    ligne = (
+        LigneReleve.objects.select_for_update(of=("self",))
+        .select_related("paiement__reversal")
+        .get(pk=ligne.pk)
+    )
+    reversed_ = ligne.paiement_id is not None and hasattr(ligne.paiement, "reversal")
+    if ligne.status == LigneReleve.Status.MATCHED and reversed_:
+        ligne.dismiss_reason = ""
+        ligne.paiement = None
+    elif ligne.status == LigneReleve.Status.DISMISSED:
+        ligne.dismiss_reason = ""
+    else:
+        raise ReleveError(
+            _("Seule une ligne écartée, ou dont l'encaissement est annulé, peut être rouverte.")
+        )
+    ligne.status = LigneReleve.Status.OPEN
     ligne.handled_by, ligne.handled_at = user, timezone.now()
-    ligne.save(update_fields=["status", "dismiss_reason", "handled_by", "handled_at"])
+    ligne.save(update_fields=["status", "paiement", "dismiss_reason", "handled_by", "handled_at"])
     suggestions_calculer(company=ligne.company, lignes=[ligne], user=user, auto=False)
     return ligne

@@ -13,6 +13,7 @@ from encaissement.models import Paiement
 from encaissement.releves import matching, services
 from encaissement.releves.exceptions import ReleveError
 from encaissement.releves.models import LigneReleve, Releve, Suggestion
+from encaissement.services import paiement_annuler
 from facturation.selectors import facture_lire
 from tests import factories
 
@@ -319,3 +320,21 @@ def test_invoice_numbers_match_whatever_the_separators():
     for label in ("VIR FA-2026-00012", "REGLT FA 2026 00012 MERCI", "fa202600012"):
         assert [c.invoice.pk for c in matching.suggest(index, amount=D("5"), label=label)] == [1]
     assert matching.suggest(index, amount=D("5"), label="FA-2026-000123") == []
+
+
+def test_a_line_whose_payment_is_reversed_can_pay_another_invoice(company, prepared):
+    """A confirmed line stays matched while its payment stands; once the payment is reversed
+    (a new sealed record, never an edit), the line can be reopened and matched again."""
+    invoices, _other, content = prepared
+    _import(company, content)
+    line = LigneReleve.objects.get(amount=D("300.00"))
+    services.suggestion_confirmer(suggestion=line.suggestions.first(), user=None)
+    line.refresh_from_db()
+    with pytest.raises(ReleveError, match="rouverte"):
+        services.ligne_rouvrir(ligne=line, user=None)
+    paiement_annuler(paiement=line.paiement, user=None, reason="Erreur de rapprochement")
+    services.ligne_rouvrir(ligne=line, user=None)
+    line.refresh_from_db()
+    assert (line.status, line.paiement) == (LigneReleve.Status.OPEN, None)
+    assert facture_lire(company=company, pk=invoices[1].pk).amount_due == D("300.00")
+    assert line.suggestions.filter(facture=invoices[1]).exists()
