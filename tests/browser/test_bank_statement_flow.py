@@ -65,6 +65,11 @@ def test_upload_csv_map_columns_preview_import_confirm(page, screenshot, tmp_pat
     expect(page.get_by_test_id("lines")).to_contain_text("COMMISSION")
     screenshot(page, "bank-statement-unmatched")
 
+    page.get_by_role("link", name="Comptes bancaires").click()
+    expect(page.get_by_role("table").first).to_contain_text("FR7630006000011234567890189")
+    expect(page.get_by_text("releve-novembre.csv")).to_be_visible()
+    screenshot(page, "bank-accounts")
+
     page.goto(facture.get_absolute_url())
     expect(page.get_by_text("Payée")).to_be_visible()
     screenshot(page, "bank-statement-invoice-paid")
