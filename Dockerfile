@@ -1,11 +1,13 @@
-# Encaisse web, worker and beat image (docker-compose.yml runs the three from it).
+# Encaisse web, worker and beat image (docker-compose.yml runs the three from it). They connect
+# as the application's database role (DATABASE_URL: encaisse_app, rows only); the one-shot
+# `migrate` service of docker-compose.yml runs the same image as the owner (encaisse_owner).
 FROM python:3.13-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=pgi.settings
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       gettext nodejs npm postgresql-client \
-      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core fonts-droid-fallback \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -18,8 +18,6 @@ from crm.models import Client
 from facturation.models import Facture
 from pgi.models import CompanyOwned, RecordKind, User
 
-AMOUNT = {"max_digits": 14, "decimal_places": 2}
-
 
 class Method(models.TextChoices):
     TRANSFER = "virement", _("Virement")
@@ -60,7 +58,7 @@ class Paiement(CompanyOwned):
         verbose_name = _("encaissement")
         ordering = ["-date", "-pk"]
         indexes = [
-            models.Index(fields=["company", "date"]),
+            models.Index(fields=["company", "-date", "-id"], name="paiement_list_order_idx"),
             models.Index(fields=["company", "client"]),
         ]
         constraints = [
@@ -113,12 +111,49 @@ class Affectation(CompanyOwned):
     class Meta:
         verbose_name = _("affectation")
         ordering = ["pk"]
+        indexes = [
+            # What is paid per invoice, summed from the index alone (the dashboard's join).
+            models.Index(
+                fields=["company", "facture"], include=["amount"], name="affectation_due_idx"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=Decimal("0")), name="affectation_not_zero"),
         ]
         triggers = [
             pgtrigger.Protect(
                 name="affectation_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+
+class Imputation(CompanyOwned):
+    """Part of an issued credit note set against another invoice of the same customer (the
+    credit note's own invoice was already paid): what is due moves from one to the other."""
+
+    avoir = models.ForeignKey(
+        Facture, on_delete=models.PROTECT, related_name="imputations_faites",
+        verbose_name=_("avoir"),
+    )  # fmt: skip
+    facture = models.ForeignKey(
+        Facture, on_delete=models.PROTECT, related_name="imputations_recues",
+        verbose_name=_("facture"),
+    )  # fmt: skip
+    amount = models.DecimalField(_("montant imputé"), max_digits=14, decimal_places=2)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("imputation d'avoir")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="imputation_positive"),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="imputation_append_only", operation=pgtrigger.Update | pgtrigger.Delete
             ),
         ]
 

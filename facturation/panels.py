@@ -2,15 +2,13 @@
 sections that the apps above facturation add to an invoice's page (payments today): they
 register them from their `AppConfig.ready`, facturation imports none of them."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from django.http import HttpRequest
 
 from crm.models import Client
 from crm.panels import ClientPanel, register_client_panel
 from facturation.models import Facture
 from facturation.selectors import facture_lister
+from pgi.panels import Panel, Panels
 
 
 def _factures(request, client: Client) -> dict:
@@ -20,19 +18,10 @@ def _factures(request, client: Client) -> dict:
 register_client_panel(ClientPanel(template="facturation/_client_factures.html", context=_factures))
 
 
-@dataclass(frozen=True)
-class FacturePanel:
-    template: str  # rendered with `panel` (the context below) and `facture`
-    context: Callable[[HttpRequest, Facture], dict]
-
-
-FACTURE_PANELS: list[FacturePanel] = []
-
-
-def register_facture_panel(panel: FacturePanel) -> FacturePanel:
-    FACTURE_PANELS.append(panel)
-    return panel
+FacturePanel = Panel
+FACTURE_PANELS = Panels()
+register_facture_panel = FACTURE_PANELS.register
 
 
 def facture_panels(request: HttpRequest, facture: Facture) -> list[tuple[str, dict]]:
-    return [(panel.template, panel.context(request, facture)) for panel in FACTURE_PANELS]
+    return FACTURE_PANELS.render(request, facture)

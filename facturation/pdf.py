@@ -35,6 +35,20 @@ def document_context(content: dict, *, logo_path: str | None = None) -> dict:
     }
 
 
+# The mark of a draft's preview, on the banner and across every page; « un avoir » is masculine.
+PREVIEW_MARKS = {"facture": "APERÇU — non émise", "avoir": "APERÇU — non émis",
+                 "acompte": "APERÇU — non émise"}  # fmt: skip
+
+
+def render_preview_pdf(content: dict, *, logo_path: str | None = None) -> bytes:
+    """Renders a draft's content (facturation.documents.preview_content) as the invoice
+    would print, marked as a preview across every page; no Factur-X, nothing stored."""
+    context = document_context(content, logo_path=logo_path)
+    context["preview_mark"] = PREVIEW_MARKS.get(content["type"], PREVIEW_MARKS["facture"])
+    html = render_to_string("facturation/pdf/document.html", context)
+    return render_pdf(html, logo=context["logo"])
+
+
 def render_document_pdf(content: dict, *, logo_path: str | None = None) -> bytes:
     """Renders the sealed `content` of a document to PDF bytes (Factur-X when possible)."""
     context = document_context(content, logo_path=logo_path)

@@ -57,13 +57,21 @@ find_python() {
 }
 
 load_env() {
-  # Development defaults; DATABASE_URL and REDIS_URL win when set.
-  export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/encaisse}"
+  # Development defaults; DATABASE_URL and REDIS_URL win when set. Two database roles
+  # (pgi/db_roles.py): DATABASE_URL is the application's (web, worker, beat, tests), which
+  # reads and writes rows only; DATABASE_OWNER_URL owns the tables and runs the migrations.
+  # DATABASE_URL alone (say, as the postgres superuser) is one role doing both: everything
+  # works, but the database no longer refuses the application a TRUNCATE or an ALTER.
+  if [ -z "${DATABASE_URL:-}" ]; then
+    export DATABASE_URL=postgres://encaisse_app@127.0.0.1:5432/encaisse
+    export DATABASE_OWNER_URL="${DATABASE_OWNER_URL:-postgres://encaisse_owner@127.0.0.1:5432/encaisse}"
+  fi
+  export DATABASE_OWNER_URL="${DATABASE_OWNER_URL:-$DATABASE_URL}"
   export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
   export DJANGO_SETTINGS_MODULE=pgi.settings
 }
 
-db_part() { "$VENV/bin/python" - "$DATABASE_URL" "$1" <<'PY'
+db_part() { "$VENV/bin/python" - "$1" "$2" <<'PY'
 import sys
 from urllib.parse import urlparse
 u = urlparse(sys.argv[1])
@@ -72,9 +80,14 @@ print({"host": u.hostname or "127.0.0.1", "port": u.port or 5432, "user": u.user
 PY
 }
 
+as_owner() {
+  # Runs a command (manage.py migrate...) as the role that owns the tables.
+  DATABASE_URL="$DATABASE_OWNER_URL" "$@"
+}
+
 ensure_postgres() {
   local host port
-  host=$(db_part host); port=$(db_part port)
+  host=$(db_part "$DATABASE_URL" host); port=$(db_part "$DATABASE_URL" port)
   if pg_isready -q -h "$host" -p "$port" 2>/dev/null; then return; fi
   case "$host" in 127.0.0.1|localhost|::1) ;; *) die "PostgreSQL injoignable sur $host:$port (DATABASE_URL).";; esac
   if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
@@ -107,12 +120,53 @@ ensure_redis() {
   die "Redis ne répond pas ($url)."
 }
 
-ensure_database() {
-  local host port user name
-  host=$(db_part host); port=$(db_part port); user=$(db_part user); name=$(db_part name)
-  if ! psql -h "$host" -p "$port" -U "$user" -d postgres -tAc \
-      "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1; then
-    say "Création de la base $name"
-    createdb -h "$host" -p "$port" -U "$user" "$name"
+admin_psql() {
+  # psql as a PostgreSQL superuser: PGSUPERUSER (postgres) over TCP, else the local postgres
+  # account through its Unix socket (peer authentication, Debian's default); 2 when neither.
+  local host=$1 port=$2; shift 2
+  if psql -X -h "$host" -p "$port" -U "${PGSUPERUSER:-postgres}" -d postgres -tAc 'SELECT 1' \
+      >/dev/null 2>&1; then
+    psql -X -h "$host" -p "$port" -U "${PGSUPERUSER:-postgres}" -d postgres "$@"
+  elif case "$host" in 127.0.0.1|localhost|::1) true;; *) false;; esac \
+      && id postgres >/dev/null 2>&1 \
+      && as_root runuser -u postgres -- psql -X -p "$port" -d postgres -tAc 'SELECT 1' \
+         >/dev/null 2>&1; then
+    as_root runuser -u postgres -- psql -X -p "$port" -d postgres "$@"
+  else
+    return 2
   fi
+}
+
+ensure_database() {
+  # The database and its two roles (scripts/db_roles.sql, idempotent), made by a superuser.
+  local host port name owner app status=0
+  host=$(db_part "$DATABASE_OWNER_URL" host); port=$(db_part "$DATABASE_OWNER_URL" port)
+  name=$(db_part "$DATABASE_OWNER_URL" name); owner=$(db_part "$DATABASE_OWNER_URL" user)
+  app=$(db_part "$DATABASE_URL" user)
+  if [ "$app" = "$owner" ]; then
+    # One role does everything (DATABASE_URL alone): it creates its database, as before.
+    if ! psql -X -h "$host" -p "$port" -U "$owner" -d postgres -tAc \
+        "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1; then
+      say "Création de la base $name"
+      createdb -h "$host" -p "$port" -U "$owner" "$name"
+    fi
+    return
+  fi
+  admin_psql "$host" "$port" -q -v owner="$owner" -v app="$app" -v dbname="$name" \
+    -v owner_options=CREATEDB -v owner_password= -v app_password= \
+    < "$ROOT/scripts/db_roles.sql" || status=$?
+  if [ "$status" = 2 ] && psql -X "$DATABASE_OWNER_URL" -tAc 'SELECT 1' >/dev/null 2>&1; then
+    return  # made by an administrator beforehand
+  fi
+  [ "$status" = 0 ] || die "rôles PostgreSQL $owner et $app, base $name : sans superutilisateur
+  joignable sur $host:$port (PGSUPERUSER=${PGSUPERUSER:-postgres}), un administrateur les crée avec
+  psql -v owner=$owner -v app=$app -v dbname=$name -v owner_options=CREATEDB \\
+       -v owner_password= -v app_password= -f scripts/db_roles.sql"
+}
+
+migrate_database() {
+  # The owner grants the application's role its rows (today's tables and those of migrations to
+  # come: default privileges), then migrates.
+  as_owner "$VENV/bin/python" manage.py grant_runtime_role "$(db_part "$DATABASE_URL" user)" -v 0
+  as_owner "$VENV/bin/python" manage.py migrate --no-input -v 0
 }

@@ -14,4 +14,7 @@ cat <<TXT
   API : http://127.0.0.1:8000/api/v1/docs      Ctrl-C arrête tout.
 
 TXT
+# Web, worker and beat connect as the application's role (DATABASE_URL) and never see the
+# owner's address.
+unset DATABASE_OWNER_URL
 exec "$VENV/bin/honcho" -f "$ROOT/Procfile" start

@@ -15,5 +15,5 @@ say "lint-imports (the layers of the README's map, see [tool.importlinter] in py
 "$VENV/bin/lint-imports" --no-cache
 say "manage.py makemigrations --check"
 "$VENV/bin/python" manage.py makemigrations --check --dry-run -v 0
-say "pytest"
+say "pytest, en tant que $(db_part "$DATABASE_URL" user) (la base de test est créée et migrée par $(db_part "$DATABASE_OWNER_URL" user))"
 exec "$VENV/bin/pytest" "$@"

@@ -1,9 +1,32 @@
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db.backends.postgresql.operations import DatabaseOperations
 
+from pgi import queue
+from pgi.db_roles import grant_runtime_role
 from pgi.permissions import Role
-from tests import factories
+from tests import db_owner, factories
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test database is created and migrated by the owner of the tables (tests/db_owner.py)."""
+    db_owner.use_owner()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Then the owner grants the application's role its rows, and the suite runs as that role;
+    the owner flushes between transactional tests, and drops the database at the end."""
+    with django_db_blocker.unblock(), db_owner.owner_cursor() as cursor:
+        grant_runtime_role(cursor, role=db_owner.runtime_role())
+    db_owner.use_runtime()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "execute_sql_flush", lambda ops, sql: db_owner.flush(sql))
+        yield
+    with django_db_blocker.unblock():
+        db_owner.use_owner()
 
 
 @pytest.fixture(autouse=True)
@@ -14,6 +37,13 @@ def _clean_cache():
     for key in redis.scan_iter(match=f"{prefix}:*", count=1000):
         redis.delete(key)
     yield
+
+
+@pytest.fixture
+def no_work_after_commit(monkeypatch):
+    """The work queued after commit (the PDF to render...) is not run, as in a test inside one
+    transaction, whose commit never comes: for a transactional test about the records alone."""
+    monkeypatch.setattr(queue, "publish", lambda task, *args: True)
 
 
 @pytest.fixture(autouse=True)

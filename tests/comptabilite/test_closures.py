@@ -19,7 +19,7 @@ from pgi.exceptions import DomainError, PeriodeCloturee
 from pgi.models import Enregistrement, Evenement, EventKind, RecordKind
 from pgi.registre import periode_verifier_ouverte, verify_chain
 from tests import factories
-from tests.comptabilite.test_verify_registre import triggers_disabled
+from tests.db_owner import triggers_disabled
 
 MONTHLY, FISCAL_YEAR = ClotureKind.MONTHLY, ClotureKind.FISCAL_YEAR
 
@@ -228,6 +228,7 @@ def _rewind_head_to(cursor, company, sequence: int) -> None:
     )
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_tail_truncated_before_a_closure_is_detected(company):
     """Delete the records after a closure and rewind the head: the chain alone is consistent,
     but the later closure still names a record (and a head) that is gone."""
@@ -247,6 +248,7 @@ def test_a_tail_truncated_before_a_closure_is_detected(company):
     assert verify_chain(company, check_documents=False).ok  # the chain alone cannot tell
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_tail_truncated_through_the_closures_reports_them_and_their_heads(company):
     issue(company, date(2026, 1, 15))
     issue(company, date(2026, 1, 16))
@@ -263,6 +265,7 @@ def test_a_tail_truncated_through_the_closures_reports_them_and_their_heads(comp
     assert f"la tête de chaîne consignée (#{january.sequence - 1}) est absente" in text
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_closure_row_changed_behind_the_application_is_reported(company):
     issue(company, date(2026, 1, 15))
     january = close(company, date(2026, 1, 1))
@@ -285,6 +288,7 @@ def test_the_closure_pdf_is_rendered_on_demand(company):
     assert Decimal(january.totals["grand_total"]["incl_vat"]) == Decimal("120")
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_period_whose_documents_lost_their_records_is_not_closed(company):
     issue(company, date(2026, 1, 15))
     second = issue(company, date(2026, 1, 16))

@@ -6,8 +6,8 @@ from django.urls import reverse
 from comptabilite.tasks import verify_all_registres
 from pgi.permissions import Role
 from tests import factories
-from tests.comptabilite.test_verify_registre import triggers_disabled
 from tests.conftest import login
+from tests.db_owner import triggers_disabled
 
 
 @pytest.fixture
@@ -32,6 +32,7 @@ def test_accountant_may_verify_but_staff_may_not(client, registre_company):
     assert client.get(reverse("comptabilite:integrite")).status_code == 403
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_nightly_check_emails_the_owner_on_failure(registre_company):
     owner = factories.member(registre_company, Role.OWNER)
     assert verify_all_registres() == 0 and mail.outbox == []

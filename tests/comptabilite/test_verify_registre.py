@@ -1,7 +1,6 @@
 """Tampering behind the application's back is reported by `manage.py verify_registre`."""
 
 import threading
-from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from functools import partial
@@ -9,7 +8,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from facturation.models import DocumentPDF
@@ -19,24 +17,12 @@ from pgi.chain import GENESIS, fingerprint
 from pgi.models import Enregistrement
 from pgi.registre import RENUMBERED, Finding, verify_chain
 from tests import factories
+from tests.db_owner import triggers_disabled
+
+# The tampering below runs on the owner's connection, which sees only committed rows.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 UNSEALED = "document émis absent du registre (enregistrement supprimé ?)"
-
-
-@contextmanager
-def triggers_disabled():
-    """What a database superuser could do: replication role skips every user trigger.
-
-    The checks deferred to commit by the transaction so far run first, on the data as the
-    application left it: the tampering below is what they must not see."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        cursor.execute("SET session_replication_role = replica")
-        try:
-            yield cursor
-        finally:
-            cursor.execute("SET session_replication_role = DEFAULT")
 
 
 def run_verify(company) -> tuple[int, str]:
@@ -49,7 +35,7 @@ def run_verify(company) -> tuple[int, str]:
 
 
 @pytest.fixture
-def books(db):
+def books(db, no_work_after_commit):
     company = factories.issuing_company()
     invoices = [
         factories.issued(company, lines=[factories.line("A", "2", "50"), factories.line("B")])
@@ -148,8 +134,7 @@ def test_a_deleted_middle_record_is_one_gap_not_a_cascade(books):
     ]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_replaced_pdf_is_reported():
+def test_a_replaced_pdf_is_reported(db):
     company = factories.issuing_company()
     invoice = factories.issued(company)  # commits: the PDF is rendered and sealed on commit
     pdf = DocumentPDF.objects.get(facture=invoice)

@@ -13,7 +13,7 @@ from pgi.exceptions import PeriodeCloturee
 from pgi.models import Company, Enregistrement, Registre
 from pgi.registre import Finding, periode_cloturee, periode_verifier_ouverte, verify_chain
 from tests import factories
-from tests.comptabilite.test_verify_registre import triggers_disabled
+from tests.db_owner import triggers_disabled
 
 
 def test_a_finding_about_the_whole_register_reads_without_a_record_number():
@@ -103,7 +103,7 @@ def test_the_apps_plug_their_checks_and_sources_into_the_register(monkeypatch):
 
 
 @pytest.fixture
-def chain(db):
+def chain(db, no_work_after_commit):
     """Three invoices and a credit note: records #1 to #4 of one company's chain."""
     company = factories.issuing_company()
     invoices = [factories.issued(company) for _ in range(3)]
@@ -112,6 +112,7 @@ def chain(db):
     return company, {r.sequence: r.reference for r in records}
 
 
+@pytest.mark.django_db(transaction=True)
 def test_an_altered_record_gives_one_finding_on_that_record(chain):
     """CGI art. 286-I-3° bis: a record whose sealed bytes changed is reported once, with its
     number and reference; the records after it, whose links still hold, are not."""
@@ -127,6 +128,7 @@ def test_an_altered_record_gives_one_finding_on_that_record(chain):
     assert report.findings == [Finding(2, refs[2], "contenu altéré (empreinte invalide)")]
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_deleted_record_gives_one_gap_on_the_next_one(chain):
     """A deleted record shows on the record after it, as a gap in the sequence (the link it
     broke says nothing more), and nowhere else: one finding, not a cascade down the chain."""
@@ -140,6 +142,7 @@ def test_a_deleted_record_gives_one_gap_on_the_next_one(chain):
     ]
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_head_at_the_right_sequence_with_another_fingerprint_is_reported(chain):
     """The head keeps the last record's number and fingerprint: the same number with another
     fingerprint (a tail rewritten and re-sealed) is a finding about the register itself."""
@@ -168,6 +171,7 @@ def test_progress_is_reported_every_n_records_only_when_asked(chain):
     assert verify_chain(company, progress_every=1).ok
 
 
+@pytest.mark.django_db(transaction=True)
 def test_documents_are_checked_against_their_records_in_bounded_batches(chain, monkeypatch):
     """Pass 2 compares the live documents with their records in batches of at most BATCH
     (1,000: memory stays flat on a long chain), every document once, and reports what the
