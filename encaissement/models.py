@@ -156,3 +156,13 @@ class Imputation(CompanyOwned):
                 name="imputation_append_only", operation=pgtrigger.Update | pgtrigger.Delete
             ),
         ]
+
+
+# Bank accounts, statements and matching live in their own module (issue #16).
+from encaissement.releves.models import (  # noqa: E402, F401
+    CompteBancaire,
+    LigneReleve,
+    ReglagesRapprochement,
+    Releve,
+    Suggestion,
+)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from encaissement import views
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/affecter/", views.paiement_affecter, name="paiement_affecter"),
     path("<int:pk>/annuler/", views.paiement_annuler, name="paiement_annuler"),
     path("avoirs/<int:pk>/imputer/", views.avoir_imputer, name="avoir_imputer"),
+    path("banque/", include("encaissement.releves.urls")),
 ]

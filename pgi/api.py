@@ -75,12 +75,14 @@ def _register_routers() -> None:
     # apps' routers are imported when the API is registered, not when the kernel loads.
     from comptabilite.api import router as registre_router
     from crm.api import router as crm_router
+    from encaissement.releves.api import router as releves_router
     from facturation.api import articles_router, factures_router
 
     api.add_router("/clients", crm_router)
     api.add_router("/articles", articles_router)
     api.add_router("/factures", factures_router)
     api.add_router("/registre", registre_router)
+    api.add_router("/releves", releves_router)
 
 
 _register_routers()
