@@ -36,3 +36,23 @@ def register_facture_panel(panel: FacturePanel) -> FacturePanel:
 
 def facture_panels(request: HttpRequest, facture: Facture) -> list[tuple[str, dict]]:
     return [(panel.template, panel.context(request, facture)) for panel in FACTURE_PANELS]
+
+
+# Sections that the apps above facturation add to the customer's page of a document (the
+# payment section of `encaissement`), rendered with `panel`, `facture` and `token`.
+@dataclass(frozen=True)
+class PublicPanel:
+    template: str
+    context: Callable[[HttpRequest, Facture, str], dict]
+
+
+PUBLIC_PANELS: list[PublicPanel] = []
+
+
+def register_public_panel(panel: PublicPanel) -> PublicPanel:
+    PUBLIC_PANELS.append(panel)
+    return panel
+
+
+def public_panels(request: HttpRequest, facture: Facture, token: str) -> list[tuple[str, dict]]:
+    return [(panel.template, panel.context(request, facture, token)) for panel in PUBLIC_PANELS]

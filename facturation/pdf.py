@@ -5,9 +5,12 @@ times are, and templates/documents/pdf/); this module adds what only an invoice 
 title, the nature and date of the operation, and the Factur-X XML embedded in the PDF.
 """
 
+from decimal import Decimal
+
 from django.template.loader import render_to_string
 
 from facturation.facturx import embed_facturx
+from pgi.epc import epc_png_data_uri, epc_qr
 from pgi.pdf import layout_context, render_pdf
 
 TITLES = {"facture": "Facture", "avoir": "Avoir", "acompte": "Facture d'acompte"}
@@ -25,6 +28,21 @@ OPERATION_DATE_LABELS = {
 }
 
 
+def transfer_qr(content: dict) -> str | None:
+    """The EPC QR code ("SEPA QR") of the transfer that pays the document, as printed: the
+    amount due at issue (its total incl. VAT), the seller's IBAN and the document's number as
+    the reference; none for a credit note or without an IBAN. Read from the sealed content
+    only, like the rest of the page."""
+    payment = content.get("payment") or {}
+    if content["type"] == "avoir" or not payment.get("iban"):
+        return None
+    qr = epc_qr(
+        name=content["seller"]["legal_name"], iban=payment["iban"], bic=payment.get("bic") or "",
+        amount=Decimal(content["total_incl_vat"]), text=content["number"],
+    )  # fmt: skip
+    return epc_png_data_uri(qr) if qr else None
+
+
 def document_context(content: dict, *, logo_path: str | None = None) -> dict:
     return {
         **layout_context(content, logo_path=logo_path),
@@ -32,6 +50,7 @@ def document_context(content: dict, *, logo_path: str | None = None) -> dict:
         "is_credit_note": content["type"] == "avoir",
         "nature": NATURES.get(content["nature"], ""),
         "operation_date_label": OPERATION_DATE_LABELS.get(content["nature"], "Date"),
+        "transfer_qr": transfer_qr(content),
     }
 
 

@@ -20,7 +20,7 @@ from facturation.forms import (
     ligne_formset,
 )
 from facturation.models import Article, DocumentPDF, Facture, FactureRecurrente, Kind, Status
-from facturation.panels import facture_panels
+from facturation.panels import facture_panels, public_panels
 from facturation.public import facture_from_token, public_url
 from facturation.recurrence import add_months, recurrence_creer
 from pgi import numbering
@@ -302,6 +302,7 @@ def facture_public(request, token: str):
         {
             "facture": facture, "rows": list(zip(lines, totals.lines, strict=True)),
             "totals": totals, "token": token,
+            "panels": public_panels(request, facture, token),
         },
     )  # fmt: skip
 

@@ -63,6 +63,21 @@ else:
         or _development_secret(_legacy_key if _legacy_key.exists() else BASE_DIR / ".registre_key")
     )
 
+# The key(s) that encrypt the secrets of online payment providers stored in the database (a
+# company's Stripe secret key and webhook secret, encaissement.providers.secrets): never in the
+# database itself. Comma-separated: the first encrypts, all decrypt (rotation).
+if PRODUCTION:
+    PAYMENT_SECRETS_KEYS = env_list("PAYMENT_SECRETS_KEYS")
+    if not PAYMENT_SECRETS_KEYS:
+        raise KeyError("PAYMENT_SECRETS_KEYS must be set in production")
+else:
+    PAYMENT_SECRETS_KEYS = env_list("PAYMENT_SECRETS_KEYS") or [
+        _development_secret(BASE_DIR / ".payment_secrets_key")
+    ]
+# Where the `stripe` library sends its requests: Stripe itself, or a fake on loopback for
+# tests and demos (tests/fakes/stripe_checkout.py).
+STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")
+
 DEBUG = env_bool("DEBUG", not PRODUCTION and not TESTING)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

@@ -53,6 +53,8 @@ urlpatterns = [
     path("encaissements/", include("encaissement.urls")),
     path("d/<str:token>/", facture_views.facture_public, name="facture_public"),
     path("d/<str:token>/pdf/", facture_views.facture_public_pdf, name="facture_public_pdf"),
+    path("d/<str:token>/paiement/", include("encaissement.public_urls")),
+    path("webhooks/paiement/", include("encaissement.webhook_urls")),
     path("comptabilite/", include("comptabilite.urls")),
     path("api/v1/docs", api_docs, name="api_docs"),
     path("api/v1/", api.urls),
