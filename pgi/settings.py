@@ -77,6 +77,8 @@ else:
 # Where the `stripe` library sends its requests: Stripe itself, or a fake on loopback for
 # tests and demos (tests/fakes/stripe_checkout.py).
 STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")
+# Where "pay by card" sends the customer (the hosted checkout): allowed as a form's target.
+STRIPE_CHECKOUT_ORIGIN = env("STRIPE_CHECKOUT_ORIGIN", "https://checkout.stripe.com")
 
 DEBUG = env_bool("DEBUG", not PRODUCTION and not TESTING)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
@@ -267,7 +269,9 @@ SECURE_CSP = {
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    # The customer's "pay" button is a form whose answer redirects to the hosted checkout:
+    # browsers apply form-action to that redirection too.
+    "form-action": [CSP.SELF, STRIPE_CHECKOUT_ORIGIN],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }

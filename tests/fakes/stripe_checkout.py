@@ -167,10 +167,14 @@ async def settle(request):
     return web.json_response(session)
 
 
+async def no_icon(request):
+    return web.Response(status=204)
+
+
 @web.middleware
 async def _auth(request, handler):
     """The hosted page is the customer's (no API key); everything else is localstripe's."""
-    if request.path.startswith("/checkout/"):
+    if request.path.startswith("/checkout/") or request.path == "/favicon.ico":
         return await handler(request)
     return await auth_middleware(request, handler)
 
@@ -184,6 +188,7 @@ for method, url, handler in (
     ("GET", "/checkout/{id}", hosted_page),
     ("POST", "/checkout/{id}/pay", hosted_pay),
     ("POST", "/_config/checkout/{id}/settle", settle),
+    ("GET", "/favicon.ico", no_icon),
 ):
     app.router.add_route(method, url, handler)
 
