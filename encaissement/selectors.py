@@ -7,7 +7,8 @@ from django.db.models.functions import Coalesce
 
 from crm.models import Client
 from encaissement.models import Affectation, Paiement
-from facturation.models import Facture
+from facturation.models import Facture, Status
+from facturation.selectors import with_amount_due
 from pgi.models import Company
 
 AMOUNT = DecimalField(max_digits=14, decimal_places=2)
@@ -81,3 +82,13 @@ def solde_client(client: Client) -> Decimal:
 
 def affectations_de_facture(facture: Facture) -> QuerySet[Affectation]:
     return facture.affectations.select_related("paiement").order_by("created_at", "pk")
+
+
+def reste_du_client(client: Client) -> Decimal:
+    """What the customer still owes on its issued invoices (facturation's one "reste dû")."""
+    due = (
+        with_amount_due(Facture.objects.filter(client=client, status=Status.ISSUED))
+        .filter(amount_due__gt=0)
+        .aggregate(s=Sum("amount_due"))["s"]
+    )
+    return due or Decimal("0")
