@@ -228,3 +228,13 @@ def test_the_provider_secrets_are_stored_encrypted(company):
     dump = repr(stored)
     assert SECRET_KEY not in dump and WEBHOOK_SECRET not in dump
     assert stored["secret_key_encrypted"] and stored["webhook_secret_encrypted"]
+
+
+def test_the_payment_page_speaks_english_when_the_browser_asks(client, compte, facture):
+    """French by default, English for a browser that asks for it (Accept-Language)."""
+    url = reverse("facture_public", args=[public_token(facture)])
+    french = client.get(url).content.decode()
+    assert "Payer cette facture" in french and "Référence à indiquer" in french
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9").content.decode()
+    assert "Pay this invoice" in english and "Reference to give" in english
+    assert "by card" in english and "par carte" not in english
