@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from django_ratelimit.core import get_usage
 
 from encaissement import online
 from encaissement.models import ComptePrestataire, SessionPaiement, SessionStatus
@@ -22,6 +23,7 @@ from encaissement.selectors import affectations_de_facture
 from facturation.models import Facture
 from facturation.public import facture_from_token, public_url
 from pgi.epc import epc_qr, epc_svg
+from pgi.exceptions import DomainError
 from pgi.models import Membership
 
 logger = logging.getLogger(__name__)
@@ -67,6 +69,13 @@ def payer(request, token: str, method: str):
     facture = _facture(token)
     if method not in online.ONLINE_METHODS:
         raise Http404
+    # Each press creates a checkout at the provider: a robot pressing in a loop is stopped.
+    usage = get_usage(request, group="checkout", key="ip", rate=settings.CHECKOUT_RATE_PER_IP,
+                      increment=True)  # fmt: skip
+    if usage is not None and usage["should_limit"]:
+        messages.warning(request, _("Trop de tentatives de paiement. Réessayez dans quelques "
+                                    "minutes."))  # fmt: skip
+        return redirect("facture_public", token=token)
 
     def back(session: SessionPaiement) -> str:
         path = reverse("paiement_public:retour", args=[token, session.idempotency_key])
@@ -128,6 +137,11 @@ def webhook(request, webhook_token):
     except InvalidEvent as exc:
         logger.warning("webhook refused for account %s: %s", compte.pk, exc)
         return HttpResponseBadRequest("invalid signature")
-    outcome = online.evenement_traiter(compte=compte, event=event)
+    try:
+        outcome = online.evenement_traiter(compte=compte, event=event)
+    except DomainError:
+        # Nothing was stored (one transaction): the provider delivers the event again.
+        logger.exception("webhook %s %s could not be recorded", event.type, event.id)
+        return HttpResponse("not recorded", status=500)
     logger.info("webhook %s %s: %s", event.type, event.id, outcome)
     return HttpResponse(outcome, content_type="text/plain; charset=utf-8")

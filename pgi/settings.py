@@ -182,6 +182,8 @@ LOGOUT_REDIRECT_URL = "login"
 LOGIN_RATE_PER_IP = env("LOGIN_RATE_PER_IP", "20/10m")
 LOGIN_RATE_PER_ACCOUNT = env("LOGIN_RATE_PER_ACCOUNT", "5/10m")
 RATELIMIT_VIEW = "pgi.views.auth.ratelimited"
+# Checkouts a customer's page may open per address (each one is a request to Stripe).
+CHECKOUT_RATE_PER_IP = env("CHECKOUT_RATE_PER_IP", "20/10m")
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]

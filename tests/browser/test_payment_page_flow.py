@@ -17,7 +17,7 @@ from pgi.models import Enregistrement, RecordKind
 from pgi.permissions import Role
 from tests import factories
 from tests.encaissement.epc import decode_png
-from tests.encaissement.online import WEBHOOK_SECRET, stripe_account
+from tests.encaissement.online import SECRET_KEY, WEBHOOK_SECRET
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,14 +55,26 @@ def test_the_customer_pays_by_card_from_the_emailed_link_on_a_phone(
     factories.member(company, Role.OWNER, email="owner@test.example")
     customer = factories.business_client(company, name="Client Mobile SARL",
                                          email="client@mobile.example")  # fmt: skip
-    compte = stripe_account(company)
-    _register_webhook(stripe_live, f"{live_server.url}/webhooks/paiement/{compte.webhook_token}/")
     facture = factories.issued(company, customer,
                                lines=[factories.line(unit_price="350", quantity="2")])  # fmt: skip
     assert facture.total_incl_vat == Decimal("840.00")
 
-    # The owner sends the invoice: the email carries the payment link.
+    # The owner connects the company's Stripe account; the secrets are never shown back.
     _login(page, "owner@test.example")
+    page.goto("/parametres/")
+    page.get_by_role("link", name="Paiement en ligne").click()
+    page.get_by_label("Proposer le paiement en ligne").check()
+    page.get_by_label("Clé publiable").fill("pk_test_123")
+    page.get_by_label("Clé secrète").fill(SECRET_KEY)
+    page.get_by_label("Secret de signature du webhook").fill(WEBHOOK_SECRET)
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("#messages")).to_contain_text("Paiement en ligne enregistré")
+    expect(page.get_by_test_id("secret-state")).to_contain_text("jamais réaffichée")
+    assert SECRET_KEY not in page.content() and WEBHOOK_SECRET not in page.content()
+    screenshot(page, "payment-owner-stripe-settings")
+    _register_webhook(stripe_live, page.get_by_test_id("webhook-url").inner_text().strip())
+
+    # The owner sends the invoice: the email carries the payment link.
     page.goto(f"/factures/{facture.pk}/envoyer/")
     page.get_by_role("button", name="Envoyer").click()
     expect(page.locator("#messages")).to_contain_text("Envoi programmé")

@@ -238,3 +238,15 @@ def test_the_payment_page_speaks_english_when_the_browser_asks(client, compte, f
     english = client.get(url, HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9").content.decode()
     assert "Pay this invoice" in english and "Reference to give" in english
     assert "by card" in english and "par carte" not in english
+
+
+def test_pressing_pay_in_a_loop_is_stopped(client, settings, stripe_api, compte, facture):
+    """Each press opens a checkout at the provider: past the rate per address, the page
+    says so and nothing more is asked of Stripe."""
+    settings.CHECKOUT_RATE_PER_IP = "2/d"  # a day: no window ends between the three presses
+    url = reverse("paiement_public:carte", args=[public_token(facture)])
+    for _ in range(2):
+        assert client.post(url).status_code == 302
+    refused = client.post(url, follow=True)
+    assert "Trop de tentatives de paiement" in refused.content.decode()
+    assert SessionPaiement.objects.count() == 2
