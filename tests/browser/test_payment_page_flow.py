@@ -9,9 +9,11 @@ from urllib.parse import urlencode
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from encaissement.models import Consultation, Paiement
+from encaissement.services import Allocation, paiement_enregistrer
 from facturation.selectors import EtatPaiement, etat_paiement, facture_lire
 from pgi.models import Enregistrement, RecordKind
 from pgi.permissions import Role
@@ -82,6 +84,13 @@ def test_the_customer_pays_by_card_from_the_emailed_link_on_a_phone(
     link = re.search(r"https?://\S+/d/\S+/", mail.outbox[0].body).group(0)
     assert "régler en ligne" in mail.outbox[0].body
 
+    # A first transfer of 40.00 arrived: 800.00 is left to pay.
+    paiement_enregistrer(
+        company=company, user=None, client=customer, day=timezone.localdate(),
+        amount=Decimal("40.00"), method="virement",
+        allocations=[Allocation(facture.pk, Decimal("40.00"))],
+    )  # fmt: skip
+
     # The customer, on a phone, without an account.
     phone = browser.new_context(
         viewport=PHONE, locale="fr-FR", is_mobile=True, has_touch=True, device_scale_factor=2
@@ -90,13 +99,14 @@ def test_the_customer_pays_by_card_from_the_emailed_link_on_a_phone(
     errors: list[str] = []
     customer_page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     customer_page.goto(link)
-    expect(customer_page.get_by_test_id("public-amount-due")).to_have_text(re.compile(r"840,00"))
+    expect(customer_page.get_by_test_id("public-amount-due")).to_have_text(re.compile(r"800,00"))
+    expect(customer_page.get_by_test_id("already-paid")).to_contain_text("40,00")
     expect(customer_page.get_by_test_id("transfer-reference")).to_have_text(facture.number)
     qr = customer_page.get_by_test_id("epc-qr").locator("svg")
     expect(qr).to_be_visible()
     codes = decode_png(qr.screenshot())
     assert [(c.iban, c.amount, c.text, c.name) for c in codes] == [
-        (company.iban, Decimal("840.00"), facture.number, "Atelier Paiement SAS")
+        (company.iban, Decimal("800.00"), facture.number, "Atelier Paiement SAS")
     ]
     screenshot(customer_page, "payment-page-phone")
     # The htmx call on load marked the page viewed (the GET itself wrote nothing).
@@ -104,12 +114,12 @@ def test_the_customer_pays_by_card_from_the_emailed_link_on_a_phone(
 
     customer_page.get_by_test_id("pay-card").click()
     expect(customer_page).to_have_url(re.compile(re.escape(stripe_live.url) + r"/checkout/"))
-    expect(customer_page.get_by_text("840,00 €").first).to_be_visible()
+    expect(customer_page.get_by_text("800,00 €").first).to_be_visible()
     screenshot(customer_page, "payment-fake-stripe-checkout")
     customer_page.get_by_role("button", name=re.compile("Payer")).click()
     expect(customer_page).to_have_url(re.compile(r"/paiement/retour/"))
     expect(customer_page.get_by_test_id("payment-state")).to_contain_text(
-        "Paiement de 840,00 € reçu", timeout=20_000
+        "Paiement de 800,00 € reçu", timeout=20_000
     )
     screenshot(customer_page, "payment-returned-paid")
     customer_page.get_by_role("link", name="Retour à la facture").click()
@@ -123,12 +133,12 @@ def test_the_customer_pays_by_card_from_the_emailed_link_on_a_phone(
     expect(page.get_by_test_id("payments")).to_contain_text("Payée")
     timeline = page.get_by_test_id("timeline")
     expect(timeline).to_contain_text("Consultée par le client")
-    expect(timeline).to_contain_text("Paiement de 840,00 € reçu")
+    expect(timeline).to_contain_text("Paiement de 800,00 € reçu")
     screenshot(page, "payment-owner-invoice-paid")
     fresh = facture_lire(company=company, pk=facture.pk)
     assert etat_paiement(fresh, today=fresh.issue_date) == EtatPaiement.PAID
-    paiement = Paiement.objects.get()
-    assert paiement.method == "carte" and paiement.amount == Decimal("840.00")
+    paiement = Paiement.objects.get(method="carte")
+    assert paiement.amount == Decimal("800.00") and paiement.payer == "Client Test"
     assert Enregistrement.objects.filter(
         company=company, kind=RecordKind.PAYMENT, reference=paiement.number
     ).exists()
