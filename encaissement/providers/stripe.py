@@ -82,7 +82,7 @@ class StripeProvider:
             params["customer_email"] = checkout.customer_email
         try:
             session = self._client(compte).v1.checkout.sessions.create(
-                params=params,  # type: ignore[arg-type]
+                params=params,
                 options={"idempotency_key": checkout.idempotency_key},
             )
         except stripe.StripeError as exc:

@@ -250,3 +250,17 @@ def test_pressing_pay_in_a_loop_is_stopped(client, settings, stripe_api, compte,
     refused = client.post(url, follow=True)
     assert "Trop de tentatives de paiement" in refused.content.decode()
     assert SessionPaiement.objects.count() == 2
+
+
+def test_a_company_webhook_cannot_touch_another_company_session(
+    client, stripe_api, compte, facture
+):
+    """Each company's endpoint has its own secret and only knows its own sessions: an event
+    signed for company B that names company A's session records nothing."""
+    session = _checkout(client, facture)
+    other = stripe_account(factories.issuing_company("Autre Boutique SAS"))
+    paid = event(COMPLETED, session.provider_id, amount_cents=12000, paid=True)
+    response = post_event(client, other, paid)
+    assert response.status_code == 200 and response.content == b"ignore"
+    assert not Paiement.objects.exists()
+    assert _state(facture) == (D("120.00"), EtatPaiement.UNPAID)
