@@ -49,6 +49,8 @@ def render_receipt_pdf(paiement: Paiement) -> bytes:
         **layout_context(content, logo_path=logo),
         "title": "Reçu",
         "record": record,
+        # The fingerprint without its scheme ("hmac-sha256-v1:"), shortened for the paper.
+        "fingerprint": record.fingerprint.rsplit(":", 1)[-1][:16] if record else "",
         "reversal": reversal,
     }
     html = render_to_string("encaissement/pdf/recu.html", context)
