@@ -53,13 +53,18 @@ def panel_context(request, facture: Facture, token: str) -> dict:
     """The payment section of the customer's page (facturation.panels.PUBLIC_PANELS)."""
     payable = facture.amount_due is not None
     compte = online.compte_actif(facture.company) if payable else None
+    processing = online.en_traitement(facture) if payable else 0
+    # A debit still processing for all that is due: nothing more to pay online meanwhile.
+    covered = payable and processing >= facture.amount_due
     return {
         "payable": payable,
         "paid": payable and facture.amount_due <= 0,
-        "processing": online.en_traitement(facture) if payable else 0,
+        "processing": processing,
+        "covered": covered,
+        "to_pay": facture.amount_due - processing if payable else 0,
         "affectations": list(affectations_de_facture(facture)) if payable else [],
-        "methods": online.methodes(compte),
-        "qr_svg": transfer_qr_svg(facture) if payable else "",
+        "methods": [] if covered else online.methodes(compte),
+        "qr_svg": transfer_qr_svg(facture) if payable and not covered else "",
     }
 
 

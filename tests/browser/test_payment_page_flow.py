@@ -12,14 +12,15 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from encaissement.models import Consultation, Paiement
+from encaissement.models import Consultation, Paiement, SessionPaiement
 from encaissement.services import Allocation, paiement_enregistrer
+from facturation.public import public_url
 from facturation.selectors import EtatPaiement, etat_paiement, facture_lire
 from pgi.models import Enregistrement, RecordKind
 from pgi.permissions import Role
 from tests import factories
 from tests.encaissement.epc import decode_png
-from tests.encaissement.online import SECRET_KEY, WEBHOOK_SECRET
+from tests.encaissement.online import SECRET_KEY, WEBHOOK_SECRET, stripe_account
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -147,3 +148,48 @@ def test_the_customer_pays_by_card_from_the_emailed_link_on_a_phone(
     call_command("verify_registre", "--company", company.siren, stdout=out)
     assert f"{company.display_name} : intègre" in out.getvalue()
     assert page.console_errors == []
+
+
+def test_a_sepa_debit_is_processing_until_the_bank_answers(
+    browser, live_server, stripe_live, screenshot
+):
+    """LEGAL.md §7: the customer pays by SEPA debit; while the bank has not answered the page
+    says "processing" and the invoice is not paid; when the debit succeeds, it is."""
+    company = factories.issuing_company("Prélèvements SAS")
+    customer = factories.business_client(company, name="Client SEPA SARL")
+    compte = stripe_account(company)
+    _register_webhook(stripe_live, f"{live_server.url}/webhooks/paiement/{compte.webhook_token}/")
+    facture = factories.issued(company, customer)
+    link = public_url(facture)
+
+    phone = browser.new_context(viewport=PHONE, locale="fr-FR", is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    page.goto(link)
+    page.get_by_test_id("pay-sepa").click()
+    expect(page.get_by_label("IBAN")).to_be_visible()
+    page.get_by_role("button", name=re.compile("Payer")).click()
+    expect(page.get_by_test_id("payment-state")).to_contain_text(
+        "en cours de traitement", timeout=20_000
+    )
+    page.goto(link)
+    expect(page.get_by_test_id("payment-processing")).to_contain_text("120,00 €")
+    # Nothing more to pay meanwhile: no button, no transfer details.
+    expect(page.get_by_test_id("pay-card")).to_have_count(0)
+    expect(page.get_by_test_id("transfer")).to_have_count(0)
+    screenshot(page, "payment-sepa-processing")
+    fresh = facture_lire(company=company, pk=facture.pk)
+    assert fresh.amount_due == Decimal("120.00") and not Paiement.objects.exists()
+
+    session = SessionPaiement.objects.get(facture=facture)
+    data = urlencode({"outcome": "succeeded"}).encode()
+    settle = f"{stripe_live.url}/_config/checkout/{session.provider_id}/settle"
+    urllib.request.urlopen(settle, data=data).close()
+    # The fake delivers the bank's answer a second later, as Stripe does: reload until then.
+    for _ in range(60):
+        page.goto(link)
+        if page.get_by_test_id("invoice-paid").count():
+            break
+        page.wait_for_timeout(500)
+    expect(page.get_by_test_id("invoice-paid")).to_be_visible()
+    assert Paiement.objects.get().method == "prelevement"
+    phone.close()
