@@ -19,6 +19,10 @@ KIND_LABELS = {
     ClotureKind.FISCAL_YEAR: "Clôture d'exercice",
 }
 DOCUMENT_LABELS = {"facture": "Factures", "acompte": "Factures d'acompte", "avoir": "Avoirs"}
+METHOD_LABELS = {
+    "virement": "Virement", "cheque": "Chèque", "especes": "Espèces", "carte": "Carte bancaire",
+    "prelevement": "Prélèvement",
+}  # fmt: skip
 
 
 def _day(value: str) -> str:
@@ -55,6 +59,18 @@ def cloture_context(cloture: Cloture) -> dict:
         "totals": _eur(doc["totals"]),
         "grand_total_before": _eur(doc["grand_total_before"]),
         "grand_total": _eur(doc["grand_total"]),
+        # Closures sealed before payments existed have none.
+        "payments": [
+            {
+                "label": METHOD_LABELS.get(row["method"], row["method"]),
+                "amount": format_eur(Decimal(row["amount"])),
+            }
+            for row in doc.get("payments", {}).get("per_method", [])
+        ],  # fmt: skip
+        "payments_count": doc.get("payments", {}).get("count", 0),
+        "payments_total": format_eur(Decimal(doc.get("payments", {}).get("total", "0"))),
+        "payments_before": format_eur(Decimal(doc.get("payments_grand_total_before", "0"))),
+        "payments_grand_total": format_eur(Decimal(doc.get("payments_grand_total", "0"))),
         "sequence": cloture.sequence,
         "fingerprint": cloture.fingerprint,
     }

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from comptabilite.models import Archive, Cloture, ClotureKind
+from encaissement.selectors import paiements_scelles, totaux_encaissements
 from pgi import registre
 from pgi.models import Company, Enregistrement, Registre
 from pgi.money import ZERO
@@ -221,3 +222,20 @@ def add_amounts(a: dict[str, str], b: dict[str, str]) -> dict[str, str]:
     return amounts(
         Decimal(a["excl_vat"]) + Decimal(b["excl_vat"]), Decimal(a["vat"]) + Decimal(b["vat"])
     )
+
+
+def period_payments(*, company: Company, start: date, end: date) -> dict:
+    """Payments of the period, from their sealed records: count, total, total per method."""
+    return totaux_encaissements(paiements_scelles(company=company, start=start, end=end))
+
+
+def payments_grand_total_before(*, company: Company, kind: str, start: date) -> str:
+    """The perpetual total of payments dated before `start` (BOI-TVA-DECLA-30-10-30: software
+    recording a consumer's payments keeps their perpetual total). The previous closure of the
+    same kind carries it (closures from before payments existed count none)."""
+    previous = Cloture.objects.filter(
+        company=company, kind=kind, period_end=start - date.resolution
+    ).first()
+    if previous:
+        return previous.totals.get("payments_grand_total", "0.00")
+    return period_payments(company=company, start=date.min, end=start - date.resolution)["total"]

@@ -9,6 +9,7 @@ import hashlib
 import json
 import tempfile
 from datetime import date
+from decimal import Decimal
 
 from django.core.files import File
 from django.db import transaction
@@ -24,8 +25,10 @@ from comptabilite.selectors import (
     add_months,
     cloture_lire,
     grand_total_before,
+    payments_grand_total_before,
     period_document_numbers,
     period_of,
+    period_payments,
     period_sealed_documents,
     period_totals,
 )
@@ -175,6 +178,8 @@ def cloture_effectuer(
         )
     totals = period_totals(documents)
     before = grand_total_before(company=company, kind=kind, start=period.start)
+    payments = period_payments(company=company, start=period.start, end=period.end)
+    payments_before = payments_grand_total_before(company=company, kind=kind, start=period.start)
     grand_total = add_amounts(before, totals["totals"])
     previous = (
         Cloture.objects.filter(company=company, kind=kind, period_start__lt=period.start)
@@ -201,6 +206,10 @@ def cloture_effectuer(
         **totals,
         "grand_total_before": before,
         "grand_total": grand_total,
+        # Payments of the period per method, and their perpetual total (LEGAL.md §4).
+        "payments": payments,
+        "payments_grand_total_before": payments_before,
+        "payments_grand_total": format(Decimal(payments_before) + Decimal(payments["total"]), "f"),
     }
     if kind == ClotureKind.FISCAL_YEAR:
         months = list(

@@ -1,28 +1,15 @@
-"""Sections that the apps above crm add to a customer's page (invoices today; quotes and
-payments next). crm imports none of them: each registers its section at start-up, from its
-`AppConfig.ready`, so dependencies keep pointing inward (README, "Couches")."""
-
-from collections.abc import Callable
-from dataclasses import dataclass
+"""Sections that the apps above crm add to a customer's page (invoices, payments; quotes
+next). crm imports none of them: each registers its section at start-up (`pgi.panels`)."""
 
 from django.http import HttpRequest
 
 from crm.models import Client
+from pgi.panels import Panel, Panels
 
-
-@dataclass(frozen=True)
-class ClientPanel:
-    template: str  # rendered with `panel` (the context below) and `client`
-    context: Callable[[HttpRequest, Client], dict]
-
-
-PANELS: list[ClientPanel] = []
-
-
-def register_client_panel(panel: ClientPanel) -> ClientPanel:
-    PANELS.append(panel)
-    return panel
+ClientPanel = Panel
+CLIENT_PANELS = Panels()
+register_client_panel = CLIENT_PANELS.register
 
 
 def client_panels(request: HttpRequest, client: Client) -> list[tuple[str, dict]]:
-    return [(panel.template, panel.context(request, client)) for panel in PANELS]
+    return CLIENT_PANELS.render(request, client)

@@ -8,7 +8,6 @@ company's register (`encaissement.services`), dated on the day the money moved.
 
 import uuid
 from decimal import Decimal
-from typing import Any
 
 import pgtrigger
 from django.db import models
@@ -19,8 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from crm.models import Client
 from facturation.models import Facture
 from pgi.models import CompanyOwned, RecordKind, User
-
-AMOUNT: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 class Method(models.TextChoices):
@@ -44,7 +41,7 @@ class Paiement(CompanyOwned):
         Client, on_delete=models.PROTECT, related_name="paiements", verbose_name=_("client")
     )
     date = models.DateField(_("date de l'encaissement"))
-    amount = models.DecimalField(_("montant"), **AMOUNT)
+    amount = models.DecimalField(_("montant"), max_digits=14, decimal_places=2)
     method = models.CharField(_("moyen de paiement"), max_length=12, choices=Method)
     payer = models.CharField(_("payeur"), max_length=200, blank=True)
     reference = models.CharField(_("référence bancaire"), max_length=140, blank=True)
@@ -62,7 +59,7 @@ class Paiement(CompanyOwned):
         verbose_name = _("encaissement")
         ordering = ["-date", "-pk"]
         indexes = [
-            models.Index(fields=["company", "date"]),
+            models.Index(fields=["company", "-date", "-id"], name="paiement_list_order_idx"),
             models.Index(fields=["company", "client"]),
         ]
         constraints = [
@@ -103,7 +100,7 @@ class Affectation(CompanyOwned):
     facture = models.ForeignKey(
         Facture, on_delete=models.PROTECT, related_name="affectations", verbose_name=_("facture")
     )
-    amount = models.DecimalField(_("montant affecté"), **AMOUNT)
+    amount = models.DecimalField(_("montant affecté"), max_digits=14, decimal_places=2)
     ventilation = models.JSONField(_("ventilation par taux de TVA"), default=list)
     # Part of its payment's sealed record (made with it), or allocated later from the credit.
     sealed = models.BooleanField(_("scellée avec l'encaissement"), default=False)
@@ -115,12 +112,49 @@ class Affectation(CompanyOwned):
     class Meta:
         verbose_name = _("affectation")
         ordering = ["pk"]
+        indexes = [
+            # What is paid per invoice, summed from the index alone (the dashboard's join).
+            models.Index(
+                fields=["company", "facture"], include=["amount"], name="affectation_due_idx"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=Decimal("0")), name="affectation_not_zero"),
         ]
         triggers = [
             pgtrigger.Protect(
                 name="affectation_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+
+class Imputation(CompanyOwned):
+    """Part of an issued credit note set against another invoice of the same customer (the
+    credit note's own invoice was already paid): what is due moves from one to the other."""
+
+    avoir = models.ForeignKey(
+        Facture, on_delete=models.PROTECT, related_name="imputations_faites",
+        verbose_name=_("avoir"),
+    )  # fmt: skip
+    facture = models.ForeignKey(
+        Facture, on_delete=models.PROTECT, related_name="imputations_recues",
+        verbose_name=_("facture"),
+    )  # fmt: skip
+    amount = models.DecimalField(_("montant imputé"), max_digits=14, decimal_places=2)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("imputation d'avoir")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="imputation_positive"),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="imputation_append_only", operation=pgtrigger.Update | pgtrigger.Delete
             ),
         ]
 
@@ -184,7 +218,7 @@ class SessionPaiement(CompanyOwned):
     compte = models.ForeignKey(ComptePrestataire, on_delete=models.PROTECT, related_name="+")
     facture = models.ForeignKey(Facture, on_delete=models.PROTECT, related_name="+")
     method = models.CharField(_("moyen de paiement"), max_length=12, choices=Method)
-    amount = models.DecimalField(_("montant"), **AMOUNT)
+    amount = models.DecimalField(_("montant"), max_digits=14, decimal_places=2)
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     provider_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
     url = models.URLField(max_length=2000, blank=True)

@@ -2,19 +2,23 @@
 the amount settled in facturation's one "reste dû", the payments on an invoice's page and in
 its history, and the payments and credit on a customer's page."""
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from crm.models import Client
 from crm.panels import ClientPanel, register_client_panel
 from encaissement import public
-from encaissement.models import Consultation, EvenementPrestataire
+from encaissement.models import Consultation, EvenementPrestataire, Imputation
 from encaissement.online import Effet
 from encaissement.selectors import (
+    IMPUTATIONS_FAITES,
+    IMPUTATIONS_RECUES,
+    MONTANT_REGLE,
     affectations_de_facture,
-    montant_regle,
     paiement_lister,
     solde_client,
 )
+from encaissement.services import avoir_disponible
 from facturation.models import Facture, Kind, Status
 from facturation.panels import (
     FacturePanel,
@@ -22,11 +26,12 @@ from facturation.panels import (
     register_facture_panel,
     register_public_panel,
 )
-from facturation.selectors import register_settlement, register_timeline_source
+from facturation.selectors import facture_lister, register_settlement, register_timeline_source
 from pgi.money import format_eur
 from pgi.permissions import Perm
 
-register_settlement(montant_regle)
+for reduction in (MONTANT_REGLE, IMPUTATIONS_RECUES, IMPUTATIONS_FAITES):
+    register_settlement(reduction)
 
 
 @register_timeline_source
@@ -43,16 +48,50 @@ def _history(facture: Facture) -> list[dict]:
             "at": a.created_at, "label": "other", "detail": a.paiement.number, "icon": icon,
             "text": text % {"a": format_eur(abs(a.amount)), "n": a.paiement.number},
         })  # fmt: skip
+    for i in Imputation.objects.filter(facture=facture).select_related("avoir"):
+        events.append({
+            "at": i.created_at, "label": "other", "detail": i.avoir.number,
+            "icon": "arrow-left-right",
+            "text": _("Avoir %(n)s imputé : %(a)s")
+            % {"n": i.avoir.number, "a": format_eur(i.amount)},
+        })  # fmt: skip
+    for i in Imputation.objects.filter(Q(avoir=facture) | Q(avoir__origin=facture)).select_related(
+        "avoir", "facture"
+    ):
+        events.append({
+            "at": i.created_at, "label": "other", "detail": i.facture.number,
+            "icon": "arrow-left-right",
+            "text": _("Avoir %(n)s imputé sur %(f)s : %(a)s")
+            % {"n": i.avoir.number, "f": i.facture.number, "a": format_eur(i.amount)},
+        })  # fmt: skip
     return events
 
 
 def _facture_panel(request, facture: Facture) -> dict:
-    payable = facture.status == Status.ISSUED and facture.kind != Kind.CREDIT_NOTE
-    return {
+    issued = facture.status == Status.ISSUED
+    payable = issued and facture.kind != Kind.CREDIT_NOTE
+    can_record = request.membership.has_perm(Perm.COMMERCIAL_WRITE)
+    context = {
         "payable": payable,
         "affectations": list(affectations_de_facture(facture)) if payable else [],
-        "can_record": request.membership.has_perm(Perm.COMMERCIAL_WRITE),
+        "can_record": can_record,
+        "credit_note": issued and facture.kind == Kind.CREDIT_NOTE,
     }
+    if context["credit_note"]:
+        context["imputations"] = list(
+            Imputation.objects.filter(avoir=facture).select_related("facture")
+        )
+        context["available"] = avoir_disponible(facture)
+        if can_record and context["available"] > 0:
+            context["targets"] = [
+                f
+                for f in facture_lister(company=request.company, status=Status.ISSUED)
+                .filter(client_id=facture.client_id, amount_due__gt=0)
+                .exclude(kind=Kind.CREDIT_NOTE)
+                .order_by("due_date", "pk")
+                if f.pk != facture.origin_id
+            ]
+    return context
 
 
 def _client_panel(request, client: Client) -> dict:

@@ -21,7 +21,7 @@ from encaissement.models import ComptePrestataire, SessionPaiement, SessionStatu
 from encaissement.providers import InvalidEvent, provider_for
 from encaissement.selectors import affectations_de_facture
 from facturation.models import Facture
-from facturation.public import facture_from_token, public_url
+from facturation.public import LienRevoque, facture_from_token, public_url
 from pgi.epc import epc_qr, epc_svg
 from pgi.exceptions import DomainError
 from pgi.models import Membership
@@ -30,7 +30,12 @@ logger = logging.getLogger(__name__)
 
 
 def _facture(token: str) -> Facture:
-    facture = facture_from_token(token)
+    """The document of a customer link; a link that is not ours, or was renewed since
+    (facturation.public.LienRevoque), pays nothing: 404."""
+    try:
+        facture = facture_from_token(token)
+    except LienRevoque as exc:
+        raise Http404 from exc
     if facture is None:
         raise Http404
     return facture
@@ -49,7 +54,7 @@ def transfer_qr_svg(facture: Facture) -> str:
     return epc_svg(qr, title=_("QR code de virement SEPA")) if qr else ""
 
 
-def panel_context(request, facture: Facture, token: str) -> dict:
+def panel_context(request, facture: Facture) -> dict:
     """The payment section of the customer's page (facturation.panels.PUBLIC_PANELS)."""
     payable = facture.amount_due is not None
     compte = online.compte_actif(facture.company) if payable else None
@@ -106,7 +111,8 @@ def retour(request, token: str, key):
     if session is None:
         raise Http404
     waiting = session.status in {SessionStatus.OPEN, SessionStatus.CREATING}
-    context = {"facture": facture, "session": session, "token": token, "waiting": waiting}
+    context = {"facture": facture, "company": facture.company, "session": session,
+               "token": token, "waiting": waiting}  # fmt: skip
     template = "encaissement/public/retour.html"
     if request.htmx:
         template += "#etat"

@@ -1,33 +1,34 @@
 """Reads on payments, always scoped to one company."""
 
+import json
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from crm.models import Client
-from encaissement.models import Affectation, Paiement
+from encaissement.models import Affectation, Imputation, Method, Paiement
 from facturation.models import Facture, Status
-from facturation.selectors import with_amount_due
-from pgi.models import Company
+from facturation.selectors import Reduction, with_amount_due
+from pgi.models import Company, Enregistrement, RecordKind
+from pgi.money import CENT
 
 AMOUNT = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0"), output_field=AMOUNT)
 
 
-def montant_regle():
-    """What was paid on the invoice `OuterRef("pk")`, net of reversals (registered with
-    `facturation.selectors.register_settlement`: the one "reste dû" subtracts it)."""
-    return Coalesce(
-        Subquery(
-            Affectation.objects.filter(facture=OuterRef("pk"))
-            .values("facture")
-            .annotate(total=Sum("amount"))
-            .values("total")[:1],
-            output_field=AMOUNT,
-        ),
-        ZERO,
-    )
+# What was paid on each invoice, net of reversals: registered with
+# `facturation.selectors.register_settlement`, so the one "reste dû" subtracts it.
+MONTANT_REGLE = Reduction(rows=lambda: Affectation.objects.all(), key="facture", amount="amount")
+# A credit note set against another invoice: that invoice owes less, the credit note's own
+# invoice owes that much more (its credit note no longer covers it).
+IMPUTATIONS_RECUES = Reduction(
+    rows=lambda: Imputation.objects.all(), key="facture", amount="amount"
+)
+IMPUTATIONS_FAITES = Reduction(
+    rows=lambda: Imputation.objects.all(), key="avoir__origin", amount=-F("amount")
+)
 
 
 def with_available(qs: QuerySet[Paiement]) -> QuerySet[Paiement]:
@@ -92,3 +93,33 @@ def reste_du_client(client: Client) -> Decimal:
         .aggregate(s=Sum("amount_due"))["s"]
     )
     return due or Decimal("0")
+
+
+def paiements_scelles(*, company: Company, start: date, end: date) -> list[tuple[int, dict]]:
+    """(sequence, sealed document) of every payment and reversal dated in the period, in
+    sealing order. Read from the sealed records: closures total what was sealed."""
+    numbers = Paiement.objects.filter(company=company, date__range=(start, end)).values("number")
+    records = Enregistrement.objects.filter(
+        company=company,
+        kind__in=[RecordKind.PAYMENT, RecordKind.PAYMENT_REVERSAL],
+        reference__in=Subquery(numbers),
+    ).values_list("sequence", "payload")
+    return sorted((sequence, json.loads(bytes(payload))["doc"]) for sequence, payload in records)
+
+
+def totaux_encaissements(sealed: list[tuple[int, dict]]) -> dict:
+    """Count, total and total per method of sealed payments (reversals count negatively: their
+    amount is negative). What closures keep, and what any period shows on demand."""
+    per_method: dict[str, Decimal] = {method: Decimal("0") for method in Method.values}
+    count = 0
+    for _sequence, doc in sealed:
+        per_method[doc["method"]] += Decimal(doc["amount"])
+        count += 1
+    return {
+        "count": count,
+        "per_method": [
+            {"method": method, "amount": format(amount.quantize(CENT), "f")}
+            for method, amount in per_method.items()
+        ],
+        "total": format(sum(per_method.values(), Decimal("0")).quantize(CENT), "f"),
+    }

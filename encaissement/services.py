@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import Client
-from encaissement.models import Affectation, Method, Paiement
+from encaissement.models import Affectation, Imputation, Method, Paiement
 from facturation.models import Facture, Kind, Status
 from facturation.selectors import with_amount_due
 from pgi import registre
@@ -284,3 +284,61 @@ def paiement_annuler(
     ]
     _seal(reversal, affectations)
     return reversal
+
+
+def avoir_disponible(avoir: Facture) -> Decimal:
+    """What of an issued credit note can still be set against another invoice: the part its
+    own invoice does not need (that invoice is paid, or over-credited), less what was set
+    against others already. Call with the two invoices locked."""
+    origin = with_amount_due(Facture.objects.filter(pk=avoir.origin_id)).get()
+    already = sum((i.amount for i in Imputation.objects.filter(avoir=avoir)), ZERO)
+    return max(ZERO, min(avoir.total_incl_vat - already, -origin.amount_due))
+
+
+@transaction.atomic
+def avoir_imputer(*, avoir: Facture, facture: Facture, amount, user: User | None) -> Imputation:
+    """Sets part of an issued credit note against another issued invoice of the same customer,
+    when the credit note's own invoice no longer needs it (it was paid before being credited):
+    the other invoice owes that much less."""
+    amount = cents(amount)
+    ids = sorted({avoir.pk, avoir.origin_id or avoir.pk, facture.pk})
+    locked = {
+        f.pk: f
+        for f in Facture.objects.filter(company=avoir.company_id, pk__in=ids)
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    }
+    avoir, target = locked.get(avoir.pk), locked.get(facture.pk)
+    if avoir is None or target is None:
+        raise PaiementError(_("Facture introuvable."))
+    if avoir.kind != Kind.CREDIT_NOTE or avoir.status != Status.ISSUED:
+        raise PaiementError(_("Seul un avoir émis peut être imputé."))
+    target = with_amount_due(Facture.objects.filter(pk=target.pk)).get()
+    problems = []
+    if target.status != Status.ISSUED or target.kind == Kind.CREDIT_NOTE:
+        problems.append(
+            _("%(f)s : seule une facture émise peut recevoir un avoir.") % {"f": target}
+        )
+    elif target.client_id != avoir.client_id:
+        problems.append(_("%(f)s n'est pas une facture du même client.") % {"f": target})
+    elif target.pk == avoir.origin_id:
+        problems.append(_("L'avoir porte déjà sur %(f)s.") % {"f": target})
+    available = avoir_disponible(avoir)
+    if amount <= 0:
+        problems.append(_("Le montant imputé doit être positif."))
+    elif amount > available:
+        problems.append(
+            _("Il reste %(a)s de l'avoir %(n)s à imputer (sa facture d'origine doit être payée "
+              "pour que l'avoir serve ailleurs).")
+            % {"a": format_eur(available), "n": avoir.number}
+        )  # fmt: skip
+    elif not problems and amount > target.amount_due:
+        problems.append(
+            _("%(f)s : il ne reste que %(d)s à payer.")
+            % {"f": target, "d": format_eur(max(target.amount_due, ZERO))}
+        )
+    if problems:
+        raise PaiementError(problems)
+    return Imputation.objects.create(
+        company_id=avoir.company_id, avoir=avoir, facture=target, amount=amount, created_by=user
+    )

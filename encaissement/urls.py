@@ -16,4 +16,5 @@ urlpatterns = [
         online_views.compte_paiement_en_ligne,
         name="compte_paiement_en_ligne",
     ),
+    path("avoirs/<int:pk>/imputer/", views.avoir_imputer, name="avoir_imputer"),
 ]

@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -11,7 +12,7 @@ from crm.models import Client
 from crm.selectors import client_lire, client_lister
 from encaissement import selectors, services
 from encaissement.forms import AnnulationForm, PaiementForm
-from encaissement.models import Paiement
+from encaissement.models import Method, Paiement
 from facturation.models import Facture, Kind, Status
 from facturation.selectors import facture_lire, facture_lister
 from pgi.exceptions import DomainError
@@ -73,12 +74,32 @@ def _allocations(
     return allocations, problems
 
 
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 @member_required(Perm.VIEW)
 def paiement_list(request):
+    """Payments, searchable; between two dates, with the period's totals per method, read
+    from the sealed records (the totals of any period, on demand: LEGAL.md §4)."""
     q = request.GET.get("q", "")
+    start, end = _day(request.GET.get("du", "")), _day(request.GET.get("au", ""))
     paiements = selectors.paiement_lister(company=request.company, search=q)
+    totals = None
+    if start and end and start <= end:
+        paiements = paiements.filter(date__range=(start, end))
+        totals = selectors.totaux_encaissements(
+            selectors.paiements_scelles(company=request.company, start=start, end=end)
+        )
+        labels = dict(Method.choices)
+        for row in totals["per_method"]:
+            row["label"] = labels[row["method"]]
     page = Paginator(paiements, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "encaissement/paiement_list.html", {"page": page, "q": q})
+    context = {"page": page, "q": q, "start": start, "end": end, "totals": totals}
+    return render(request, "encaissement/paiement_list.html", context)
 
 
 @member_required(Perm.COMMERCIAL_WRITE)
@@ -196,3 +217,28 @@ def paiement_annuler(request, pk: int):
         return redirect(paiement)
     messages.success(request, _("Encaissement annulé par %(n)s, scellé.") % {"n": reversal.number})
     return redirect(reversal)
+
+
+@require_POST
+@member_required(Perm.COMMERCIAL_WRITE)
+def avoir_imputer(request, pk: int):
+    """Sets an issued credit note against another invoice of its customer (its own invoice
+    was already paid)."""
+    try:
+        avoir = facture_lire(company=request.company, pk=pk)
+        facture = facture_lire(company=request.company, pk=int(request.POST.get("facture", "")))
+    except (ValueError, Facture.DoesNotExist) as exc:
+        raise Http404 from exc
+    try:
+        amount = cents(Decimal(french_number(request.POST.get("amount", "").strip())))
+        services.avoir_imputer(avoir=avoir, facture=facture, amount=amount, user=request.user)
+    except InvalidOperation:
+        messages.error(request, _("Saisissez un montant."))
+    except DomainError as exc:
+        for problem in exc.problems:
+            messages.error(request, problem)
+    else:
+        messages.success(
+            request, _("Avoir %(n)s imputé sur %(f)s.") % {"n": avoir.number, "f": facture}
+        )
+    return redirect(avoir)

@@ -10,7 +10,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -350,9 +349,7 @@ def replace_facture(request, facture_id: int, payload: FactureUpdate):
     if payload.client_id is not None:
         fields["client"] = _client(request, payload.client_id)
     lines = _lines(request, payload.lines)
-    with transaction.atomic():  # the header and the lines change together, or not at all
-        services.facture_modifier(facture=facture, fields=fields)
-        services.facture_lignes_enregistrer(facture=facture, lines=lines)
+    services.facture_brouillon_enregistrer(facture=facture, fields=fields, lines=lines)
     return _facture_out(_get(request, facture_id))
 
 

@@ -12,7 +12,7 @@ class FacturationConfig(AppConfig):
         from facturation import integrity, panels  # noqa: F401
 
         # Models can be imported only once the app registry is ready, hence here.
-        from facturation.models import Kind
+        from facturation.models import Facture, Kind
         from pgi.numbering import register_series
 
         # One gapless series per kind of document (CGI art. 242 nonies A).
@@ -21,4 +21,7 @@ class FacturationConfig(AppConfig):
             (Kind.CREDIT_NOTE, "AV-{annee}-{numero:05d}"),
             (Kind.DEPOSIT, "AC-{annee}-{numero:05d}"),
         ):
-            register_series(kind.value, label=kind.label, default_pattern=default_pattern)
+            register_series(
+                kind.value, label=kind.label, default_pattern=default_pattern,
+                max_length=Facture._meta.get_field("number").max_length,
+            )  # fmt: skip

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from facturation.models import Facture, Kind
 from pgi.mentions import FORMS_WITH_CAPITAL, PAYMENT_TERMS_MAX_DAYS, payment_terms_limit
-from pgi.models import Registry, VatRegime
+from pgi.models import Company, Registry, VatRegime
 
 
 def _filled(*values: str) -> bool:
@@ -28,10 +28,10 @@ def payment_terms_problem(facture: Facture) -> str | None:
     }
 
 
-def missing_mentions(facture: Facture, *, lines: list, vat_case: str) -> list[str]:
+def seller_missing_mentions(company: Company) -> list[str]:
+    """What the company's identity lacks for an invoice to be issued (the first-run
+    checklist reads it too, so the two never disagree)."""
     problems: list[str] = []
-    company = facture.company
-    client = facture.client
     seller = _("Paramètres de la société")
     if not _filled(company.legal_name):
         problems.append(_("%(w)s : dénomination sociale manquante.") % {"w": seller})
@@ -45,7 +45,12 @@ def missing_mentions(facture: Facture, *, lines: list, vat_case: str) -> list[st
         problems.append(_("%(w)s : ville du greffe (RCS) manquante.") % {"w": seller})
     if company.vat_regime != VatRegime.FRANCHISE and not company.vat_number:
         problems.append(_("%(w)s : numéro de TVA intracommunautaire manquant.") % {"w": seller})
+    return problems
 
+
+def missing_mentions(facture: Facture, *, lines: list, vat_case: str) -> list[str]:
+    problems = seller_missing_mentions(facture.company)
+    client = facture.client
     who = _("Client « %(n)s »") % {"n": client.name}
     if not _filled(client.billing_line1, client.billing_postal_code, client.billing_city):
         problems.append(_("%(w)s : adresse de facturation incomplète.") % {"w": who})

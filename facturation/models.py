@@ -98,6 +98,11 @@ class Facture(CompanyOwned):
         indexes = [
             models.Index(fields=["company", "kind", "status", "issue_date"]),
             models.Index(fields=["company", "client"]),
+            # The invoice list's order (facture_lister): its first page without sorting them all.
+            models.Index(
+                fields=["company", "status", "-issue_date", "-number", "-id"],
+                name="facture_list_order_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -203,6 +208,25 @@ class DocumentPDF(models.Model):
 
     def __str__(self) -> str:
         return self.file.name or ""
+
+
+class LienClient(CompanyOwned):
+    """The version of an issued document's customer link (`facturation.public`): the owner
+    renews the link, the version goes up, and a link signed with an older one is revoked.
+    No row: version 1, the links sent before links could be revoked."""
+
+    facture = models.OneToOneField(Facture, on_delete=models.CASCADE, related_name="lien_client")
+    version = models.PositiveIntegerField(default=1)
+    renewed_at = models.DateTimeField(null=True, blank=True)
+    renewed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("lien client")
+
+    def __str__(self) -> str:
+        return f"{self.facture} v{self.version}"
 
 
 class Envoi(CompanyOwned):

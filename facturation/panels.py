@@ -2,15 +2,13 @@
 sections that the apps above facturation add to an invoice's page (payments today): they
 register them from their `AppConfig.ready`, facturation imports none of them."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from django.http import HttpRequest
 
 from crm.models import Client
 from crm.panels import ClientPanel, register_client_panel
 from facturation.models import Facture
 from facturation.selectors import facture_lister
+from pgi.panels import Panel, Panels
 
 
 def _factures(request, client: Client) -> dict:
@@ -20,39 +18,22 @@ def _factures(request, client: Client) -> dict:
 register_client_panel(ClientPanel(template="facturation/_client_factures.html", context=_factures))
 
 
-@dataclass(frozen=True)
-class FacturePanel:
-    template: str  # rendered with `panel` (the context below) and `facture`
-    context: Callable[[HttpRequest, Facture], dict]
-
-
-FACTURE_PANELS: list[FacturePanel] = []
-
-
-def register_facture_panel(panel: FacturePanel) -> FacturePanel:
-    FACTURE_PANELS.append(panel)
-    return panel
+FacturePanel = Panel
+FACTURE_PANELS = Panels()
+register_facture_panel = FACTURE_PANELS.register
 
 
 def facture_panels(request: HttpRequest, facture: Facture) -> list[tuple[str, dict]]:
-    return [(panel.template, panel.context(request, facture)) for panel in FACTURE_PANELS]
+    return FACTURE_PANELS.render(request, facture)
 
 
 # Sections that the apps above facturation add to the customer's page of a document (the
-# payment section of `encaissement`), rendered with `panel`, `facture` and `token`.
-@dataclass(frozen=True)
-class PublicPanel:
-    template: str
-    context: Callable[[HttpRequest, Facture, str], dict]
+# payment section of `encaissement`); the page's own context (`facture`, `token`) is there
+# too when they are included.
+PublicPanel = Panel
+PUBLIC_PANELS = Panels()
+register_public_panel = PUBLIC_PANELS.register
 
 
-PUBLIC_PANELS: list[PublicPanel] = []
-
-
-def register_public_panel(panel: PublicPanel) -> PublicPanel:
-    PUBLIC_PANELS.append(panel)
-    return panel
-
-
-def public_panels(request: HttpRequest, facture: Facture, token: str) -> list[tuple[str, dict]]:
-    return [(panel.template, panel.context(request, facture, token)) for panel in PUBLIC_PANELS]
+def public_panels(request: HttpRequest, facture: Facture) -> list[tuple[str, dict]]:
+    return PUBLIC_PANELS.render(request, facture)

@@ -1,12 +1,13 @@
 """Reads on invoices and the catalogue, always scoped to one company."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Case,
-    Count,
     DecimalField,
     F,
     OuterRef,
@@ -17,6 +18,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 
 from facturation.models import Article, Envoi, Facture, Kind, Status
@@ -25,15 +27,48 @@ from pgi.models import Company, Enregistrement
 AMOUNT = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0"), output_field=AMOUNT)
 
-# What has been paid on each document, from the apps above facturation (payments register
-# theirs from `AppConfig.ready`): each function returns an expression of the amount settled
-# on the document `OuterRef("pk")`, so facturation never imports them (README, "Couches").
-SETTLEMENTS: list[Callable[[], Coalesce]] = []
+
+@dataclass(frozen=True)
+class Reduction:
+    """Rows that reduce what is due on a document: `rows()` filtered on their `key` (the
+    document's id), summing `amount` (a field, or an expression: a negative one adds to what
+    is due). Credit notes are one; payments register theirs from the apps above facturation
+    (`register_settlement`), so facturation never imports them."""
+
+    rows: Callable[[], QuerySet]
+    key: str
+    amount: str | Combinable
+
+    def per_document(self) -> Coalesce:
+        """The reduction of the document `OuterRef("pk")` (a correlated subquery)."""
+        return Coalesce(
+            Subquery(
+                self.rows()
+                .filter(**{self.key: OuterRef("pk")})
+                .values(self.key)
+                .annotate(total=Sum(self.amount))
+                .values("total")[:1],
+                output_field=AMOUNT,
+            ),
+            ZERO,
+        )
+
+    def grouped(self, company: Company) -> QuerySet:
+        """(document id, total) for every document of `company`, to join at scale."""
+        return self.rows().filter(company=company).values(self.key).annotate(total=Sum(self.amount))
 
 
-def register_settlement(func: Callable[[], Coalesce]) -> Callable[[], Coalesce]:
-    SETTLEMENTS.append(func)
-    return func
+CREDIT_NOTES = Reduction(
+    rows=lambda: Facture.objects.filter(kind=Kind.CREDIT_NOTE, status=Status.ISSUED),
+    key="origin",
+    amount="total_incl_vat",
+)
+SETTLEMENTS: list[Reduction] = []
+
+
+def register_settlement(reduction: Reduction) -> Reduction:
+    SETTLEMENTS.append(reduction)
+    return reduction
 
 
 class EtatPaiement:
@@ -64,27 +99,16 @@ def with_amount_due(qs: QuerySet[Facture]) -> QuerySet[Facture]:
     VAT less its issued credit notes and what was paid on it (`amount_settled`); null for a
     draft or a credit note.
 
-    The one place "reste dû" is computed (list, detail, API, public page, dashboard)."""
-    credited = Coalesce(
-        Subquery(
-            Facture.objects.filter(
-                origin=OuterRef("pk"), kind=Kind.CREDIT_NOTE, status=Status.ISSUED
-            )
-            .values("origin")
-            .annotate(total=Sum("total_incl_vat"))
-            .values("total")[:1],
-            output_field=AMOUNT,
-        ),
-        ZERO,
-    )
+    The one place "reste dû" is computed (list, detail, API, public page); the dashboard sums
+    the same reductions with joins (`dashboard_figures`)."""
     settled = ZERO
     for settlement in SETTLEMENTS:
-        settled = settled + settlement()
+        settled = settled + settlement.per_document()
     return qs.annotate(
         amount_settled=settled,
         amount_due=Case(
             When(Q(status=Status.DRAFT) | Q(kind=Kind.CREDIT_NOTE), then=Value(None)),
-            default=F("total_incl_vat") - credited - F("amount_settled"),
+            default=F("total_incl_vat") - CREDIT_NOTES.per_document() - F("amount_settled"),
             output_field=AMOUNT,
         ),
     )
@@ -127,15 +151,31 @@ def dashboard_figures(*, company: Company, today) -> dict:
     sales = issued.filter(issue_date__gt=today - timedelta(days=365)).aggregate(
         excl_vat=Coalesce(Sum(F("total_excl_vat") * sign), ZERO)
     )
-    due = (
-        with_amount_due(issued)
-        .filter(amount_due__gt=0)
-        .aggregate(
-            due=Coalesce(Sum("amount_due"), ZERO),
-            overdue=Coalesce(Sum("amount_due", filter=Q(due_date__lt=today)), ZERO),
-            overdue_count=Count("pk", filter=Q(due_date__lt=today)),
-        )
+    # What is due per invoice: the reductions of `with_amount_due`, grouped once and joined
+    # (one pass over each table instead of a subquery per invoice: 100,000 invoices in
+    # bench/receivables.py).
+    base_sql, params = (
+        issued.exclude(kind=Kind.CREDIT_NOTE)
+        .order_by()
+        .values("id", "total_incl_vat", "due_date")
+        .query.sql_with_params()
     )
+    joins, minus = [], []
+    for index, reduction in enumerate([CREDIT_NOTES, *SETTLEMENTS]):
+        sql, more = reduction.grouped(company).query.sql_with_params()
+        joins.append(f'LEFT JOIN ({sql}) AS r{index} ON r{index}."{reduction.key}" = f.id')
+        minus.append(f" - COALESCE(r{index}.total, 0)")
+        params = (*params, *more)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(due), 0), COALESCE(SUM(due) FILTER (WHERE due_date < %s), 0), "
+            "COUNT(*) FILTER (WHERE due_date < %s) FROM ("
+            f"SELECT f.due_date, f.total_incl_vat{''.join(minus)} AS due FROM ({base_sql}) AS f "
+            f"{' '.join(joins)}) AS open_invoices WHERE due > 0",
+            [today, today, *params],
+        )
+        total_due, overdue, overdue_count = cursor.fetchone()
+    due = {"due": total_due, "overdue": overdue, "overdue_count": overdue_count}
     return {"sales_excl_vat": sales["excl_vat"], **due}
 
 

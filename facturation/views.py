@@ -21,12 +21,14 @@ from facturation.forms import (
 )
 from facturation.models import Article, DocumentPDF, Facture, FactureRecurrente, Kind, Status
 from facturation.panels import facture_panels, public_panels
-from facturation.public import facture_from_token, public_url
+from facturation.public import LienRevoque, facture_from_token, public_url
 from facturation.recurrence import add_months, recurrence_creer
 from pgi import numbering
 from pgi.exceptions import NumerotationError
+from pgi.forms import NumerotationRepriseForm
 from pgi.forms_utils import add_domain_errors
 from pgi.mentions import payment_terms_warning
+from pgi.pdf import brand_colours
 from pgi.permissions import Perm
 from pgi.tenancy import member_required
 from pgi.totals import compute_totals
@@ -111,8 +113,9 @@ def facture_edit(request, pk: int):
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data = dict(form.cleaned_data)
         try:
-            services.facture_modifier(facture=facture, fields=data)
-            services.facture_lignes_enregistrer(facture=facture, lines=formset.line_data())
+            services.facture_brouillon_enregistrer(
+                facture=facture, fields=data, lines=formset.line_data()
+            )
         except FactureError as exc:
             add_domain_errors(form, exc)
         else:
@@ -289,32 +292,103 @@ def facture_send(request, pk: int):
     )
 
 
-def facture_public(request, token: str):
-    """The customer's view of an issued document, through its signed link."""
+def _public_facture(request, token: str) -> Facture:
+    """The document of a customer link; 404 for a link that is not ours, `LienRevoque`
+    (answered 410 by the page) for one the company has replaced."""
     facture = facture_from_token(token)
     if facture is None:
         raise Http404
+    return facture
+
+
+def facture_public(request, token: str):
+    """The customer's view of an issued document, through its signed link, under the
+    company's brand and contact."""
+    try:
+        facture = _public_facture(request, token)
+    except LienRevoque as revoked:
+        return _public_revoked(request, revoked)
     lines = list(facture.lines.all())
     totals = compute_totals(lines)
+    credit_notes = []
+    if facture.kind != Kind.CREDIT_NOTE:
+        credit_notes = list(facture.credit_notes.filter(status=Status.ISSUED).order_by("pk"))
+    fully_credited = (
+        bool(credit_notes) and facture.amount_due is not None and (facture.amount_due <= 0)
+    )
     return render(
         request,
         "facturation/public.html",
         {
-            "facture": facture, "rows": list(zip(lines, totals.lines, strict=True)),
-            "totals": totals, "token": token,
-            "panels": public_panels(request, facture, token),
+            "facture": facture, "company": facture.company,
+            "rows": list(zip(lines, totals.lines, strict=True)), "totals": totals,
+            "token": token, "credit_notes": credit_notes, "fully_credited": fully_credited,
+            "panels": public_panels(request, facture),
         },
     )  # fmt: skip
 
 
+def _public_revoked(request, revoked: LienRevoque):
+    """410: the link was ours and has been replaced; the page names whom to ask."""
+    return render(
+        request, "facturation/public_revoked.html", {"company": revoked.company}, status=410
+    )
+
+
 def facture_public_pdf(request, token: str):
-    facture = facture_from_token(token)
-    if facture is None:
-        raise Http404
+    try:
+        facture = _public_facture(request, token)
+    except LienRevoque as revoked:
+        return _public_revoked(request, revoked)
     pdf = services.facture_pdf_generer(facture_id=facture.pk)
     return FileResponse(
         pdf.file.open("rb"), content_type="application/pdf", filename=f"{facture.number}.pdf"
     )
+
+
+def facture_public_logo(request, token: str):
+    """The company's logo for its customer page (media files have no public route)."""
+    try:
+        company = _public_facture(request, token).company
+    except LienRevoque as exc:
+        raise Http404 from exc
+    if not company.logo:
+        raise Http404
+    try:
+        return FileResponse(company.logo.open("rb"))
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+
+
+def facture_public_css(request, token: str):
+    """The company's colour for its customer page: a stylesheet, as the CSP allows no
+    inline style."""
+    try:
+        company = _public_facture(request, token).company
+    except LienRevoque as exc:
+        raise Http404 from exc
+    return render(
+        request, "facturation/public_brand.css", brand_colours(company.brand_color),
+        content_type="text/css",
+    )  # fmt: skip
+
+
+@require_POST
+@member_required(Perm.COMMERCIAL_WRITE)
+def facture_lien_renouveler(request, pk: int):
+    """Revokes the customer link of an issued document and makes a new one."""
+    facture = _facture_or_404(request, pk)
+    try:
+        services.lien_client_renouveler(facture=facture, user=request.user)
+    except FactureError as exc:
+        messages.error(request, " ".join(exc.problems))
+        return redirect(facture)
+    messages.success(
+        request,
+        _("L'ancien lien client est révoqué. Nouveau lien : %(link)s")
+        % {"link": public_url(facture)},
+    )
+    return redirect("facturation:facture_send", pk=facture.pk)
 
 
 @require_POST
@@ -409,12 +483,53 @@ def numerotation(request):
         if not errors:
             messages.success(request, _("Numérotation enregistrée."))
             return redirect("facturation:numerotation")
+    return _numerotation_page(request, formats=formats, errors=errors)
+
+
+def _numerotation_page(request, *, formats=None, errors=None, reprise_form=None):
+    series = numbering.registered_series()
+    saved = {
+        s.key: numbering.numerotation_format(company=request.company, series=s.key) for s in series
+    }
+    formats, errors = formats or saved, errors or {}
     rows = []
     for s in series:
+        # The next number follows the saved format and the counter; a typed format that
+        # was refused has none.
+        unchanged = formats[s.key] == saved[s.key]
+        rows.append({
+            "series": s.key, "label": s.label, "pattern": formats[s.key],
+            "error": errors.get(s.key),
+            "next": numbering.numerotation_prochain(company=request.company, series=s.key)
+            if unchanged else "—",
+            "started": numbering.numerotation_entamee(company=request.company, series=s.key),
+        })  # fmt: skip
+    open_series = [(row["series"], row["label"]) for row in rows if not row["started"]]
+    if reprise_form is None:
+        reprise_form = NumerotationRepriseForm(series_choices=open_series)
+    context = {"rows": rows, "reprise_form": reprise_form if open_series else None}
+    return render(request, "facturation/numerotation.html", context)
+
+
+@require_POST
+@member_required(Perm.SETTINGS_MANAGE)
+def numerotation_reprendre(request):
+    """Continues a series numbered until now in another tool (once, before its first number)."""
+    # Every series is a valid choice: one already started is refused by the service, in words.
+    every_series = [(s.key, s.label) for s in numbering.registered_series()]
+    form = NumerotationRepriseForm(request.POST, series_choices=every_series)
+    if form.is_valid():
         try:
-            preview = numbering.numerotation_apercu(formats[s.key])
-        except NumerotationError:
-            preview = "—"
-        rows.append({"series": s.key, "label": s.label, "pattern": formats[s.key],
-                     "preview": preview, "error": errors.get(s.key)})  # fmt: skip
-    return render(request, "facturation/numerotation.html", {"rows": rows})
+            upcoming = numbering.numerotation_reprendre(
+                company=request.company, series=form.cleaned_data["series"],
+                next_number=form.cleaned_data["next_number"], user=request.user,
+            )  # fmt: skip
+        except NumerotationError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Numérotation reprise : le prochain numéro sera %(n)s.") % {"n": upcoming},
+            )
+            return redirect("facturation:numerotation")
+    return _numerotation_page(request, reprise_form=form)

@@ -1,11 +1,14 @@
 """The REST API (django-ninja) under /api/v1/, authenticated by personal tokens."""
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.security import HttpBearer
 
 from pgi.exceptions import DomainError
+from pgi.money import format_number
 from pgi.permissions import Perm
 from pgi.services import api_token_authenticate
 
@@ -43,6 +46,16 @@ def domain_error(request, exc: DomainError):
     return api.create_response(
         request, {"detail": exc.problems, "fields": exc.field_errors}, status=422
     )
+
+
+@api.exception_handler(RequestDataTooBig)
+def body_too_big(request, exc):
+    """413 in JSON, not Django's HTML 400 page (issue #15)."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+    detail = _("Requête trop volumineuse : %(max)s Mo au plus.") % {
+        "max": format_number(limit, max_places=1)
+    }
+    return api.create_response(request, {"detail": detail}, status=413)
 
 
 @api.exception_handler(PermissionDenied)

@@ -53,6 +53,35 @@ class CompanyCreateForm(CompanyForm):
         fields = ["legal_name", "legal_form", "siren", "address_line1", "postal_code", "city"]
 
 
+class SignupForm(forms.Form):
+    """The public sign-up page; the account's rules are checked by `account_signup` (which
+    cleans the name: the mixin would also alter a password)."""
+
+    full_name = forms.CharField(
+        label=_("Votre nom"), max_length=150, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )  # fmt: skip
+    email = forms.EmailField(
+        label=_("E-mail"), max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )  # fmt: skip
+    password = forms.CharField(
+        label=_("Mot de passe"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )  # fmt: skip
+    password2 = forms.CharField(
+        label=_("Confirmation du mot de passe"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", _("Les deux mots de passe ne correspondent pas."))
+        return data
+
+
 class InvitationForm(CleanTextMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices, initial=Role.STAFF)
@@ -89,3 +118,22 @@ class ApiTokenForm(CleanTextMixin, forms.Form):
 
 class MembershipRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices)
+
+
+class NumerotationRepriseForm(forms.Form):
+    """Where a series numbered until now in another tool continues (pgi.numbering)."""
+
+    series = forms.ChoiceField(label=_("Série"))
+    next_number = forms.IntegerField(
+        label=_("Prochain numéro"), min_value=1, max_value=999_999_999,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("Le numéro qui suit le dernier émis dans votre ancien outil."),
+    )  # fmt: skip
+    confirm = forms.BooleanField(
+        label=_("Je confirme : ce choix est définitif pour la période en cours."),
+        error_messages={"required": _("Cochez la case pour confirmer : ce choix est définitif.")},
+    )
+
+    def __init__(self, *args, series_choices: list[tuple[str, object]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["series"].choices = series_choices

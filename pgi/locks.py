@@ -14,7 +14,7 @@ from datetime import date
 
 from django.db import connection
 
-from pgi.models import Company, Registre
+from pgi.models import Company, Invitation, Registre
 
 
 def lock_draft(model, pk: int, *, related: tuple[str, ...] = ()):
@@ -45,3 +45,14 @@ def lock_registre_head(company: Company) -> tuple[int, str, date | None, str]:
             [company.pk],
         )
         return cursor.fetchone()
+
+
+def lock_invitation(pk: int) -> Invitation | None:
+    """The invitation `pk` with its company, locked: parallel accepts of one link wait for
+    the first to commit, then find it used (issue #15: they raced on the account's email)."""
+    return (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("company")
+        .filter(pk=pk)
+        .first()
+    )

@@ -47,6 +47,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("actif"), default=True)
     is_staff = models.BooleanField(_("accès à l'administration"), default=False)
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+    # Set when the owner of the address followed the link emailed at sign-up (or accepted an
+    # emailed invitation); until then the pages show a banner asking for it.
+    email_verified_at = models.DateTimeField(_("e-mail vérifié le"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -173,8 +176,14 @@ class Company(models.Model):
         ordering = ["legal_name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["siren"], condition=~Q(siren=""), name="company_siren_unique"
-            ),
+                fields=["siren"],
+                condition=~Q(siren=""),
+                name="company_siren_unique",
+                violation_error_code="unique",  # reported on the SIREN field
+                violation_error_message=_(
+                    "Une société avec ce SIREN existe déjà : demandez à son gérant de vous inviter."
+                ),
+            ),  # fmt: skip
         ]
 
     def __str__(self) -> str:
@@ -192,6 +201,8 @@ class Membership(models.Model):
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("rôle"), max_length=12, choices=Role)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The first-run checklist of the dashboard, hidden by this member before it was complete.
+    checklist_hidden_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("membre")
@@ -444,13 +455,19 @@ class Enregistrement(models.Model):
 # The tables keep the names they had in `facturation`, where these models were born.
 
 
+# A counter is born either by the first number it gives (first 1, next 2) or, before any
+# number of its period, at the number where a series continues from another tool (first N,
+# next N: `pgi.numbering.numerotation_reprendre`); its first number never changes after.
 COUNTER_ONE_AT_A_TIME_SQL = """
 IF TG_OP = 'DELETE'
-   OR (TG_OP = 'INSERT' AND NEW.next_number NOT IN (1, 2))
+   OR (TG_OP = 'INSERT' AND NOT (
+       (NEW.first_number = 1 AND NEW.next_number IN (1, 2))
+       OR (NEW.first_number > 1 AND NEW.next_number = NEW.first_number)
+   ))
    OR (TG_OP = 'UPDATE' AND (
        NEW.next_number NOT IN (OLD.next_number, OLD.next_number + 1)
-       OR (NEW.company_id, NEW.kind, NEW.period) IS DISTINCT FROM
-          (OLD.company_id, OLD.kind, OLD.period)
+       OR (NEW.company_id, NEW.kind, NEW.period, NEW.first_number) IS DISTINCT FROM
+          (OLD.company_id, OLD.kind, OLD.period, OLD.first_number)
    )) THEN
     RAISE EXCEPTION 'numbering: a counter only moves to its next number'
         USING ERRCODE = 'restrict_violation';
@@ -470,6 +487,9 @@ class NumberingSeries(models.Model):
     series = models.CharField(max_length=20, db_column="kind")
     period = models.CharField(max_length=6, blank=True, help_text="YYYY or YYYYMM: a new series")
     next_number = models.PositiveIntegerField(default=1)
+    # Where the series started in this period: 1, or the number the owner continued at
+    # (the documents before it were numbered in another tool).
+    first_number = models.PositiveIntegerField(default=1, db_default=1)
 
     class Meta:
         db_table = "facturation_numberingseries"

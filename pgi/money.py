@@ -9,6 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal("100")
+# The largest amount an amount column holds: DecimalField(max_digits=14, decimal_places=2).
+MAX_AMOUNT = Decimal("999999999999.99")
 
 
 def to_decimal(value) -> Decimal:

@@ -4,9 +4,11 @@ import secrets
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,9 +18,11 @@ from pgi import tasks
 from pgi.events import event_record
 from pgi.exceptions import DomainError
 from pgi.identifiers import normalize, vat_number_from_siren
+from pgi.locks import lock_invitation
 from pgi.models import ApiToken, Company, EventKind, Invitation, Membership, User
 from pgi.permissions import Role
 from pgi.queue import publish_after_commit
+from pgi.text import clean_text
 
 INVITATION_SALT = "encaisse.invitation"
 INVITATION_MAX_AGE = 7 * 24 * 3600
@@ -43,13 +47,100 @@ def _clean_company(company: Company) -> None:
 
 
 @transaction.atomic
-def company_create(*, owner: User, fields: dict[str, Any]) -> Company:
-    """Creates a company and makes `owner` its owner."""
+def company_create(*, owner: User | None, fields: dict[str, Any]) -> Company:
+    """Creates a company and makes `owner` its owner (None: an owner is invited next, as
+    `manage.py create_company --invite` does)."""
     company = Company(**fields)
     _clean_company(company)
     company.save()
-    Membership.objects.create(user=owner, company=company, role=Role.OWNER)
+    if owner is not None:
+        Membership.objects.create(user=owner, company=company, role=Role.OWNER)
     return company
+
+
+EMAIL_VERIFICATION_SALT = "encaisse.email-verification"
+EMAIL_VERIFICATION_MAX_AGE = 3 * 24 * 3600
+
+
+@transaction.atomic
+def account_signup(*, email: str, password: str, full_name: str = "") -> User:
+    """Opens an account from the public sign-up page; every problem is reported at once.
+
+    The address is confirmed by a signed link emailed after commit; until then the account
+    works and its pages show a banner (as Odoo and Invoice Ninja do).
+    """
+    email = email.strip().lower()
+    full_name = clean_text(full_name, single_line=True).strip()
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        errors["email"] = list(exc.messages)
+    else:
+        if User.objects.filter(email__iexact=email).exists():
+            errors["email"] = [_("Un compte existe déjà pour cette adresse : connectez-vous, ou "
+                                 "demandez un nouveau mot de passe.")]  # fmt: skip
+    try:
+        password_validation.validate_password(password, user=User(email=email, full_name=full_name))
+    except ValidationError as exc:
+        errors["password"] = list(exc.messages)
+    if errors:
+        raise DomainError([m for ms in errors.values() for m in ms], field_errors=errors)
+    try:
+        with transaction.atomic():  # the same address signing up twice at once
+            user = User.objects.create_user(email, password, full_name=full_name)
+    except IntegrityError as exc:
+        raise DomainError(
+            _("Un compte existe déjà pour cette adresse."), field_errors={"email": [
+                _("Un compte existe déjà pour cette adresse.")]},
+        ) from exc  # fmt: skip
+    email_verification_send(user=user)
+    return user
+
+
+def email_verification_token(user: User) -> str:
+    """A signed link token naming the user and the address it confirms."""
+    return signing.dumps({"u": user.pk, "e": user.email}, salt=EMAIL_VERIFICATION_SALT)
+
+
+def email_verification_url(user: User) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse(
+        "email_verify", args=[email_verification_token(user)]
+    )
+
+
+def email_verification_send(*, user: User) -> None:
+    """Emails the confirmation link after commit (nothing when already confirmed)."""
+    if user.email_verified_at is None:
+        publish_after_commit(tasks.send_email_verification, user.pk)
+
+
+def email_verification_check(token: str) -> User:
+    """The user a confirmation link names; a French DomainError when it cannot be used."""
+    try:
+        data = signing.loads(
+            token, salt=EMAIL_VERIFICATION_SALT, max_age=EMAIL_VERIFICATION_MAX_AGE
+        )
+    except signing.SignatureExpired as exc:
+        raise DomainError(
+            _("Ce lien de confirmation a expiré : connectez-vous et demandez-en un nouveau.")
+        ) from exc
+    except signing.BadSignature as exc:
+        raise DomainError(_("Ce lien de confirmation n'est pas valide.")) from exc
+    user = User.objects.filter(pk=data.get("u"), email=data.get("e"), is_active=True).first()
+    if user is None:
+        raise DomainError(_("Ce lien de confirmation n'est pas valide."))
+    return user
+
+
+@transaction.atomic
+def email_verify(*, token: str) -> User:
+    """Records that the user confirmed their address; a second use changes nothing."""
+    user = email_verification_check(token)
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+    return user
 
 
 LEGAL_IDENTITY_FIELDS = (
@@ -103,7 +194,9 @@ def invitation_from_token(token: str) -> Invitation:
 
 
 @transaction.atomic
-def invitation_send(*, company: Company, email: str, role: str, invited_by: User) -> Invitation:
+def invitation_send(
+    *, company: Company, email: str, role: str, invited_by: User | None
+) -> Invitation:
     """Records an invitation and emails its link after commit."""
     email = email.strip().lower()
     if Membership.objects.filter(company=company, user__email=email).exists():
@@ -125,12 +218,19 @@ def invitation_send(*, company: Company, email: str, role: str, invited_by: User
 def invitation_accept(
     *, token: str, user: User | None, password: str = "", full_name: str = ""
 ) -> Membership:
-    """Turns an invitation into a membership, creating the user's account if needed."""
-    invitation = invitation_from_token(token)
+    """Turns an invitation into a membership, creating the user's account if needed.
+
+    The invitation row is locked first: of parallel accepts of one link, one wins and the
+    others are refused as "already used", never by the database's unique email."""
+    invitation = lock_invitation(invitation_from_token(token).pk)
+    if invitation is None or invitation.accepted_at is not None:
+        raise DomainError(_("Cette invitation a déjà été utilisée ou a été annulée."))
     if user is None:
         if User.objects.filter(email=invitation.email).exists():
             raise DomainError(_("Un compte existe déjà pour cet e-mail : connectez-vous d'abord."))
-        user = User.objects.create_user(invitation.email, password, full_name=full_name)
+        user = User.objects.create_user(
+            invitation.email, password, full_name=full_name, email_verified_at=timezone.now()
+        )  # following the emailed link proved the address
     elif user.email.lower() != invitation.email:
         raise DomainError(
             _("Cette invitation est destinée à %(email)s.") % {"email": invitation.email}
@@ -140,6 +240,15 @@ def invitation_accept(
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    return membership
+
+
+@transaction.atomic
+def membership_checklist_hide(*, membership: Membership) -> Membership:
+    """The member hides the dashboard's first-run checklist for good."""
+    if membership.checklist_hidden_at is None:
+        membership.checklist_hidden_at = timezone.now()
+        membership.save(update_fields=["checklist_hidden_at"])
     return membership
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 # `pgi.services` queues these tasks and they call it back: the module, not its names, is
 # imported, so that either may be imported first.
 from pgi import services
-from pgi.models import Invitation
+from pgi.models import Invitation, User
 
 
 @shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -28,4 +28,18 @@ def send_invitation_email(self, invitation_id: int) -> None:
         message=render_to_string("pgi/email/invitation.txt", context),
         from_email=None,
         recipient_list=[invitation.email],
+    )
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_email_verification(self, user_id: int) -> None:
+    user = User.objects.filter(pk=user_id, email_verified_at__isnull=True).first()
+    if user is None:
+        return  # confirmed meanwhile: nothing to send
+    context = {"user": user, "url": services.email_verification_url(user)}
+    send_mail(
+        subject=render_to_string("pgi/email/email_verification_subject.txt", context).strip(),
+        message=render_to_string("pgi/email/email_verification.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
     )

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
-from pgi.money import ZERO, cents, percent_of, to_decimal
+from django.utils.translation import gettext as _
+
+from pgi.money import MAX_AMOUNT, ZERO, cents, format_eur, percent_of, to_decimal
 
 
 class LineLike(Protocol):
@@ -109,3 +111,22 @@ def split_by_rate(amount, breakdown: list[VatBreakdown]) -> list[RateShare]:
         vat = cents(share * b.vat / gross) if gross else ZERO
         shares.append(RateShare(rate=b.rate, base=share - vat, vat=vat, amount=share))
     return shares
+
+
+def amount_problems(totals: Totals) -> list[str]:
+    """The amounts that the money columns (14 digits, 2 decimals) cannot store, one message
+    each: refused when the draft is saved, not by the database when it is issued (issue #15:
+    a line of 99 999 999 999 × 9 999 999 999 € answered 500 at issue)."""
+    limit = format_eur(MAX_AMOUNT)
+    problems = [
+        _("Ligne %(n)d : le montant (%(a)s) dépasse le maximum de %(max)s.")
+        % {"n": position, "a": format_eur(line.gross), "max": limit}
+        for position, line in enumerate(totals.lines, start=1)
+        if abs(line.gross) > MAX_AMOUNT
+    ]
+    if abs(totals.total_incl_vat) > MAX_AMOUNT or abs(totals.total_excl_vat) > MAX_AMOUNT:
+        problems.append(
+            _("Le total du document (%(a)s TTC) dépasse le maximum de %(max)s.")
+            % {"a": format_eur(totals.total_incl_vat), "max": limit}
+        )
+    return problems

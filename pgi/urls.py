@@ -5,7 +5,7 @@ from django.urls import include, path
 from comptabilite import views as comptabilite_views
 from facturation import views as facture_views
 from pgi.api import api
-from pgi.views import auth, company
+from pgi.views import auth, company, signup
 from pgi.views.api_docs import api_docs
 
 urlpatterns = [
@@ -14,10 +14,7 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "mot-de-passe/oubli/",
-        auth_views.PasswordResetView.as_view(
-            email_template_name="registration/password_reset_email.txt",
-            subject_template_name="registration/password_reset_subject.txt",
-        ),
+        auth.PasswordResetView.as_view(),
         name="password_reset",
     ),
     path(
@@ -35,6 +32,12 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("inscription/", signup.signup, name="signup"),
+    path("inscription/confirmer/<str:token>/", signup.email_verify, name="email_verify"),
+    path(
+        "inscription/renvoyer/", signup.email_verification_resend, name="email_verification_resend"
+    ),
+    path("premiers-pas/masquer/", signup.checklist_hide, name="checklist_hide"),
     path("invitation/<str:token>/", auth.invitation_accept_view, name="invitation_accept"),
     path("societe/changer/", company.company_switch, name="company_switch"),
     path("societe/nouvelle/", company.company_create, name="company_create"),
@@ -55,10 +58,13 @@ urlpatterns = [
     path("d/<str:token>/pdf/", facture_views.facture_public_pdf, name="facture_public_pdf"),
     path("d/<str:token>/paiement/", include("encaissement.public_urls")),
     path("webhooks/paiement/", include("encaissement.webhook_urls")),
+    path("d/<str:token>/logo/", facture_views.facture_public_logo, name="facture_public_logo"),
+    path("d/<str:token>/marque.css", facture_views.facture_public_css, name="facture_public_css"),
     path("comptabilite/", include("comptabilite.urls")),
     path("api/v1/docs", api_docs, name="api_docs"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/login/", auth.admin_login),  # throttled, before the admin's own
     path("admin/", admin.site.urls),
 ]
 

@@ -6,6 +6,8 @@ cd "$ROOT"
 command -v psql >/dev/null || apt_install postgresql-client
 command -v npm >/dev/null || apt_install nodejs npm
 command -v msgfmt >/dev/null || apt_install gettext
+# Chinese, Japanese and Korean names in the PDF (templates/documents/pdf/document.css).
+[ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || apt_install fonts-droid-fallback
 
 # 1. Python and the locked dependencies (reinstalled only when requirements.lock or pyproject.toml
 # changes). Every package comes from requirements.lock with its hashes (`make lock` writes it);

@@ -2,6 +2,7 @@
 
 import itertools
 
+from django.utils import timezone
 from stdnum import luhn
 
 from crm.models import Client
@@ -26,7 +27,10 @@ def siret(of_siren: str, nic: str = "0001") -> str:
 
 def user(email: str | None = None) -> User:
     email = email or f"user{next(_counter)}@test.example"
-    return User.objects.create_user(email, PASSWORD, full_name=email.split("@")[0])
+    # Made like an admin's account: the address is vouched for, no confirmation banner.
+    return User.objects.create_user(
+        email, PASSWORD, full_name=email.split("@")[0], email_verified_at=timezone.now()
+    )
 
 
 def company(name: str = "Société Test", **fields) -> Company:

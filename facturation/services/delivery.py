@@ -2,11 +2,14 @@
 
 import hashlib
 import json
+from email.headerregistry import Address
+from email.utils import parseaddr
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,14 +18,15 @@ from facturation.models import (
     DocumentPDF,
     Envoi,
     Facture,
+    LienClient,
     Status,
 )
 from facturation.pdf import render_document_pdf
 from facturation.selectors import CLAIM_EXPIRY
 from pgi import registre
-from pgi.models import Enregistrement, RecordKind, User
+from pgi.models import Company, Enregistrement, RecordKind, User
 from pgi.queue import publish_after_commit
-from pgi.text import clean_strings
+from pgi.text import clean_strings, clean_text
 
 
 def facture_pdf_generer(*, facture_id: int) -> DocumentPDF:
@@ -57,6 +61,17 @@ def facture_pdf_generer(*, facture_id: int) -> DocumentPDF:
     return pdf
 
 
+def customer_sender(company: Company) -> tuple[str, list[str]]:
+    """The From and Reply-To of an email to a customer, who reads the company, not Encaisse:
+    the company's name on DEFAULT_FROM_EMAIL's address (the one the mail server may send
+    for), and its contact address to answer to (issue #15)."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    name = clean_text(company.display_name, single_line=True)
+    return str(Address(display_name=name, addr_spec=address)), [
+        company.email
+    ] if company.email else []
+
+
 @transaction.atomic
 def facture_envoyer(
     *, facture: Facture, user: User | None, recipients: list[str], subject: str, body: str
@@ -89,7 +104,7 @@ def envoi_expedier(*, envoi_id: int) -> None:
     mail server cannot take part in our transaction, so "once" means "at least once, and
     never again after `sent_at`").
     """
-    envoi = Envoi.objects.select_related("facture").get(pk=envoi_id)
+    envoi = Envoi.objects.select_related("facture__company").get(pk=envoi_id)
     if envoi.sent_at is not None:
         return  # a retried task never sends twice
     pdf = facture_pdf_generer(facture_id=envoi.facture_id)
@@ -101,7 +116,11 @@ def envoi_expedier(*, envoi_id: int) -> None:
     )
     if not claimed:
         return  # sent meanwhile, or another sender has it
-    message = EmailMessage(subject=envoi.subject, body=envoi.body, to=envoi.recipients.split(", "))
+    sender, reply_to = customer_sender(envoi.facture.company)
+    message = EmailMessage(
+        subject=envoi.subject, body=envoi.body, to=envoi.recipients.split(", "),
+        from_email=sender, reply_to=reply_to,
+    )  # fmt: skip
     with pdf.file.open("rb") as handle:
         message.attach(f"{envoi.facture.number}.pdf", handle.read(), "application/pdf")
     try:
@@ -110,3 +129,20 @@ def envoi_expedier(*, envoi_id: int) -> None:
         Envoi.objects.filter(pk=envoi_id, claimed_at=now).update(claimed_at=None)
         raise
     Envoi.objects.filter(pk=envoi_id).update(sent_at=timezone.now())
+
+
+@transaction.atomic
+def lien_client_renouveler(*, facture: Facture, user: User | None) -> LienClient:
+    """Replaces the customer link of an issued document: the link's version goes up, and
+    every link sent before answers "revoked" (`facturation.public`)."""
+    if facture.status != Status.ISSUED:
+        raise FactureError(_("Seul un document émis a un lien client."))
+    lien, _created = LienClient.objects.get_or_create(
+        facture=facture, defaults={"company_id": facture.company_id}
+    )
+    # One UPDATE: two renewals at once each move the version, none is lost.
+    LienClient.objects.filter(pk=lien.pk).update(
+        version=F("version") + 1, renewed_at=timezone.now(), renewed_by=user
+    )
+    lien.refresh_from_db()
+    return lien

@@ -20,6 +20,7 @@ from facturation.models import (
 from pgi.lignes import LINE_FIELD_NAMES, line_problems
 from pgi.locks import lock_draft
 from pgi.models import Company, User, VatRegime
+from pgi.totals import amount_problems, compute_totals
 
 # What an invoice line is given: the fields of every document line, then its own links.
 LINE_FIELDS = (*LINE_FIELD_NAMES, "article", "deposit", "origin_line")
@@ -165,11 +166,24 @@ def facture_lignes_enregistrer(
             problems.append(_("Ligne %(n)d : la quantité doit être positive.") % {"n": position})
         problems.extend(line_problems(line, position=position))
         built.append(line)
+    if not problems:  # amounts of lines that are valid, within what the columns hold
+        problems = amount_problems(compute_totals(built))
     if problems:
         raise FactureError(problems)
     facture.lines.all().delete()
     LigneFacture.objects.bulk_create(built)
     return built
+
+
+@transaction.atomic
+def facture_brouillon_enregistrer(
+    *, facture: Facture, fields: dict[str, Any], lines: list[dict[str, Any]]
+) -> Facture:
+    """Saves a draft's header and its lines together: when a line is refused, the header
+    keeps its previous values too (issue #15: the editor saved the header alone)."""
+    facture = facture_modifier(facture=facture, fields=fields)
+    facture_lignes_enregistrer(facture=facture, lines=lines)
+    return facture
 
 
 @transaction.atomic

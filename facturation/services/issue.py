@@ -24,6 +24,7 @@ from pgi.models import Company, User
 from pgi.money import cents
 from pgi.numbering import numero_attribuer
 from pgi.queue import publish_after_commit
+from pgi.totals import amount_problems, compute_totals
 
 ISSUE_FIELDS = [
     "status", "number", "issue_date", "due_date", "payment_terms_days", "seller", "buyer",
@@ -100,6 +101,7 @@ def facture_emettre(*, facture: Facture, user: User | None, today: date | None =
     problems = missing_mentions(facture, lines=lines, vat_case=case)
     if facture.kind == Kind.CREDIT_NOTE:
         problems += _credit_problems(facture, lines)
+    problems += amount_problems(compute_totals(lines))  # a draft saved before the check
     if problems:
         raise FactureError(problems)
 

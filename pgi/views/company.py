@@ -40,6 +40,8 @@ def company_switch(request):
 
 @login_required
 def company_create(request):
+    # The first company is step 2 of sign-up: it leads to the dashboard's first-run checklist.
+    first = not request.user.memberships.exists()
     form = CompanyCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -48,9 +50,12 @@ def company_create(request):
             add_domain_errors(form, exc)
         else:
             switch_company(request, company.pk)
+            if first:
+                messages.success(request, _("Bienvenue ! Voici vos premiers pas."))
+                return redirect("home")
             messages.success(request, _("Société créée : complétez ses mentions légales."))
             return redirect("company_settings")
-    return render(request, "pgi/company_create.html", {"form": form})
+    return render(request, "pgi/company_create.html", {"form": form, "first": first})
 
 
 @member_required(Perm.VIEW)

@@ -229,3 +229,68 @@ def test_the_dashboard_s_due_and_overdue_follow_payments(company, customer):
     assert (figures["due"], figures["overdue"]) == (D("100.00"), D("100.00"))
     _pay(company, customer, "100", (facture, "100"))
     assert dashboard_figures(company=company, today=later)["overdue_count"] == 0
+
+
+def test_closures_keep_the_payments_of_the_period_per_method_and_their_perpetual_total(
+    company, customer
+):
+    """LEGAL.md §4 (BOI-TVA-DECLA-30-10-30): a closure totals the payments of its period per
+    method, reversals negative, and carries their perpetual total to the next one."""
+    from comptabilite.pdf import cloture_context
+    from comptabilite.services import cloture_effectuer
+
+    year = TODAY.year - 1
+    january, february = date(year, 1, 10), date(year, 2, 10)
+    cash = _pay(company, customer, "30", day=january, method="especes")
+    _pay(company, customer, "70", day=january, method="cheque")
+    paiement_annuler(paiement=cash, user=None, day=date(year, 1, 20))
+    _pay(company, customer, "5", day=february, method="carte")
+    first = cloture_effectuer(company=company, kind="mensuelle", period_start=date(year, 1, 1),
+                              user=None)  # fmt: skip
+    second = cloture_effectuer(company=company, kind="mensuelle", period_start=date(year, 2, 1),
+                               user=None)  # fmt: skip
+    per_method = {r["method"]: r["amount"] for r in first.totals["payments"]["per_method"]}
+    assert per_method == {"virement": "0.00", "cheque": "70.00", "especes": "0.00",
+                          "carte": "0.00", "prelevement": "0.00"}  # fmt: skip
+    assert (first.totals["payments"]["count"], first.totals["payments"]["total"]) == (3, "70.00")
+    assert first.totals["payments_grand_total"] == "70.00"
+    assert second.totals["payments_grand_total_before"] == "70.00"
+    assert second.totals["payments_grand_total"] == "75.00"
+    context = cloture_context(second)
+    assert context["payments_grand_total"] == "75,00\u00a0€"
+
+
+def test_a_credit_note_on_a_paid_invoice_is_set_against_another_invoice(company, customer):
+    """Issue #16: a credit note can be set against an invoice. Its own invoice, paid before it
+    was credited, would otherwise show a negative balance forever."""
+    from encaissement.services import avoir_imputer
+
+    paid = factories.issued(company, customer)
+    _pay(company, customer, "120", (paid, "120"))
+    avoir = avoir_creer(facture=paid, user=None, amount_excl_vat=D("20"), vat_rate=D("20"))
+    avoir = facture_emettre(facture=avoir, user=None)
+    assert _due(paid) == D("-24.00")
+    other = factories.issued(company, customer)
+    with pytest.raises(PaiementError, match="Il reste 24,00"):
+        avoir_imputer(avoir=avoir, facture=other, amount=D("30"), user=None)
+    avoir_imputer(avoir=avoir, facture=other, amount=D("24"), user=None)
+    assert (_due(paid), _due(other)) == (D("0.00"), D("96.00"))
+    with pytest.raises(PaiementError, match="Il reste 0,00"):
+        avoir_imputer(avoir=avoir, facture=other, amount=D("1"), user=None)
+    stranger = factories.issued(company, factories.business_client(company, name="Autre SAS"))
+    with pytest.raises(PaiementError, match="même client"):
+        avoir_imputer(avoir=avoir, facture=stranger, amount=D("1"), user=None)
+
+
+def test_a_credit_note_whose_invoice_is_unpaid_cannot_serve_elsewhere(company, customer):
+    from encaissement.services import avoir_imputer
+
+    unpaid = factories.issued(company, customer)
+    avoir = facture_emettre(
+        facture=avoir_creer(facture=unpaid, user=None, amount_excl_vat=D("20"), vat_rate=D("20")),
+        user=None,
+    )
+    other = factories.issued(company, customer)
+    with pytest.raises(PaiementError, match="Il reste 0,00"):
+        avoir_imputer(avoir=avoir, facture=other, amount=D("10"), user=None)
+    assert (_due(unpaid), _due(other)) == (D("96.00"), D("120.00"))

@@ -117,3 +117,51 @@ def test_another_company_s_payment_is_not_found_and_the_accountant_cannot_record
     assert (
         client.post(reverse("encaissement:paiement_annuler", args=[paiement.pk])).status_code == 403
     )
+
+
+def test_payments_between_two_dates_with_their_totals_per_method(owner, seller):
+    """The totals of payments of any period, on demand (LEGAL.md §4), reversals negative."""
+    from datetime import timedelta
+
+    from encaissement.services import paiement_annuler, paiement_enregistrer
+
+    customer = factories.business_client(seller)
+    today = timezone.localdate()
+    old = paiement_enregistrer(company=seller, user=None, client=customer, amount=D("999"),
+                               day=today - timedelta(days=40), method="cheque")  # fmt: skip
+    for amount, method in (("30", "especes"), ("70", "cheque"), ("12,5", "carte")):
+        owner.post(
+            reverse("encaissement:paiement_create") + f"?client={customer.pk}",
+            _form(amount=amount, method=method),
+        )
+    paiement_annuler(paiement=Paiement.objects.get(method="especes"), user=None)
+    start = (today - timedelta(days=7)).isoformat()
+    page = owner.get(
+        reverse("encaissement:paiement_list"), {"du": start, "au": today.isoformat()}
+    ).content.decode()
+    assert 'data-testid="period-total">82,50' in page
+    assert "Chèque 70,00" in page and "4 enregistrements scellés" in page
+    assert old.number not in page
+
+
+def test_setting_a_credit_note_against_another_invoice_from_its_page(owner, seller):
+    from facturation.services import avoir_creer, facture_emettre
+
+    customer = factories.business_client(seller)
+    paid, other = factories.issued(seller, customer), factories.issued(seller, customer)
+    url = reverse("encaissement:paiement_create") + f"?facture={paid.pk}"
+    owner.post(url, _form(amount="120", **{f"alloc_{paid.pk}": "120"}))
+    avoir = facture_emettre(
+        facture=avoir_creer(facture=paid, user=None, amount_excl_vat=D("20"), vat_rate=D("20")),
+        user=None,
+    )
+    page = owner.get(avoir.get_absolute_url()).content.decode()
+    assert "24,00\u00a0€ de cet avoir peuvent servir" in page and other.number in page
+    response = owner.post(
+        reverse("encaissement:avoir_imputer", args=[avoir.pk]),
+        {"facture": other.pk, "amount": "24,00"},
+    )
+    assert response.status_code == 302
+    assert facture_lire(company=seller, pk=other.pk).amount_due == D("96.00")
+    page = owner.get(other.get_absolute_url()).content.decode()
+    assert f"Avoir {avoir.number} imputé : 24,00" in page

@@ -170,7 +170,7 @@ def test_numbering_page_lists_every_registered_series_and_saves_valid_formats(
     ]:
         assert f'<label for="fmt-{name}">{label}</label>' in body
         assert f'name="{name}" value="{pattern}"' in body
-    assert "<code>E-42</code>" in body
+    assert '<code data-testid="next-essai">E-1</code>' in body
 
     response = as_owner.post(url, {"facture": "F-{annee}", "essai": "ESS-{numero:03d}"})
     assert "Le format doit contenir {numero}" in response.content.decode()

@@ -15,7 +15,9 @@ from comptabilite.models import ClotureKind
 from comptabilite.services import cloture_effectuer
 from crm.models import Client, ClientKind, ClientStatus
 from crm.services import client_creer, contact_creer
+from encaissement.services import Allocation, paiement_annuler, paiement_enregistrer
 from facturation.models import Article, Facture
+from facturation.selectors import with_amount_due
 from facturation.services import (
     acompte_creer,
     article_enregistrer,
@@ -26,6 +28,7 @@ from facturation.services import (
 )
 from pgi.lignes import with_article_defaults
 from pgi.models import Company, Membership, User
+from pgi.money import cents
 from pgi.permissions import Role
 
 DEMO_PASSWORD = "demo-encaisse"
@@ -172,6 +175,7 @@ class Command(BaseCommand):
         for invoice in issued[3::17]:
             avoir = avoir_creer(facture=invoice, user=owner, reason="Geste commercial")
             facture_emettre(facture=avoir, user=owner, today=invoice.issue_date + timedelta(days=5))
+        self._payments(company, owner, issued, rng=rng, today=today)
         # The first month of activity is closed (its totals and grand total are sealed).
         first_month = issued[0].issue_date.replace(day=1)
         cloture_effectuer(
@@ -197,6 +201,48 @@ class Command(BaseCommand):
                 lines=[{"designation": articles[0].designation, "quantity": Decimal("1"),
                         "unit_price": articles[0].unit_price, "vat_rate": articles[0].vat_rate,
                         "nature": articles[0].nature}],
+            )  # fmt: skip
+
+    def _payments(self, company, owner, issued, *, rng: random.Random, today) -> None:
+        """Most invoices paid (some late, some in part), the last weeks' still due, a bounced
+        cheque reversed, and a payment left as the customer's credit; in date order."""
+        due = {f.pk: f.amount_due for f in with_amount_due(Facture.objects.filter(
+            pk__in=[f.pk for f in issued]))}  # fmt: skip
+        planned = []
+        for invoice in issued:
+            day = invoice.issue_date + timedelta(days=rng.choice([3, 12, 25, 40, 75]))
+            if day > today or due[invoice.pk] <= 0 or rng.random() < 0.12:
+                continue  # not paid yet: due, or overdue
+            amount = due[invoice.pk]
+            if rng.random() < 0.1:
+                amount = cents(amount / 2)  # paid in part
+            method = rng.choice(["virement", "virement", "virement", "cheque", "carte"])
+            planned.append((day, invoice, amount, method))
+        planned.sort(key=lambda p: (p[0], p[1].pk))
+        recorded = [
+            paiement_enregistrer(
+                company=company,
+                user=owner,
+                client=invoice.client,
+                day=day,
+                amount=amount,
+                method=method,
+                payer=invoice.client.name,
+                reference=f"VIR {invoice.number}" if method == "virement" else "",
+                allocations=[Allocation(invoice.pk, amount)],
+            )  # fmt: skip
+            for day, invoice, amount, method in planned
+        ]
+        cheques = [p for p in recorded if p.method == "cheque"]
+        if cheques:
+            bounced = cheques[-1]
+            paiement_annuler(paiement=bounced, user=owner, reason="Chèque impayé",
+                             day=min(today, bounced.date + timedelta(days=6)))  # fmt: skip
+        if issued:
+            client = issued[-1].client
+            paiement_enregistrer(
+                company=company, user=owner, client=client, day=today, amount=Decimal("150"),
+                method="virement", payer=client.name, reference="VIR ACOMPTE SANS FACTURE",
             )  # fmt: skip
 
     def _user(self, email: str, full_name: str) -> User:

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("encaissement", "0001_paiements"),
+        ("encaissement", "0004_imputation_avoir"),
         ("facturation", "0008_issued_is_sealed"),
         ("pgi", "0007_registre_and_counter_guards"),
     ]

@@ -1,0 +1,166 @@
+"""Receivables at scale: the dashboard's due and overdue, and the invoice and payment lists,
+for one company with 100,000 issued invoices and 50,000 payments (issue #16: p95 under
+150 ms, a flat query count).
+
+    python bench/receivables.py --invoices 100000 --payments 50000 --requests 100
+
+Its own database (`encaisse_bench_receivables`, or BENCH_DATABASE_URL), created and migrated
+when missing; the data is generated once and reused while the counts match. Figures and how
+to read them: bench/README.md.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/encaisse_bench_receivables"
+)
+
+from bench.invoicing import setup_django  # noqa: E402
+
+COMPANY = "Bench encaissements SAS"
+
+
+def generate(n_invoices: int, n_payments: int):
+    """Issued invoices and payments bulk-inserted with the triggers off for this session
+    (`session_replication_role = replica`: the bench database's superuser). The rows are what
+    the services write (totals, numbers, allocations), without their sealed records: the
+    pages measured here never read the register."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from crm.models import Client
+    from encaissement.models import Affectation, Paiement
+    from facturation.models import Facture
+    from pgi.models import Company
+    from tests import factories
+
+    company = Company.objects.filter(legal_name=COMPANY).first()
+    if company and (
+        Facture.objects.filter(company=company).count() == n_invoices
+        and Paiement.objects.filter(company=company).count() == n_payments
+    ):
+        return company
+    rng = random.Random(16)
+    today = timezone.localdate()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        if company:
+            for table in ("encaissement_affectation", "encaissement_paiement",
+                          "facturation_facture"):  # fmt: skip
+                cursor.execute(f"DELETE FROM {table} WHERE company_id = %s", [company.pk])
+            Client.objects.filter(company=company).delete()
+        else:
+            company = factories.issuing_company(COMPANY, siren="732829320")
+        clients = Client.objects.bulk_create(
+            Client(company=company, name=f"Client {i:05d} SARL", status="client")
+            for i in range(2000)
+        )
+        invoices = []
+        for i in range(n_invoices):
+            day = today - timedelta(days=rng.randrange(0, 730))
+            ht = Decimal(rng.randrange(5000, 500000)) / 100
+            invoices.append(Facture(
+                company=company, client=rng.choice(clients), kind="facture", status="emise",
+                number=f"F-{day.year}-{i + 1:06d}", issue_date=day,
+                due_date=day + timedelta(days=30), payment_terms_days=30,
+                total_excl_vat=ht, total_vat=(ht * Decimal("0.2")).quantize(Decimal("0.01")),
+                total_incl_vat=ht + (ht * Decimal("0.2")).quantize(Decimal("0.01")),
+                issued_at=timezone.now(),
+            ))  # fmt: skip
+        Facture.objects.bulk_create(invoices, batch_size=5000)
+        paid = rng.sample(invoices, n_payments)
+        payments = [
+            Paiement(
+                company=company,
+                kind="encaissement",
+                number=f"ENC-{i + 1:06d}",
+                client_id=f.client_id,
+                date=min(today, f.due_date),
+                amount=f.total_incl_vat,
+                method="virement",
+            )  # fmt: skip
+            for i, f in enumerate(paid)
+        ]
+        Paiement.objects.bulk_create(payments, batch_size=5000)
+        Affectation.objects.bulk_create(
+            (Affectation(company=company, paiement=p, facture=f, amount=p.amount, sealed=True)
+             for p, f in zip(payments, paid, strict=True)),
+            batch_size=5000,
+        )  # fmt: skip
+    with connection.cursor() as cursor:
+        for table in ("facturation_facture", "encaissement_paiement", "encaissement_affectation"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    return company
+
+
+def measure(http, url: str, requests: int) -> tuple[float, float, int]:
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        assert http.get(url).status_code == 200
+    queries = len(captured)  # now: the next requests clear the log it reads
+    samples = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = http.get(url)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1], queries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invoices", type=int, default=100_000)
+    parser.add_argument("--payments", type=int, default=50_000)
+    parser.add_argument("--requests", type=int, default=100)
+    args = parser.parse_args()
+    setup_django()
+    from django.test import Client as HttpClient
+
+    from pgi.models import Membership
+    from pgi.permissions import Role
+    from tests import factories
+
+    started = time.perf_counter()
+    company = generate(args.invoices, args.payments)
+    print(f"data ready in {time.perf_counter() - started:.1f} s")
+    membership = Membership.objects.filter(company=company, role=Role.OWNER).first()
+    membership = membership or factories.member(company, Role.OWNER)
+    http = HttpClient()
+    http.force_login(membership.user)
+    session = http.session
+    session["company_id"] = company.pk
+    session.save()
+    print(f"{args.invoices} invoices, {args.payments} payments, {args.requests} requests each")
+    print(f"{'page':<34} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
+    for label, url in (
+        ("dashboard (due, overdue)", "/"),
+        ("invoice list, first page", "/factures/"),
+        ("payment list, first page", "/encaissements/"),
+        ("customer page", f"/clients/{company_client(company)}/"),
+    ):
+        p50, p95, queries = measure(http, url, args.requests)
+        print(f"{label:<34} {p50:>8.1f} {p95:>8.1f} {queries:>8}")
+
+
+def company_client(company) -> int:
+    from crm.models import Client
+
+    return Client.objects.filter(company=company).order_by("pk").values_list("pk", flat=True)[0]
+
+
+if __name__ == "__main__":
+    main()

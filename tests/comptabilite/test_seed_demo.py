@@ -1,0 +1,37 @@
+"""`seed_demo` shows every feature with living data, runs twice without duplicating, and
+leaves registers that verify."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from encaissement.models import Paiement
+from facturation.models import Facture
+from facturation.selectors import with_amount_due
+from pgi.models import Company
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_has_payments_reversals_credit_and_unpaid_invoices_and_verifies():
+    call_command("seed_demo", stdout=StringIO())
+    counts = (Facture.objects.count(), Paiement.objects.count())
+    call_command("seed_demo", stdout=StringIO())
+    assert (Facture.objects.count(), Paiement.objects.count()) == counts
+
+    company = Company.objects.order_by("pk").first()
+    payments = Paiement.objects.filter(company=company)
+    assert payments.filter(kind="annulation").exists()
+    assert payments.filter(affectations__isnull=True, kind="encaissement").exists()  # credit
+    dues = list(
+        with_amount_due(
+            Facture.objects.filter(company=company, kind="facture", status="emise")
+        ).values_list("amount_due", "total_incl_vat")
+    )
+    assert any(due == 0 for due, _total in dues)  # paid
+    assert any(0 < due < total for due, total in dues)  # paid in part
+    assert any(due == total for due, total in dues)  # not paid yet
+    out = StringIO()
+    call_command("verify_registre", stdout=out)
+    assert "anomalie" not in out.getvalue()
