@@ -1,6 +1,6 @@
 from ninja import Router, Schema
 
-from pgi import registre
+from comptabilite.tasks import company_verify
 from pgi.api import require
 from pgi.permissions import Perm
 
@@ -9,6 +9,7 @@ router = Router(tags=["registre"])
 
 class VerificationOut(Schema):
     records: int
+    events: int
     ok: bool
     findings: list[str]
 
@@ -16,9 +17,11 @@ class VerificationOut(Schema):
 @router.get("/verification", response=VerificationOut, summary="Vérifier l'intégrité du registre")
 def verify_registre(request):
     require(request, Perm.INTEGRITY)
-    report = registre.verify_chain(request.company)
+    report, events = company_verify(request.company)
+    findings = report.findings + events.findings
     return {
         "records": report.records,
-        "ok": report.ok,
-        "findings": [str(finding) for finding in report.findings],
+        "events": events.events,
+        "ok": not findings,
+        "findings": [str(finding) for finding in findings],
     }

@@ -30,6 +30,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from comptabilite.exceptions import ComptabiliteError
 from comptabilite.models import Cloture
@@ -42,7 +43,7 @@ from comptabilite.selectors import (
     period_from_label,
 )
 from pgi import registre
-from pgi.events import event_record
+from pgi.events import event_record, journal_head
 from pgi.models import Company, Enregistrement, EventKind, RecordKind, User
 
 FORMAT = "encaisse-archive-v1"
@@ -258,6 +259,8 @@ def archive_exporter(
         )
     now = timezone.now()
     head_sequence, head_fingerprint = chain_head(company)
+    # The event log's head too, like the register's: a log truncated before it disagrees.
+    events_head = journal_head(company)
     private = signing_key()
     public = public_key_hex(private)
     output = Path(output_dir)
@@ -281,6 +284,7 @@ def archive_exporter(
                         "fingerprint": cloture.fingerprint,
                     },
                     "chain_head": {"sequence": head_sequence, "fingerprint": head_fingerprint},
+                    "events_head": events_head,
                     "created_at": now,
                     "algorithms": {
                         "files": "sha256", "signature": "ed25519", "ledger": registre.ALGORITHM,
@@ -300,12 +304,14 @@ def archive_exporter(
                 "closure": cloture.reference, "manifest_sha256": _sha256(manifest),
                 "public_key": public, "files": len(writer.entries), "created_at": now,
                 "head": {"sequence": head_sequence, "fingerprint": head_fingerprint},
+                "events_head": events_head,
             },
             at=now,
         )  # fmt: skip
         event_record(
             kind=EventKind.ARCHIVE, company=company, user=user,
-            summary=f"Archive {chosen.label} ({final.name})",
+            summary=gettext_noop("Archive %(period)s (%(file)s)"),
+            params={"period": chosen.label, "file": final.name},
             details={"file": final.name, "manifest_sha256": _sha256(manifest)},
         )  # fmt: skip
         partial.replace(final)
@@ -466,7 +472,10 @@ Cette archive se lit et se vérifie sans le logiciel qui l'a produite.
 CONTENU
   manifest.json        liste de tous les autres fichiers avec leur SHA-256 et leur taille,
                        le SIREN, la période, la clôture, la tête de la chaîne au moment de
-                       l'archivage (chain_head) et la date de création (created_at).
+                       l'archivage (chain_head), celle du journal des événements de la
+                       société (events_head : dernier numéro et son empreinte ; un journal
+                       qui ne contient plus cet événement a été tronqué) et la date de
+                       création (created_at).
   manifest.sig         signature Ed25519 (64 octets, binaire) des octets exacts de manifest.json.
   manifest.pub         clé publique Ed25519 du signataire (32 octets, en hexadécimal). Comparez-la
                        à la clé publiée par l'entreprise : une archive refaite avec une autre

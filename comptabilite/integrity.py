@@ -5,12 +5,16 @@ still be in the chain with the same fingerprint. A closure row, outside the chai
 its own record's sequence and fingerprint, so a chain truncated before a closure, even with
 its head rewound to a consistent point, disagrees with it (LEGAL.md §4: a truncated tail is
 detected against the heads recorded outside the chain).
+
+Closures and archives also record the head of the company's event log (`events_head`): the
+log must still hold that event with the same fingerprint, so a log truncated before it,
+even with its head rewound, disagrees with them (issue #23).
 """
 
 import json
 
 from comptabilite.models import Cloture
-from pgi.models import Company, Enregistrement, RecordKind
+from pgi.models import Company, Enregistrement, Evenement, RecordKind
 from pgi.registre import (
     Finding,
     SealedDocument,
@@ -39,13 +43,43 @@ def _head_problem(head: dict | None, chain: dict[int, str]) -> str | None:
     return None
 
 
+def _events(company: Company, heads: list[dict | None]) -> dict[int, str]:
+    sequences = {head["sequence"] for head in heads if head}
+    return dict(
+        Evenement.objects.filter(company=company, sequence__in=sequences).values_list(
+            "sequence", "fingerprint"
+        )
+    )
+
+
+def _events_head_problem(head: dict | None, log: dict[int, str]) -> str | None:
+    if not head or not head["sequence"]:
+        return None
+    present = log.get(head["sequence"])
+    if present is None:
+        return (
+            f"l'événement #{head['sequence']}, tête du journal des événements consignée, est "
+            f"absent du journal : journal tronqué"
+        )
+    if present != head["fingerprint"]:
+        return (
+            f"l'événement #{head['sequence']}, tête du journal des événements consignée, "
+            f"diffère du journal"
+        )
+    return None
+
+
 @register_document_check(RecordKind.CLOSURE, RecordKind.ARCHIVE)
 def check_recorded_heads(company: Company, sealed: list[SealedDocument]) -> list[Finding]:
     findings = []
     heads = {s.sequence: s.doc.get("head") for s in sealed}
     chain = _fingerprints(company, {h["sequence"] for h in heads.values() if h})
+    log = _events(company, [s.doc.get("events_head") for s in sealed])
     for record in sealed:
         problem = _head_problem(heads[record.sequence], chain)
+        if problem:
+            findings.append(Finding(record.sequence, record.reference, problem))
+        problem = _events_head_problem(record.doc.get("events_head"), log)
         if problem:
             findings.append(Finding(record.sequence, record.reference, problem))
     closures = [s for s in sealed if s.kind == RecordKind.CLOSURE]
@@ -76,6 +110,7 @@ def check_closures_are_in_the_chain(
     rows = list(Cloture.objects.filter(company=company).order_by("sequence"))
     wanted = {row.sequence for row in rows} | {row.totals["head"]["sequence"] for row in rows}
     chain = _fingerprints(company, wanted)
+    log = _events(company, [row.totals.get("events_head") for row in rows])
     for row in rows:
         in_chain = (RecordKind.CLOSURE, row.reference) in sealed
         if in_chain and chain.get(row.sequence) == row.fingerprint:
@@ -88,7 +123,10 @@ def check_closures_are_in_the_chain(
                 f"registre tronqué ou réécrit avant cette clôture",
             )
         )
-        problem = _head_problem(row.totals["head"], chain)
-        if problem:
-            findings.append(Finding(row.sequence, row.reference, problem))
+        for problem in (
+            _head_problem(row.totals["head"], chain),
+            _events_head_problem(row.totals.get("events_head"), log),
+        ):
+            if problem:
+                findings.append(Finding(row.sequence, row.reference, problem))
     return findings

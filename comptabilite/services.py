@@ -15,6 +15,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from comptabilite.archives import archive_exporter
 from comptabilite.exceptions import ComptabiliteError
@@ -234,24 +235,27 @@ def cloture_effectuer(
                     "b": months[-1].totals["grand_total"]["incl_vat"],
                 }
             )
+    # The closure's own event is logged first, so that the head of the event log recorded in
+    # the closure includes it: a log truncated from this event on disagrees with the closure.
+    # Lock order (pgi.locks): the register head, held since the start, then the log's head;
+    # the closure's record will be the one after that head.
+    event = event_record(
+        kind=EventKind.CLOSURE, company=company, user=user,
+        summary=gettext_noop("Clôture %(period)s (%(reference)s)"),
+        params={"period": period.label, "reference": period.reference},
+        details={"reference": period.reference, "sequence": head_sequence + 1,
+                 "grand_total": grand_total},
+    )  # fmt: skip
+    document["events_head"] = {"sequence": event.sequence, "fingerprint": event.fingerprint}
     record = registre.seal(
         company=company, kind=RecordKind.CLOSURE, reference=period.reference,
         document=document, at=now, closes=period.end,
     )  # fmt: skip
-    cloture = Cloture.objects.create(
+    return Cloture.objects.create(
         company=company, kind=kind, period_start=period.start, period_end=period.end,
         reference=period.reference, closed_at=now, closed_by=user, sequence=record.sequence,
         fingerprint=record.fingerprint, totals=_normalised(document),
     )  # fmt: skip
-    # The technical event log's lock comes after the register head; nothing takes them in the
-    # other order (pgi.events appends never seal a register record).
-    event_record(
-        kind=EventKind.CLOSURE, company=company, user=user,
-        summary=f"Clôture {period.label} ({cloture.reference})",
-        details={"reference": cloture.reference, "sequence": cloture.sequence,
-                 "grand_total": grand_total},
-    )  # fmt: skip
-    return cloture
 
 
 @transaction.atomic

@@ -1,10 +1,9 @@
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,7 +20,8 @@ from comptabilite.tasks import run_key, verify_registre_task
 from crm.models import Client, ClientStatus
 from facturation.selectors import dashboard_figures
 from pgi import registre
-from pgi.models import Evenement, Membership, Registre
+from pgi.events import sealed_events
+from pgi.models import Evenement, Registre
 from pgi.permissions import Perm
 from pgi.tenancy import member_required
 
@@ -39,14 +39,25 @@ def tableau_de_bord(request):
     return render(request, "comptabilite/tableau_de_bord.html", context)
 
 
+def _with_times(result: dict | None) -> dict | None:
+    """A cached result with its ISO times as datetimes: the page shows them in the site's
+    time zone, not as the UTC text they are stored in."""
+    if not result:
+        return result
+    return {
+        name: datetime.fromisoformat(value) if name in ("started", "finished") else value
+        for name, value in result.items()
+    }
+
+
 @member_required(Perm.INTEGRITY)
 def integrite(request):
     run_id = request.GET.get("run", "")
     run = cache.get(run_key(request.company.pk, run_id)) if run_id else None
     context = {
         "run_id": run_id,
-        "run": run,
-        "last": cache.get(f"integrity:{request.company.pk}:last"),
+        "run": _with_times(run),
+        "last": _with_times(cache.get(f"integrity:{request.company.pk}:last")),
         "head": Registre.objects.filter(company=request.company).first(),
     }
     template = "comptabilite/integrite.html"
@@ -60,19 +71,19 @@ def integrite(request):
 def integrite_lancer(request):
     run_id = uuid.uuid4().hex
     cache.set(run_key(request.company.pk, run_id), {"state": "queued"}, 3600)
-    verify_registre_task.delay(request.company.pk, run_id)
+    verify_registre_task.delay(request.company.pk, run_id, request.user.pk)
     return redirect(f"{request.path.rsplit('/', 2)[0]}/?run={run_id}")
 
 
 @member_required(Perm.INTEGRITY)
 def evenements(request):
-    """The technical event log of the current company (and its members' logins)."""
-    members = Membership.objects.filter(company=request.company).values("user_id")
-    events = Evenement.objects.filter(
-        Q(company=request.company) | Q(company__isnull=True, user_id__in=members)
-    ).select_related("user")
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "comptabilite/evenements.html", {"page": page})
+    """The company's technical event log (its members' logins included), shown as sealed:
+    time, user and message come from each event's payload, the message in the reader's
+    language, the time in the site's time zone."""
+    events = Evenement.objects.filter(company=request.company).order_by("-sequence")
+    page = Paginator(events.only("sequence", "payload"), 50).get_page(request.GET.get("page"))
+    context = {"page": page, "events": sealed_events(page.object_list)}
+    return render(request, "comptabilite/evenements.html", context)
 
 
 def _closable_months(company, today):

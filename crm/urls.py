@@ -7,6 +7,7 @@ app_name = "crm"
 urlpatterns = [
     path("", views.client_list, name="client_list"),
     path("nouveau/", views.client_create, name="client_create"),
+    path("choisir/", views.client_picker, name="client_picker"),
     path("import/", views.client_import, name="client_import"),
     path("import/modele.csv", views.import_template, name="import_template"),
     path("export.csv", views.client_export, name="client_export"),

@@ -5,6 +5,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from crm import importing, selectors, services
@@ -41,6 +42,22 @@ def client_list(request):
     if request.htmx and not request.htmx.boosted:
         template += "#results"
     return render(request, template, context)
+
+
+PICKER_SIZE = 20
+
+
+@member_required(Perm.VIEW)
+def client_picker(request):
+    """htmx: the first customers matching a search, as the options of the customer picker
+    (crm.widgets.ClientPicker)."""
+    search = request.GET.get("q") or next(
+        (value for key, value in request.GET.items() if key.endswith("_recherche")), ""
+    )
+    clients = selectors.client_lister(company=request.company, search=search)
+    found = list(clients.only("pk", "name", "billing_city", "siren", "status")[: PICKER_SIZE + 1])
+    context = {"clients": found[:PICKER_SIZE], "more": len(found) > PICKER_SIZE, "q": search}
+    return render(request, "crm/_client_picker_options.html", context)
 
 
 def _client_form_view(request, *, client: Client | None):
@@ -171,7 +188,8 @@ def client_export(request):
     filename = f"clients-{timezone.localdate():%Y%m%d}.csv"
     event_record(
         kind=EventKind.EXPORT, company=request.company, user=request.user,
-        summary=f"Export CSV des clients ({filename})", ip=client_ip(request),
+        summary=gettext_noop("Export CSV des clients (%(file)s)"), params={"file": filename},
+        ip=client_ip(request),
     )  # fmt: skip
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -5,6 +5,8 @@ rendered to PDF and Factur-X. Verification rebuilds it from the live rows and co
 the sealed one, so any change to an invoice or a line behind the application's back shows.
 """
 
+import copy
+from datetime import date, timedelta
 from decimal import Decimal
 
 from crm.models import Client
@@ -12,6 +14,7 @@ from facturation.models import Facture, Kind
 from pgi.lignes import line_snapshot
 from pgi.mentions import operation_nature, vat_case
 from pgi.models import Company, VatRegime
+from pgi.text import clean_strings
 from pgi.totals import compute_totals
 
 # UNTDID 1001 document type codes (EN 16931 BT-3).
@@ -146,3 +149,33 @@ def document_content(
             "bic": seller["bic"],
         },
     }
+
+
+def payment_dates(
+    facture: Facture, *, client: Client, issue_date: date
+) -> tuple[int | None, date | None]:
+    """The payment terms and due date a document gets when issued on `issue_date`: the
+    draft's terms, else the customer's (else the company's); a credit note has no due date."""
+    if facture.kind == Kind.CREDIT_NOTE:
+        return facture.payment_terms_days, None
+    terms = facture.payment_terms_days
+    if terms is None:
+        terms = client.effective_payment_terms()
+    return terms, issue_date + timedelta(days=terms)
+
+
+def preview_content(facture: Facture, *, today: date) -> dict:
+    """What a draft would print if issued `today`, without a number: for its PDF preview.
+
+    Reads only; the draft itself is left untouched (a copy carries the dates)."""
+    draft = copy.copy(facture)
+    draft.issue_date = today
+    draft.payment_terms_days, draft.due_date = payment_dates(
+        facture, client=facture.client, issue_date=today
+    )
+    lines = list(facture.lines.select_related("deposit").order_by("position", "pk"))
+    content = document_content(
+        draft, seller=seller_snapshot(facture.company), buyer=buyer_snapshot(facture.client),
+        lines=lines,
+    )  # fmt: skip
+    return clean_strings(content)

@@ -5,10 +5,12 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Client
+from crm.widgets import ClientPicker
 from facturation.models import Article, Facture, Frequency, LigneFacture
 from pgi.forms_utils import CleanTextMixin, FrenchDecimalField
 from pgi.lignes import ARTICLE_FIELD_NAMES, LINE_FIELD_NAMES, VAT_RATE_CHOICES
 from pgi.lignes.forms import BaseLigneFormSet, LigneDocumentForm
+from pgi.lignes.spec import VAT_EXEMPTION_LIST
 from pgi.mentions import payment_terms_limit
 
 
@@ -16,13 +18,16 @@ class ArticleForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = Article
         fields = [*ARTICLE_FIELD_NAMES, "active"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "vat_exemption_reason": forms.TextInput(attrs={"list": VAT_EXEMPTION_LIST}),
+        }
         field_classes = {"unit_price": FrenchDecimalField}
         # The catalogue's own wording of the columns it shares with a line.
         labels = {"unit_price": _("prix unitaire HT (€)"), "vat_rate": _("taux de TVA")}
         help_texts = {
             "vat_exemption_reason": _(
-                "Obligatoire à 0 % : ex. « Exonération de TVA, art. 261-4-4° du CGI »."
+                "Obligatoire à 0 % : choisissez une formule usuelle ou tapez la vôtre."
             )
         }
 
@@ -41,7 +46,9 @@ class FactureForm(CleanTextMixin, forms.ModelForm):
 
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = Client.objects.for_company(company).order_by("name")
+        clients = Client.objects.for_company(company).order_by("name")
+        self.fields["client"].queryset = clients
+        self.fields["client"].widget = ClientPicker(queryset=clients)
         self.fields["payment_terms_days"].help_text = _(
             "Vide : délai du client, sinon celui de la société. %(limit)s"
         ) % {"limit": payment_terms_limit()}
@@ -79,7 +86,11 @@ def ligne_formset(company, data=None, initial=None):
 
 
 class AvoirForm(CleanTextMixin, forms.Form):
-    MODE_CHOICES = [("lignes", _("Des lignes (quantités)")), ("montant", _("Un montant HT"))]
+    MODE_CHOICES = [
+        ("totalite", _("Toute la facture")),
+        ("lignes", _("Des lignes (quantités)")),
+        ("montant", _("Un montant HT")),
+    ]
     mode = forms.ChoiceField(label=_("Créditer"), choices=MODE_CHOICES, widget=forms.RadioSelect)
     amount = FrenchDecimalField(
         label=_("Montant HT (€)"), required=False, min_value=Decimal("0.01")

@@ -3,8 +3,8 @@ deposits and their PDFs, registered at start-up (`FacturationConfig.ready`).
 
 - `verify_registre`: each sealed document is rebuilt from the live rows (the invoice, its
   lines and the frozen parties) and compared, once serialised canonically, with the sealed
-  content; each sealed PDF hash is compared with the stored file; and every issued document
-  must have its record.
+  content; each sealed PDF hash is compared with the stored file; every issued document
+  must have its record; and no numbering counter is ahead of the numbers issued.
 - closures and archives: which documents were issued in a period, with which sign in the
   totals, and their stored PDFs.
 """
@@ -13,11 +13,12 @@ import hashlib
 import json
 from datetime import date, timedelta
 
+from django.db.models import Count
 from django.utils import timezone
 
 from facturation.documents import document_content
 from facturation.models import DocumentPDF, Facture, Kind, Status
-from pgi.models import Company, RecordKind
+from pgi.models import Company, NumberingSeries, RecordKind
 from pgi.registre import (
     DocumentSource,
     Finding,
@@ -129,6 +130,71 @@ def check_every_issued_document_has_its_pdf(
     return [
         Finding(None, number, PDF_MISSING) for number in missing.values_list("number", flat=True)
     ]
+
+
+COUNTER_AHEAD = (
+    "compteur de numérotation en avance : {taken} numéros attribués pour {issued} documents "
+    "émis, le prochain document laisserait un trou (n° {first} à {last} jamais émis)"
+)
+COUNTERS_AHEAD = (
+    "compteurs de numérotation en avance : {taken} numéros attribués pour {issued} documents "
+    "émis, le prochain document laisserait un trou"
+)
+
+
+def _counter_reference(series: str, period: str) -> str:
+    return f"numérotation {series} {period}".strip()
+
+
+@register_coverage_check
+def check_no_counter_is_ahead(company: Company, sealed: set[tuple[str, str]]) -> list[Finding]:
+    """A counter ahead of the last number issued is a future gap (CGI art. 242 nonies A).
+
+    Every number a counter gave was committed with the document it numbered (a rollback
+    gives it back), so a counter (series, period) has given exactly as many numbers as there
+    are issued documents of that kind numbered in it. A document's counter is the one of its
+    issue date's year or month, or the single counter of a format without {annee}: after a
+    format change the period a document used is not stored, so each counter is compared with
+    the documents that can have used it, then the whole series with all its documents.
+    A series continued from another tool counts from the number it was continued at.
+    """
+    counters = list(
+        NumberingSeries.objects.filter(company=company, series__in=[k.value for k in Kind])
+        .order_by("series", "period")
+        .values_list("series", "period", "first_number", "next_number")
+    )
+    if not counters:
+        return []
+    issued: dict[tuple[str, str], int] = {}
+    months = (
+        Facture.objects.filter(company=company, status=Status.ISSUED)
+        .values_list("kind", "issue_date__year", "issue_date__month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for kind, year, month, n in months:
+        for period in ("", f"{year:04d}", f"{year:04d}{month:02d}"):
+            issued[kind, period] = issued.get((kind, period), 0) + n
+    findings = []
+    ahead_series = set()
+    taken_per_series: dict[str, int] = {}
+    for series, period, first_number, next_number in counters:
+        # A series continued from another tool starts at its `first_number` (issue #15).
+        taken = next_number - first_number
+        taken_per_series[series] = taken_per_series.get(series, 0) + taken
+        possible = issued.get((series, period), 0)
+        if taken > possible:
+            ahead_series.add(series)
+            problem = COUNTER_AHEAD.format(
+                taken=taken, issued=possible, first=first_number + possible, last=next_number - 1
+            )
+            findings.append(Finding(None, _counter_reference(series, period), problem))
+    for series, taken in taken_per_series.items():
+        total = issued.get((series, ""), 0)
+        if series not in ahead_series and taken > total:
+            problem = COUNTERS_AHEAD.format(taken=taken, issued=total)
+            findings.append(Finding(None, _counter_reference(series, ""), problem))
+    return findings
 
 
 def _issued(company: Company, start: date, end: date) -> list[tuple[str, str]]:

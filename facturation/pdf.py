@@ -34,8 +34,8 @@ def transfer_qr(content: dict) -> str | None:
     the reference; none for a credit note or without an IBAN. Read from the sealed content
     only, like the rest of the page."""
     payment = content.get("payment") or {}
-    if content["type"] == "avoir" or not payment.get("iban"):
-        return None
+    if content["type"] == "avoir" or not payment.get("iban") or not content.get("number"):
+        return None  # a credit note, no account, or a draft's preview (no number yet)
     qr = epc_qr(
         name=content["seller"]["legal_name"], iban=payment["iban"], bic=payment.get("bic") or "",
         amount=Decimal(content["total_incl_vat"]), text=content["number"],
@@ -52,6 +52,22 @@ def document_context(content: dict, *, logo_path: str | None = None) -> dict:
         "operation_date_label": OPERATION_DATE_LABELS.get(content["nature"], "Date"),
         "transfer_qr": transfer_qr(content),
     }
+
+
+# The mark of a draft's preview, on the banner and across every page; « un avoir » is masculine.
+PREVIEW_MARKS = {"facture": "APERÇU — non émise", "avoir": "APERÇU — non émis",
+                 "acompte": "APERÇU — non émise"}  # fmt: skip
+
+
+def render_preview_pdf(content: dict, *, logo_path: str | None = None) -> bytes:
+    """Renders a draft's content (facturation.documents.preview_content) as the invoice
+    would print, marked as a preview across every page; no Factur-X, nothing stored."""
+    context = document_context(content, logo_path=logo_path)
+    context["preview_mark"] = PREVIEW_MARKS.get(content["type"], PREVIEW_MARKS["facture"])
+    # Nothing to pay on a preview: no number yet, and a scanned transfer would have no reference.
+    context["transfer_qr"] = None
+    html = render_to_string("facturation/pdf/document.html", context)
+    return render_pdf(html, logo=context["logo"])
 
 
 def render_document_pdf(content: dict, *, logo_path: str | None = None) -> bytes:

@@ -2,11 +2,12 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     DecimalField,
     F,
@@ -15,14 +16,20 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    TextChoices,
     Value,
     When,
 )
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
-from facturation.models import Article, Envoi, Facture, Kind, Status
+from crm.models import Client
+from facturation.models import Article, Envoi, Facture, Kind, LigneFacture, Status
 from pgi.models import Company, Enregistrement
+from pgi.money import format_eur
+from pgi.totals import compute_totals
 
 AMOUNT = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0"), output_field=AMOUNT)
@@ -114,9 +121,21 @@ def with_amount_due(qs: QuerySet[Facture]) -> QuerySet[Facture]:
     )
 
 
+class DueState(TextChoices):
+    """Where an issued document stands against its due date (the dashboard's cards)."""
+
+    DUE = "du", gettext_lazy("Reste dû")
+    NOT_DUE = "a_echoir", gettext_lazy("À échoir")
+    OVERDUE = "en_retard", gettext_lazy("En retard")
+
+
 def facture_lister(
-    *, company: Company, kind: str = "", status: str = "", search: str = ""
-) -> QuerySet[Facture]:
+    *, company: Company, kind: str = "", status: str = "", search: str = "", due: str = "",
+    today: date | None = None,
+) -> QuerySet[Facture]:  # fmt: skip
+    """The documents of `company`, filtered; each with `amount_due` and `is_overdue` (still
+    owed after its due date, `today`): the same definitions as `dashboard_figures`."""
+    today = today or timezone.localdate()
     qs = Facture.objects.for_company(company).select_related("client")
     if kind in Kind.values:
         qs = qs.filter(kind=kind)
@@ -125,7 +144,37 @@ def facture_lister(
     search = search.strip()
     if search:
         qs = qs.filter(Q(number__icontains=search) | Q(client__name__icontains=search))
-    return with_amount_due(qs).order_by("status", "-issue_date", "-number", "-pk")
+    qs = with_amount_due(qs).annotate(
+        is_overdue=Case(
+            When(amount_due__gt=0, due_date__lt=today, then=Value(True)),
+            default=Value(False), output_field=BooleanField(),
+        )
+    )  # fmt: skip
+    if due in DueState.values:
+        qs = qs.filter(status=Status.ISSUED, amount_due__gt=0)
+        if due == DueState.OVERDUE:
+            qs = qs.filter(due_date__lt=today)
+        elif due == DueState.NOT_DUE:
+            qs = qs.filter(due_date__gte=today)
+    return qs.order_by("status", "-issue_date", "-number", "-pk")
+
+
+def with_draft_totals(factures: list[Facture]) -> list[Facture]:
+    """Sets `draft_total` (incl. VAT, by the totals engine) on the drafts of `factures`, whose
+    totals are only stored at issue: one query for all their lines."""
+    drafts = {f.pk: f for f in factures if f.is_draft}
+    if not drafts:
+        return factures
+    lines: dict[int, list[LigneFacture]] = {pk: [] for pk in drafts}
+    for line in (
+        LigneFacture.objects.filter(facture_id__in=drafts)
+        .only("facture_id", "quantity", "unit_price", "discount_rate", "vat_rate")
+        .order_by("facture_id", "position", "pk")
+    ):
+        lines[line.facture_id].append(line)
+    for pk, facture in drafts.items():
+        facture.draft_total = compute_totals(lines[pk]).total_incl_vat
+    return factures
 
 
 def facture_lire(*, company: Company, pk: int) -> Facture:
@@ -140,6 +189,86 @@ def article_lister(*, company: Company, search: str = "", active_only: bool = Fa
     if search.strip():
         qs = qs.filter(designation__icontains=search.strip())
     return qs.order_by("-active", "designation", "pk")
+
+
+# A unit price this many times above (or below) the usual one is most likely mistyped:
+# "29,90" read as 2990, a price typed in cents, a missing digit. A warning, never a refusal.
+PRICE_WARNING_RATIO = Decimal("10")
+
+
+# (above, against the catalogue) → the warning; whole sentences, for the translators.
+_PRICE_WARNINGS = {
+    (True, True): gettext_lazy(
+        "Ligne %(n)d « %(d)s » : %(p)s, au moins 10 fois le prix du catalogue (%(ref)s)."
+    ),
+    (False, True): gettext_lazy(
+        "Ligne %(n)d « %(d)s » : %(p)s, au plus un dixième du prix du catalogue (%(ref)s)."
+    ),
+    (True, False): gettext_lazy(
+        "Ligne %(n)d « %(d)s » : %(p)s, au moins 10 fois le dernier prix facturé à ce client "
+        "(%(ref)s)."
+    ),
+    (False, False): gettext_lazy(
+        "Ligne %(n)d « %(d)s » : %(p)s, au plus un dixième du dernier prix facturé à ce client "
+        "(%(ref)s)."
+    ),
+}
+
+
+def _usual_prices(client: Client, designations: set[str]) -> dict[str, Decimal]:
+    """The last price invoiced to `client` for each designation (lowercased), one query."""
+    if not designations:
+        return {}
+    rows = (
+        LigneFacture.objects.filter(
+            facture__client=client, facture__status=Status.ISSUED, facture__kind=Kind.INVOICE
+        )
+        .annotate(key=Lower("designation"))
+        .filter(key__in=designations)
+        .order_by("key", "-facture__issued_at", "-pk")
+        .distinct("key")
+        .values_list("key", "unit_price")
+    )
+    return dict(rows)
+
+
+def prix_inhabituels(*, client: Client, lines: list[dict]) -> list[str]:
+    """A warning for each line whose unit price is at least ten times above, or at most a
+    tenth of, its catalogue article's price or, without an article, the last price invoiced
+    to this customer for the same designation. `lines`: dicts with `designation`,
+    `unit_price` and `article` (an Article or None), as the editor and the saved lines give."""
+    usual = _usual_prices(
+        client, {line["designation"].strip().lower() for line in lines
+                 if line.get("designation") and not line.get("article")},
+    )  # fmt: skip
+    warnings = []
+    for position, line in enumerate(lines, start=1):
+        price = line.get("unit_price")
+        if not price or price <= 0:
+            continue  # a free line is deliberate
+        article = line.get("article")
+        if article is not None and article.unit_price > 0:
+            reference = article.unit_price
+        elif (last := usual.get((line.get("designation") or "").strip().lower())) and last > 0:
+            reference, article = last, None
+        else:
+            continue
+        above = price >= reference * PRICE_WARNING_RATIO
+        if not above and price * PRICE_WARNING_RATIO > reference:
+            continue
+        values = {"n": position, "d": line.get("designation") or "", "p": format_eur(price),
+                  "ref": format_eur(reference)}  # fmt: skip
+        warnings.append(_PRICE_WARNINGS[(above, article is not None)] % values)
+    return warnings
+
+
+def facture_prix_inhabituels(facture: Facture) -> list[str]:
+    """`prix_inhabituels` of a saved draft's lines."""
+    lines = [
+        {"designation": line.designation, "unit_price": line.unit_price, "article": line.article}
+        for line in facture.lines.select_related("article").order_by("position", "pk")
+    ]
+    return prix_inhabituels(client=facture.client, lines=lines)
 
 
 def dashboard_figures(*, company: Company, today) -> dict:

@@ -2,14 +2,16 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm.models import Client
 from facturation import selectors, services
+from facturation.documents import preview_content
 from facturation.exceptions import FactureError
 from facturation.forms import (
     ArticleForm,
@@ -21,6 +23,7 @@ from facturation.forms import (
 )
 from facturation.models import Article, DocumentPDF, Facture, FactureRecurrente, Kind, Status
 from facturation.panels import facture_panels, public_panels
+from facturation.pdf import render_preview_pdf
 from facturation.public import LienRevoque, facture_from_token, public_url
 from facturation.recurrence import add_months, recurrence_creer
 from pgi import numbering
@@ -52,12 +55,16 @@ def _article_or_404(request, pk: int) -> Article:
 
 @member_required(Perm.VIEW)
 def facture_list(request):
-    kind, status, q = (request.GET.get(k, "") for k in ("type", "statut", "q"))
-    factures = selectors.facture_lister(company=request.company, kind=kind, status=status, search=q)
+    kind, status, due, q = (request.GET.get(k, "") for k in ("type", "statut", "echeance", "q"))
+    factures = selectors.facture_lister(
+        company=request.company, kind=kind, status=status, search=q, due=due,
+        today=timezone.localdate(),
+    )  # fmt: skip
     page = Paginator(factures, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_draft_totals(list(page.object_list))
     context = {
-        "page": page, "q": q, "kind": kind, "status": status,
-        "kinds": Kind.choices, "statuses": Status.choices,
+        "page": page, "q": q, "kind": kind, "status": status, "due": due,
+        "kinds": Kind.choices, "statuses": Status.choices, "due_states": selectors.DueState.choices,
     }  # fmt: skip
     template = "facturation/facture_list.html"
     if request.htmx and not request.htmx.boosted:
@@ -109,7 +116,13 @@ def facture_edit(request, pk: int):
         {name: getattr(line, name) for name in services.LINE_FIELDS} for line in facture.lines.all()
     ]
     form = FactureForm(request.POST or None, instance=facture, company=request.company)
-    formset = ligne_formset(request.company, request.POST or None, initial=initial or None)
+    if request.method == "POST":
+        # No initial on a POST: the rows are compared with what the page showed, not with the
+        # lines saved since (from another tab, or by « Aperçu PDF »), else a row the page
+        # added and another submit saved looks unchanged and is dropped.
+        formset = ligne_formset(request.company, request.POST)
+    else:
+        formset = ligne_formset(request.company, initial=initial or None)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -121,11 +134,14 @@ def facture_edit(request, pk: int):
         else:
             if "issue" in request.POST:
                 return _issue(request, facture)
+            if "preview" in request.POST:  # saved, then shown as it would print
+                return redirect("facturation:facture_apercu", pk=facture.pk)
             messages.success(request, _("Brouillon enregistré."))
             return redirect("facturation:facture_edit", pk=facture.pk)
     context = _editor_context(request, facture, form, formset)
     context["totals"] = formset.totals() or compute_totals(facture.lines.all())
     context["issue_problems"] = request.session.pop("issue_problems", [])
+    context["price_warnings"] = selectors.facture_prix_inhabituels(facture)
     if facture.kind == Kind.INVOICE:
         context["deductible"] = list(services.acomptes_a_deduire(facture=facture))
     return render(request, "facturation/facture_edit.html", context)
@@ -136,14 +152,33 @@ def facture_totals(request, pk: int):
     """htmx: the live totals of the line editor, computed by the shared engine, not saved."""
     facture = _facture_or_404(request, pk)
     formset = ligne_formset(request.company, request.POST)
+    totals = formset.totals()
+    lines = [
+        form.cleaned_data for form in formset.forms
+        if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+    ]  # fmt: skip
+    client = facture.client
+    if (client_id := request.POST.get("client", "")).isdigit() and int(client_id) != client.pk:
+        client = Client.objects.for_company(request.company).filter(pk=client_id).first() or client
     return render(
         request,
         "facturation/facture_edit.html#totals",
-        {"facture": facture, "totals": formset.totals()},
-    )
+        {"facture": facture, "totals": totals,
+         "live_price_warnings": selectors.prix_inhabituels(client=client, lines=lines)},
+    )  # fmt: skip
 
 
 def _issue(request, facture: Facture):
+    # A price far from the catalogue's or the customer's usual one holds the issue until the
+    # user has seen it: the editor sends back, as `price_ok`, the warnings it showed.
+    seen = request.POST.getlist("price_ok")
+    if [w for w in selectors.facture_prix_inhabituels(facture) if w not in seen]:
+        messages.warning(
+            request,
+            _("Émission suspendue : vérifiez les prix signalés, puis émettez à nouveau pour "
+              "confirmer."),
+        )  # fmt: skip
+        return redirect("facturation:facture_edit", pk=facture.pk)
     try:
         facture = services.facture_emettre(facture=facture, user=request.user)
     except FactureError as exc:
@@ -171,6 +206,20 @@ def facture_delete(request, pk: int):
         return redirect(facture)
     messages.success(request, _("Brouillon supprimé."))
     return redirect("facturation:facture_list")
+
+
+@require_POST
+@member_required(Perm.COMMERCIAL_WRITE)
+def facture_duplicate(request, pk: int):
+    """A new draft with the same customer and lines (draft or issued document)."""
+    facture = _facture_or_404(request, pk)
+    try:
+        copy = services.facture_dupliquer(facture=facture, user=request.user)
+    except FactureError as exc:
+        messages.error(request, " ".join(exc.problems))
+        return redirect(facture)
+    messages.success(request, _("Copie créée : un nouveau brouillon, à vérifier puis émettre."))
+    return redirect("facturation:facture_edit", pk=copy.pk)
 
 
 @member_required(Perm.VIEW)
@@ -203,6 +252,21 @@ def facture_pdf(request, pk: int):
     )
 
 
+@member_required(Perm.VIEW)
+def facture_apercu(request, pk: int):
+    """The PDF of a draft as it would print if issued today, marked « APERÇU — non émise »:
+    no number, nothing stored, nothing sealed (a GET writes nothing)."""
+    facture = _facture_or_404(request, pk)
+    if not facture.is_draft:
+        raise Http404
+    content = preview_content(facture, today=timezone.localdate())
+    logo = facture.company.logo.path if facture.company.logo else None
+    response = HttpResponse(render_preview_pdf(content, logo_path=logo), "application/pdf")
+    response["Content-Disposition"] = f'inline; filename="apercu-brouillon-{facture.pk}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @member_required(Perm.COMMERCIAL_WRITE)
 def avoir_create(request, pk: int):
     facture = _facture_or_404(request, pk)
@@ -212,9 +276,10 @@ def avoir_create(request, pk: int):
     form = AvoirForm(request.POST or None, lines=lines, initial={"mode": "lignes"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        what: dict = {}  # « totalite »: every line, its whole quantity
         if data["mode"] == "montant":
             what = {"amount_excl_vat": data["amount"], "vat_rate": data["vat_rate"]}
-        else:
+        elif data["mode"] == "lignes":
             what = {"quantities": form.quantities()}
         try:
             avoir = services.avoir_creer(

@@ -24,16 +24,18 @@ AMOUNT_MAX = Decimal("999999999.99")
 def epc_qr(
     *, name: str, iban: str, amount: Decimal, text: str, bic: str = ""
 ) -> segno.QRCode | None:
-    """The QR code of a transfer of `amount` EUR to `iban`, or None when there is nothing a
-    bank could pay (no IBAN, an amount out of the standard's range)."""
+    """The QR code of a transfer of `amount` EUR to `iban` with the reference `text`, or None
+    when there is nothing a bank could pay (no IBAN, no reference, an amount out of the
+    standard's range)."""
     iban = (iban or "").replace(" ", "").upper()
-    if not iban or not (AMOUNT_MIN <= amount <= AMOUNT_MAX):
+    text = " ".join((text or "").split())
+    if not iban or not text or not (AMOUNT_MIN <= amount <= AMOUNT_MAX):
         return None
     return helpers.make_epc_qr(
         name=" ".join(name.split())[:NAME_MAX],
         iban=iban,
         amount=amount,
-        text=" ".join(text.split())[:TEXT_MAX],
+        text=text[:TEXT_MAX],
         bic=(bic or "").replace(" ", "").upper() or None,
         encoding="UTF-8",
     )

@@ -100,6 +100,22 @@ NO_EARLY_PAYMENT_DISCOUNT = Mention(
     "payment.no_discount", "Pas d'escompte pour paiement anticipé", DISCOUNT_NOTE
 )
 
+# The standard wordings offered for a zero-rated line's exemption reason (a datalist: the
+# user may still type another). The first ones are the mentions above, word for word; the
+# others are the usual exemptions of CGI art. 261 (CGI art. 242 nonies A-I-13°).
+VAT_EXEMPTION_WORDINGS: tuple[str, ...] = (
+    VAT_FRANCHISE.text,
+    VAT_REVERSE_CHARGE.text,
+    VAT_INTRA_EU_GOODS.text,
+    VAT_EXPORT_GOODS.text,
+    VAT_EXPORT_SERVICES.text,
+    "Exonération de TVA, art. 261-4-1° du CGI (soins médicaux et paramédicaux)",
+    "Exonération de TVA, art. 261-4-4° a du CGI (enseignement, formation professionnelle)",
+    "Exonération de TVA, art. 261 C du CGI (opérations bancaires et financières)",
+    "Exonération de TVA, art. 261 D-2° du CGI (location de locaux nus)",
+    "Exonération de TVA, art. 261-7-1° du CGI (organisme sans but lucratif)",
+)
+
 # The mentions of a case whose VAT depends on the nature of each line: (services, goods).
 BY_NATURE: dict[str, tuple[Mention, Mention]] = {
     "reverse_charge": (VAT_REVERSE_CHARGE, VAT_INTRA_EU_GOODS),

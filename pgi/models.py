@@ -294,14 +294,88 @@ class EventKind(models.TextChoices):
     API_TOKEN = "jeton_api", _("Jeton d'API")
 
 
-class Evenement(models.Model):
-    """The technical event log (journal des événements), one HMAC chain for the whole site.
+EVENT_HEAD_IS_THE_LAST_EVENT_SQL = """
+-- Deferred to commit: the head as it is then. Two branches, so that each uses the index on
+-- (company_id, sequence): the chain of events tied to no company has company_id NULL.
+IF NEW.company_id IS NULL THEN
+    SELECT last_sequence, last_fingerprint INTO head
+    FROM pgi_journalevenements WHERE company_id IS NULL;
+    SELECT sequence, fingerprint INTO tail FROM pgi_evenement
+    WHERE company_id IS NULL ORDER BY sequence DESC LIMIT 1;
+ELSE
+    SELECT last_sequence, last_fingerprint INTO head
+    FROM pgi_journalevenements WHERE company_id = NEW.company_id;
+    SELECT sequence, fingerprint INTO tail FROM pgi_evenement
+    WHERE company_id = NEW.company_id ORDER BY sequence DESC LIMIT 1;
+END IF;
+IF head.last_sequence IS DISTINCT FROM COALESCE(tail.sequence, 0)
+   OR (tail.sequence IS NOT NULL AND head.last_fingerprint IS DISTINCT FROM tail.fingerprint) THEN
+    RAISE EXCEPTION 'events: the head of the log of company % must be its last event',
+        NEW.company_id USING ERRCODE = 'restrict_violation';
+END IF;
+RETURN NULL;
+"""
 
-    Like the register, each event stores the exact bytes it was sealed on, the previous
-    fingerprint and its own; PostgreSQL refuses any change. See `pgi.events`.
+
+class JournalEvenements(models.Model):
+    """The head of one chain of the technical event log: one per company, and one for the
+    events tied to no company (`company` NULL: a failed login for an unknown e-mail).
+
+    Locked by every append to its chain (`pgi.locks.lock_journal_head`), so two companies'
+    events never wait on each other. Closures and archives record it, like the register's
+    head, so that events deleted at the end of the log are found (issue #23).
     """
 
-    sequence = models.PositiveBigIntegerField(unique=True)
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    last_sequence = models.PositiveBigIntegerField(default=0)
+    last_fingerprint = models.CharField(max_length=100, default="")
+
+    class Meta:
+        verbose_name = _("tête du journal des événements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company"], nulls_distinct=False, name="journal_evenements_unique"
+            ),
+        ]
+        triggers = [
+            # Only `pgi.events.event_record` moves a head, always onto the event it has just
+            # appended: checked at commit, when both rows are written.
+            pgtrigger.Trigger(
+                name="journal_head_is_the_last_event",
+                operation=pgtrigger.Update,
+                when=pgtrigger.After,
+                timing=pgtrigger.Deferred,
+                condition=pgtrigger.AnyChange("last_sequence", "last_fingerprint"),
+                func=EVENT_HEAD_IS_THE_LAST_EVENT_SQL,
+                declare=[("head", "RECORD"), ("tail", "RECORD")],
+            ),
+            pgtrigger.Trigger(
+                name="journal_new_head_is_the_last_event",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.After,
+                timing=pgtrigger.Deferred,
+                func=EVENT_HEAD_IS_THE_LAST_EVENT_SQL,
+                declare=[("head", "RECORD"), ("tail", "RECORD")],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id or '-'}: {self.last_sequence}"
+
+
+class Evenement(models.Model):
+    """An event of the technical event log (journal des événements): one HMAC chain per
+    company, and one for the events tied to no company.
+
+    Like the register, each event stores the exact bytes it was sealed on, the previous
+    fingerprint and its own; PostgreSQL refuses any change. The page shows what the payload
+    holds (time, kind, user, message and its parameters), never the columns, which only serve
+    to find the rows and are checked against the payload. See `pgi.events`.
+    """
+
+    sequence = models.PositiveBigIntegerField()
     at = models.DateTimeField()
     kind = models.CharField(max_length=20, choices=EventKind)
     company = models.ForeignKey(
@@ -317,8 +391,13 @@ class Evenement(models.Model):
 
     class Meta:
         verbose_name = _("événement")
-        ordering = ["-sequence"]
-        indexes = [models.Index(fields=["company", "-sequence"])]
+        ordering = ["company", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "sequence"], nulls_distinct=False,
+                name="evenement_sequence_unique",
+            ),
+        ]  # fmt: skip
         triggers = [
             pgtrigger.Protect(
                 name="evenement_append_only", operation=pgtrigger.Update | pgtrigger.Delete

@@ -27,6 +27,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from pgi.events import event_record
 from pgi.exceptions import NumerotationError
@@ -353,6 +354,7 @@ def numerotation_modifier(
     )
     event_record(
         kind=EventKind.IDENTITY, company=company, user=user,
-        summary=f"Numérotation {series} : {current} → {pattern}",
+        summary=gettext_noop("Numérotation %(series)s : %(from)s → %(to)s"),
+        params={"series": series, "from": current, "to": pattern},
         details={"kind": series, "from": current, "to": pattern},
     )  # fmt: skip

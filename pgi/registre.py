@@ -163,8 +163,13 @@ def register_coverage_check(func: CoverageCheck) -> CoverageCheck:
     return func
 
 
-def _records(company: Company, chunk_size: int = 5000) -> Generator[tuple, None, None]:
-    """Streams (sequence, kind, reference, payload, previous, fingerprint), server-side.
+def _records(
+    company: Company, chunk_size: int = 5000, *, times: bool = False
+) -> Generator[tuple, None, None]:
+    """Streams (sequence, kind, reference, payload, previous, fingerprint), server-side;
+    with `times`, also `recorded_at` as the bytes of its ISO form in UTC, as sealed payloads
+    hold it (`_time_differs`: comparing bytes costs a tenth of loading and comparing
+    datetimes).
 
     A named psycopg cursor in binary format: the payloads arrive as raw bytes, not as the
     hex text PostgreSQL sends bytea in by default. A reader thread fetches the next chunk
@@ -181,10 +186,15 @@ def _records(company: Company, chunk_size: int = 5000) -> Generator[tuple, None,
             try:
                 with raw.cursor(name="registre_verify", binary=True) as cursor:
                     cursor.itersize = chunk_size
+                    time = (
+                        f", convert_to(to_char(recorded_at AT TIME ZONE 'UTC', '{ISO_UTC}'), "
+                        "'UTF8')"
+                        if times
+                        else ""
+                    )
                     cursor.execute(
-                        "SELECT sequence, kind, reference, payload, previous, fingerprint "
-                        f"FROM {RECORDS} WHERE company_id = %s "
-                        "ORDER BY sequence",
+                        "SELECT sequence, kind, reference, payload, previous, fingerprint"
+                        f"{time} FROM {RECORDS} WHERE company_id = %s ORDER BY sequence",
                         [company.pk],
                     )
                     while not stop.is_set() and (rows := cursor.fetchmany(chunk_size)):
@@ -227,6 +237,25 @@ def _sealed_offset(sequence: int, payload: bytes) -> int | None:
 
 
 UNREADABLE = "contenu illisible (JSON invalide) : document non comparé"
+RETIMED = "heure d'enregistrement différente de celle scellée"
+# A time in UTC as `datetime.isoformat` writes it when it has microseconds.
+ISO_UTC = 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'
+
+
+def _time_differs(payload: bytes, recorded_at: bytes) -> bool:
+    """Whether the record's time column differs from the time sealed in its payload, the
+    payload's first key "at" (canonical JSON sorts the keys). Usually the same bytes; else
+    (a time sealed with another offset or without microseconds) compared as instants."""
+    end = 7 + len(recorded_at)
+    if payload.startswith(recorded_at, 7) and payload[end : end + 1] == b'"':
+        return False
+    if not payload.startswith(b'{"at":"'):
+        return True
+    try:
+        sealed = datetime.fromisoformat(payload[7 : payload.index(b'"', 7)].decode())
+        return sealed != datetime.fromisoformat(recorded_at.decode())
+    except (ValueError, TypeError):
+        return True
 
 
 @dataclass
@@ -280,9 +309,10 @@ def _verify_chain(
     sealed: set[tuple[str, str]] = set()
     # Closed explicitly: on an exception the generator must end its transaction and its
     # reader thread now, not whenever the traceback holding it is collected.
-    records = _records(company)
+    # The time column is compared with the live documents, not in the chain-only pass.
+    records = _records(company, times=check_documents)
     try:
-        for sequence, kind, reference, payload, previous, stored in records:
+        for sequence, kind, reference, payload, previous, stored, *time in records:
             payload = bytes(payload)
             report.records += 1
             if progress is not None and report.records % progress_every == 0:
@@ -300,13 +330,17 @@ def _verify_chain(
                 )
             if not hmac.compare_digest(fingerprint(previous, payload, key), stored):
                 findings.append(Finding(sequence, reference, "contenu altéré (empreinte invalide)"))
-            # The sequence sealed in an authentic payload must be the record's place: records
-            # renumbered after a deletion, even re-fingerprinted with the key, are reported
-            # once, where the numbering starts to differ.
-            elif (offset := _sealed_offset(sequence, payload)) != expected_offset:
-                if offset != 0:
-                    findings.append(Finding(sequence, reference, RENUMBERED))
-                expected_offset = offset
+            else:
+                # The sequence sealed in an authentic payload must be the record's place:
+                # records renumbered after a deletion, even re-fingerprinted with the key, are
+                # reported once, where the numbering starts to differ.
+                if (offset := _sealed_offset(sequence, payload)) != expected_offset:
+                    if offset != 0:
+                        findings.append(Finding(sequence, reference, RENUMBERED))
+                    expected_offset = offset
+                # The time column is shown (an invoice's history): it must be the sealed one.
+                if time and _time_differs(payload, bytes(time[0])):
+                    findings.append(Finding(sequence, reference, RETIMED))
             expected_previous = stored
             expected_sequence = sequence + 1
             if check_documents:

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 # pgi.tasks calls these services back: modules, not names, so either may load first.
 from pgi import tasks
@@ -171,7 +172,8 @@ def company_update(
     if changed:
         event_record(
             kind=EventKind.IDENTITY, company=company, user=user, details=changed,
-            summary="Identité légale modifiée : " + ", ".join(sorted(changed)),
+            summary=gettext_noop("Identité légale modifiée : %(fields)s"),
+            params={"fields": ", ".join(sorted(changed))},
         )  # fmt: skip
     return company
 
@@ -208,7 +210,8 @@ def invitation_send(
     )
     event_record(
         kind=EventKind.INVITATION, company=company, user=invited_by,
-        summary=f"Invitation de {email} ({role})", details={"email": email, "role": role},
+        summary=gettext_noop("Invitation de %(email)s (%(role)s)"),
+        params={"email": email, "role": role}, details={"email": email, "role": role},
     )  # fmt: skip
     publish_after_commit(tasks.send_invitation_email, invitation.pk)
     return invitation
@@ -271,7 +274,8 @@ def membership_change_role(
     if previous != role:
         event_record(
             kind=EventKind.ROLE, company=membership.company, user=user,
-            summary=f"Rôle de {membership.user.email} : {previous} → {role}",
+            summary=gettext_noop("Rôle de %(email)s : %(from)s → %(to)s"),
+            params={"email": membership.user.email, "from": previous, "to": role},
             details={"member": membership.user.email, "from": previous, "to": role},
         )  # fmt: skip
     return membership
@@ -290,7 +294,8 @@ def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, st
     )
     event_record(
         kind=EventKind.API_TOKEN, company=membership.company, user=membership.user,
-        summary=f"Jeton d'API créé : {name} ({prefix})",
+        summary=gettext_noop("Jeton d'API créé : %(name)s (%(prefix)s)"),
+        params={"name": name, "prefix": prefix},
     )  # fmt: skip
     return token, f"enc_{prefix}_{secret}"
 
@@ -302,7 +307,8 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
         token.save(update_fields=["revoked_at"])
         event_record(
             kind=EventKind.API_TOKEN, company=token.membership.company, user=token.membership.user,
-            summary=f"Jeton d'API révoqué : {token.name} ({token.prefix})",
+            summary=gettext_noop("Jeton d'API révoqué : %(name)s (%(prefix)s)"),
+            params={"name": token.name, "prefix": token.prefix},
         )  # fmt: skip
     return token
 

@@ -183,7 +183,8 @@ def test_customer_search(as_owner, seller):
 
 
 def test_invoice_list(as_owner, seller):
-    assert_flat(page(as_owner, "facturation:facture_list"), documents(seller), bound=6)
+    # 7: one query for the lines of the page's drafts, whose totals are shown (issue #15).
+    assert_flat(page(as_owner, "facturation:facture_list"), documents(seller), bound=7)
 
 
 def test_article_list(as_owner, seller):

@@ -18,6 +18,7 @@ from facturation.services.drafts import (
     article_enregistrer,
     facture_brouillon_enregistrer,
     facture_creer,
+    facture_dupliquer,
     facture_lignes_enregistrer,
     facture_modifier,
     facture_supprimer,
@@ -29,7 +30,7 @@ from facturation.services.issue import facture_emettre
 __all__ = [
     "DRAFT_FIELDS", "LINE_FIELDS", "acompte_creer", "acomptes_a_deduire", "article_enregistrer",
     "avoir_creer", "envoi_expedier", "facture_brouillon_enregistrer", "facture_creer",
-    "facture_deduire_acomptes", "facture_emettre", "facture_envoyer",
+    "facture_deduire_acomptes", "facture_dupliquer", "facture_emettre", "facture_envoyer",
     "facture_lignes_enregistrer", "facture_modifier", "facture_pdf_generer",
     "facture_supprimer", "frozen_message", "issued_message", "lien_client_renouveler",
 ]  # fmt: skip

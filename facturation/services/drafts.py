@@ -179,11 +179,57 @@ def facture_lignes_enregistrer(
 def facture_brouillon_enregistrer(
     *, facture: Facture, fields: dict[str, Any], lines: list[dict[str, Any]]
 ) -> Facture:
-    """Saves a draft's header and its lines together: when a line is refused, the header
-    keeps its previous values too (issue #15: the editor saved the header alone)."""
-    facture = facture_modifier(facture=facture, fields=fields)
-    facture_lignes_enregistrer(facture=facture, lines=lines)
+    """Saves a draft's header and its lines together: both or neither (the editor once saved
+    the header and then had the lines refused). Every problem of both is reported at once."""
+    _ensure_draft(lock_draft(Facture, facture.pk))  # an issued one: said once, not twice
+    problems: list[str] = []
+    field_errors: dict[str, list[str]] = {}
+    try:
+        facture = facture_modifier(facture=facture, fields=fields)
+    except FactureError as exc:
+        problems += exc.problems
+        field_errors |= exc.field_errors
+    try:
+        facture_lignes_enregistrer(facture=facture, lines=lines)
+    except FactureError as exc:
+        problems += exc.problems
+    if problems:
+        raise FactureError(problems, field_errors=field_errors)  # rolls both back
     return facture
+
+
+@transaction.atomic
+def facture_dupliquer(*, facture: Facture, user: User | None) -> Facture:
+    """A new draft with the customer, subject, notes, terms and lines of `facture`, draft or
+    issued; its dates and number come at its own issue.
+
+    A credit note's copy credits the same invoice (its issue refuses crediting more than was
+    invoiced). A deposit deduction is not copied (a deposit is deducted once); a catalogue
+    article no longer active leaves its values on the line, not its link."""
+    lines: list[dict[str, Any]] = []
+    for line in facture.lines.select_related("article", "origin_line").order_by("position", "pk"):
+        if line.deposit_id:
+            continue
+        data: dict[str, Any] = {name: getattr(line, name) for name in LINE_FIELD_NAMES}
+        if line.article_id and line.article.active:
+            data["article"] = line.article
+        if facture.kind == Kind.CREDIT_NOTE and line.origin_line_id:
+            data["origin_line"] = line.origin_line
+        lines.append(data)
+    fields = {"subject": facture.subject, "notes": facture.notes,
+              "payment_terms_days": facture.payment_terms_days}  # fmt: skip
+    if facture.kind != Kind.CREDIT_NOTE:
+        return facture_creer(
+            company=facture.company, client=facture.client, user=user, kind=facture.kind,
+            fields=fields, lines=lines,
+        )  # fmt: skip
+    copy = Facture(
+        company_id=facture.company_id, client_id=facture.client_id, kind=Kind.CREDIT_NOTE,
+        origin_id=facture.origin_id, created_by=user, subject=facture.subject, notes=facture.notes,
+    )  # fmt: skip
+    copy.save()
+    facture_lignes_enregistrer(facture=copy, lines=lines)
+    return copy
 
 
 @transaction.atomic

@@ -1,13 +1,19 @@
 """Issuing a draft: mentions, gapless number, frozen content, sealed record."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.models import Client
-from facturation.documents import buyer_snapshot, document_content, seller_snapshot, vat_case
+from crm.models import Client, ClientStatus
+from facturation.documents import (
+    buyer_snapshot,
+    document_content,
+    payment_dates,
+    seller_snapshot,
+    vat_case,
+)
 from facturation.exceptions import FactureError
 from facturation.mentions import missing_mentions
 from facturation.models import (
@@ -107,14 +113,9 @@ def facture_emettre(*, facture: Facture, user: User | None, today: date | None =
 
     now = timezone.now()
     facture.issue_date = today or timezone.localdate(now)
-    if facture.kind == Kind.CREDIT_NOTE:
-        facture.due_date = None
-    else:
-        terms = facture.payment_terms_days
-        if terms is None:
-            terms = client.effective_payment_terms()
-        facture.payment_terms_days = terms
-        facture.due_date = facture.issue_date + timedelta(days=terms)
+    facture.payment_terms_days, facture.due_date = payment_dates(
+        facture, client=client, issue_date=facture.issue_date
+    )
     content = document_content(facture, seller=seller, buyer=buyer, lines=lines)
 
     facture.number = numero_attribuer(company=company, series=facture.kind, day=facture.issue_date)
@@ -134,6 +135,9 @@ def facture_emettre(*, facture: Facture, user: User | None, today: date | None =
         )  # fmt: skip
     except PeriodeCloturee as exc:
         raise FactureError(exc.problems) from exc
+
+    if client.status == ClientStatus.PROSPECT:  # a prospect becomes a customer when invoiced
+        Client.objects.filter(pk=client.pk).update(status=ClientStatus.CUSTOMER)
 
     # facturation.tasks calls these services: the task is imported when it is queued.
     from facturation.tasks import render_facture_pdf

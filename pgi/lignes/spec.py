@@ -58,6 +58,8 @@ def _column(model: type[models.Model], name: str) -> models.Field:
 
 
 _NUMBER = {"inputmode": "decimal", "autocomplete": "off"}  # French input: pgi.forms_utils
+# The page's list of standard exemption wordings (pgi.mentions), {% vat_exemption_datalist %}.
+VAT_EXEMPTION_LIST = "vat-exemption-wordings"
 
 LINE_SPEC: tuple[LineField, ...] = (
     LineField("designation", api_max_length=200),
@@ -73,6 +75,7 @@ LINE_SPEC: tuple[LineField, ...] = (
     LineField("net", computed=True, api_description="Montant net HT de la ligne"),
     LineField("vat_rate", api_description="20.00, 10.00, 5.50, 2.10 ou 0.00"),
     LineField("vat_exemption_reason", api_description="Obligatoire à 0 %",
+              widget=forms.TextInput(attrs={"list": VAT_EXEMPTION_LIST}),
               placeholder=gettext_lazy("Motif d'exonération (si 0 %)")),
     LineField("nature", api_type=Nature),
 )  # fmt: skip

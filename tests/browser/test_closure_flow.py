@@ -55,4 +55,17 @@ def test_accountant_closes_a_month_checks_integrity_and_downloads_the_archive(
     page.get_by_role("button", name="Lancer la vérification").click()
     expect(page.get_by_test_id("integrity-result")).to_contain_text("Registre intègre")
     screenshot(page, "integrity")
+
+    # The company's event log, numbered from 1, each entry naming who did it (issue #15).
+    page.get_by_role("link", name="Journal des événements").click()
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(4)
+    expect(rows.nth(0)).to_contain_text("Vérification du registre : intègre")
+    expect(rows.nth(0)).to_contain_text("expert@test.example")
+    expect(rows.nth(2)).to_contain_text("Clôture 2026-01 (CLOTURE-M-2026-01)")
+    expect(rows.nth(3)).to_contain_text("Connexion de expert@test.example")
+    assert [rows.nth(i).locator("td").first.inner_text() for i in range(4)] == [
+        "4", "3", "2", "1",
+    ]  # fmt: skip
+    screenshot(page, "event-log")
     assert page.console_errors == []

@@ -45,3 +45,18 @@ def test_no_transfer_qr_code_without_an_iban_nor_on_a_credit_note(company):
     no_iban = factories.issuing_company("Sans IBAN SAS", iban="", bic="")
     other = factories.issued(no_iban)
     assert decode_pdf(render_document_pdf(sealed_content(other))) == []
+
+
+def test_a_draft_preview_carries_no_transfer_qr_code(client, company):
+    """A preview has no number yet: nothing a bank could use as the reference, so nothing to
+    scan (the seller has an IBAN; its issued invoices do carry the code)."""
+    from django.urls import reverse
+
+    from pgi.permissions import Role
+    from tests.conftest import login
+
+    login(client, factories.member(company, Role.OWNER))
+    draft = factories.draft(company)
+    response = client.get(reverse("facturation:facture_apercu", args=[draft.pk]))
+    assert response.status_code == 200
+    assert decode_pdf(response.content) == []

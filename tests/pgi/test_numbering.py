@@ -90,7 +90,7 @@ def test_a_format_change_is_logged_once_and_bad_formats_are_refused(company_a, o
     assert b'"details":{"from":"E-{annee}-{numero:03d}","kind":"essai","to":"ES-{numero}"}' in (
         bytes(event.payload)
     )
-    assert events_verify() == []
+    assert events_verify(company_a).findings == []
     with pytest.raises(NumerotationError, match="doit contenir"):
         numerotation_modifier(company=company_a, series="essai", pattern="ES-{annee}", user=None)
     with pytest.raises(NumerotationError, match="Format invalide"):

@@ -9,8 +9,9 @@ from pgi.registre import verify_chain
 
 class Command(BaseCommand):
     help = (
-        "Vérifie le registre inaltérable : empreintes, chaînage, trous, fin tronquée, "
-        "documents et PDF. Code de sortie 0 si intègre, 1 sinon."
+        "Vérifie le registre inaltérable et le journal des événements de chaque société "
+        "(puis celui des événements hors société) : empreintes, chaînage, trous, fin "
+        "tronquée, documents et PDF. Code de sortie 0 si intègre, 1 sinon."
     )
 
     def add_arguments(self, parser):
@@ -29,28 +30,35 @@ class Command(BaseCommand):
         for each in companies:
             started = time.perf_counter()
             report = verify_chain(each, check_documents=not chain_only)
+            events = events_verify(each)
             elapsed = time.perf_counter() - started
-            if report.ok:
+            findings = report.findings + events.findings
+            counts = f"{report.records} enregistrements, {events.events} événements"
+            if not findings:
                 self.stdout.write(
                     f"{each.siren or each.pk} {each.display_name} : intègre "
-                    f"({report.records} enregistrements, {elapsed:.2f} s)"
+                    f"({counts}, {elapsed:.2f} s)"
                 )
                 continue
             failed = True
             self.stdout.write(
                 f"{each.siren or each.pk} {each.display_name} : "
-                f"{len(report.findings)} anomalie(s) sur {report.records} enregistrements"
+                f"{len(findings)} anomalie(s) sur {counts}"
             )
-            for finding in report.findings:
+            for finding in findings:
                 self.stdout.write(f"  - {finding}")
         if not company:
-            event_findings = events_verify()
-            if event_findings:
-                failed = True
-                self.stdout.write(f"Journal des événements : {len(event_findings)} anomalie(s)")
-                for finding in event_findings:
-                    self.stdout.write(f"  - {finding}")
+            site = events_verify(None)
+            if site.ok:
+                self.stdout.write(
+                    f"Journal des événements hors société : intègre ({site.events} événements)"
+                )
             else:
-                self.stdout.write("Journal des événements : intègre")
+                failed = True
+                self.stdout.write(
+                    f"Journal des événements hors société : {len(site.findings)} anomalie(s)"
+                )
+                for finding in site.findings:
+                    self.stdout.write(f"  - {finding}")
         if failed:
             raise SystemExit(1)
