@@ -18,7 +18,7 @@ RUN npm ci --no-audit --no-fund --loglevel=error
 COPY . .
 # static/vendor from the one list of scripts/assets.sh, which scripts/setup.sh runs too.
 RUN bash scripts/assets.sh \
- && export DJANGO_ENV=production SECRET_KEY=build REGISTRE_HMAC_KEY=build ALLOWED_HOSTS=build \
+ && export DJANGO_ENV=production SECRET_KEY=build REGISTRE_HMAC_KEY=build PAYMENT_SECRETS_KEYS=build ALLOWED_HOSTS=build \
  && python manage.py compilemessages -v 0 \
  && python manage.py collectstatic --no-input -v 0
 

@@ -45,3 +45,22 @@ class AnnulationForm(CleanTextMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["date"].initial = timezone.localdate()
+
+
+class CompteStripeForm(CleanTextMixin, forms.Form):
+    """The company's Stripe account; the secrets are write-only (never shown back)."""
+
+    active = forms.BooleanField(label=_("Proposer le paiement en ligne"), required=False)
+    card = forms.BooleanField(label=_("Carte bancaire"), required=False, initial=True)
+    sepa_debit = forms.BooleanField(label=_("Prélèvement SEPA"), required=False, initial=True)
+    publishable_key = forms.CharField(label=_("Clé publiable"), max_length=200, required=False)
+    secret_key = forms.CharField(
+        label=_("Clé secrète"), max_length=300, required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Laissez vide pour garder la clé enregistrée."),
+    )  # fmt: skip
+    webhook_secret = forms.CharField(
+        label=_("Secret de signature du webhook"), max_length=300, required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Laissez vide pour garder le secret enregistré."),
+    )  # fmt: skip

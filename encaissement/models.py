@@ -6,6 +6,7 @@ Both tables are append-only (triggers), and every payment and reversal is sealed
 company's register (`encaissement.services`), dated on the day the money moved.
 """
 
+import uuid
 from decimal import Decimal
 
 import pgtrigger
@@ -156,6 +157,136 @@ class Imputation(CompanyOwned):
                 name="imputation_append_only", operation=pgtrigger.Update | pgtrigger.Delete
             ),
         ]
+
+
+# Online payment (the customer's payment page) ----------------------------------------------
+
+
+class Prestataire(models.TextChoices):
+    """Online payment providers (`encaissement.providers`)."""
+
+    STRIPE = "stripe", "Stripe"
+
+
+class ComptePrestataire(CompanyOwned):
+    """A company's account with an online payment provider: its keys, the secrets encrypted
+    (`encaissement.providers.secrets`), never shown back; `webhook_token` names the account
+    in the webhook's URL (the provider's signature, checked with `webhook_secret`, proves the
+    sender)."""
+
+    provider = models.CharField(
+        _("prestataire"), max_length=20, choices=Prestataire, default=Prestataire.STRIPE
+    )
+    active = models.BooleanField(_("paiement en ligne activé"), default=True)
+    publishable_key = models.CharField(_("clé publiable"), max_length=200, blank=True)
+    secret_key_encrypted = models.TextField(blank=True, editable=False)
+    webhook_secret_encrypted = models.TextField(blank=True, editable=False)
+    card = models.BooleanField(_("carte bancaire"), default=True)
+    sepa_debit = models.BooleanField(_("prélèvement SEPA"), default=True)
+    webhook_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("compte de paiement en ligne")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "provider"], name="compte_prestataire_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_provider_display()
+
+
+class SessionStatus(models.TextChoices):
+    CREATING = "creation", _("En création")
+    OPEN = "ouverte", _("Ouverte")
+    PROCESSING = "traitement", _("En cours de traitement")
+    PAID = "payee", _("Payée")
+    FAILED = "echouee", _("Échouée")
+    EXPIRED = "expiree", _("Expirée")
+    UNAVAILABLE = "indisponible", _("Prestataire injoignable")
+
+
+class SessionPaiement(CompanyOwned):
+    """One attempt of the customer to pay an invoice online (a provider's checkout session).
+
+    Not a legal record: its state follows the provider's events; the money itself is a
+    `Paiement` recorded (and sealed) when the provider says it is paid, reversed if a debit
+    recorded as paid fails afterwards."""
+
+    compte = models.ForeignKey(ComptePrestataire, on_delete=models.PROTECT, related_name="+")
+    facture = models.ForeignKey(Facture, on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(_("moyen de paiement"), max_length=12, choices=Method)
+    amount = models.DecimalField(_("montant"), max_digits=14, decimal_places=2)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    provider_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    url = models.URLField(max_length=2000, blank=True)
+    status = models.CharField(
+        _("état"), max_length=12, choices=SessionStatus, default=SessionStatus.CREATING
+    )
+    paiement = models.OneToOneField(
+        Paiement, on_delete=models.PROTECT, null=True, blank=True, related_name="session"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("session de paiement en ligne")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["facture", "status"])]
+
+    def __str__(self) -> str:
+        return self.provider_id or str(self.idempotency_key)
+
+
+class EvenementPrestataire(models.Model):
+    """Each webhook event of a provider, stored once under its id: a replay changes nothing."""
+
+    compte = models.ForeignKey(ComptePrestataire, on_delete=models.PROTECT, related_name="+")
+    event_id = models.CharField(max_length=255)
+    type = models.CharField(max_length=100)
+    session = models.ForeignKey(
+        SessionPaiement, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    outcome = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("événement de paiement en ligne")
+        constraints = [
+            models.UniqueConstraint(fields=["compte", "event_id"], name="evenement_once"),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="evenement_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+class Consultation(models.Model):
+    """The customer opened the payment page of an invoice that day (once per day is enough)."""
+
+    facture = models.ForeignKey(Facture, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("consultation par le client")
+        constraints = [
+            models.UniqueConstraint(fields=["facture", "day"], name="consultation_once_a_day"),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="consultation_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facture_id} {self.day}"
 
 
 # Bank accounts, statements and matching live in their own module (issue #16).

@@ -7,7 +7,9 @@ from django.utils.translation import gettext as _
 
 from crm.models import Client
 from crm.panels import ClientPanel, register_client_panel
-from encaissement.models import Imputation
+from encaissement import public
+from encaissement.models import Consultation, EvenementPrestataire, Imputation
+from encaissement.online import Effet
 from encaissement.selectors import (
     IMPUTATIONS_FAITES,
     IMPUTATIONS_RECUES,
@@ -18,7 +20,12 @@ from encaissement.selectors import (
 )
 from encaissement.services import avoir_disponible
 from facturation.models import Facture, Kind, Status
-from facturation.panels import FacturePanel, register_facture_panel
+from facturation.panels import (
+    FacturePanel,
+    PublicPanel,
+    register_facture_panel,
+    register_public_panel,
+)
 from facturation.selectors import facture_lister, register_settlement, register_timeline_source
 from pgi.money import format_eur
 from pgi.permissions import Perm
@@ -101,3 +108,32 @@ register_facture_panel(
 register_client_panel(
     ClientPanel(template="encaissement/_client_paiements.html", context=_client_panel)
 )
+
+
+register_public_panel(PublicPanel(template="encaissement/public/_payer.html",
+                                  context=public.panel_context))  # fmt: skip
+
+
+@register_timeline_source
+def _online_history(facture: Facture) -> list[dict]:
+    """The customer's visits to the payment page (once a day) and what the payment provider
+    said of an online payment that is not (yet, or no longer) a payment: processing, failed."""
+    events = [
+        {"at": c.at, "label": "other", "detail": "", "icon": "eye",
+         "text": _("Consultée par le client")}
+        for c in Consultation.objects.filter(facture=facture).order_by("day")
+    ]  # fmt: skip
+    texts = {
+        Effet.TRAITEMENT: (_("Prélèvement SEPA de %(a)s en cours de traitement"),
+                           "hourglass-split"),
+        Effet.ECHEC: (_("Paiement en ligne de %(a)s échoué"), "x-octagon"),
+        Effet.ANNULE: (_("Prélèvement de %(a)s rejeté : paiement annulé"), "x-octagon"),
+    }  # fmt: skip
+    for event in EvenementPrestataire.objects.filter(
+        session__facture=facture, outcome__in=list(texts)
+    ).select_related("session"):
+        text, icon = texts[Effet(event.outcome)]
+        amount = format_eur(event.session.amount)
+        events.append({"at": event.received_at, "label": "other", "detail": event.event_id,
+                       "icon": icon, "text": text % {"a": amount}})  # fmt: skip
+    return events

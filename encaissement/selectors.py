@@ -9,8 +9,8 @@ from django.db.models.functions import Coalesce
 
 from crm.models import Client
 from encaissement.models import Affectation, Imputation, Method, Paiement
-from facturation.models import Facture
-from facturation.selectors import Reduction
+from facturation.models import Facture, Status
+from facturation.selectors import Reduction, with_amount_due
 from pgi.models import Company, Enregistrement, RecordKind
 from pgi.money import CENT
 
@@ -83,6 +83,16 @@ def solde_client(client: Client) -> Decimal:
 
 def affectations_de_facture(facture: Facture) -> QuerySet[Affectation]:
     return facture.affectations.select_related("paiement").order_by("created_at", "pk")
+
+
+def reste_du_client(client: Client) -> Decimal:
+    """What the customer still owes on its issued invoices (facturation's one "reste dû")."""
+    due = (
+        with_amount_due(Facture.objects.filter(client=client, status=Status.ISSUED))
+        .filter(amount_due__gt=0)
+        .aggregate(s=Sum("amount_due"))["s"]
+    )
+    return due or Decimal("0")
 
 
 def paiements_scelles(*, company: Company, start: date, end: date) -> list[tuple[int, dict]]:

@@ -25,3 +25,15 @@ register_facture_panel = FACTURE_PANELS.register
 
 def facture_panels(request: HttpRequest, facture: Facture) -> list[tuple[str, dict]]:
     return FACTURE_PANELS.render(request, facture)
+
+
+# Sections that the apps above facturation add to the customer's page of a document (the
+# payment section of `encaissement`); the page's own context (`facture`, `token`) is there
+# too when they are included.
+PublicPanel = Panel
+PUBLIC_PANELS = Panels()
+register_public_panel = PUBLIC_PANELS.register
+
+
+def public_panels(request: HttpRequest, facture: Facture) -> list[tuple[str, dict]]:
+    return PUBLIC_PANELS.render(request, facture)

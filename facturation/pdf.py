@@ -5,9 +5,12 @@ times are, and templates/documents/pdf/); this module adds what only an invoice 
 title, the nature and date of the operation, and the Factur-X XML embedded in the PDF.
 """
 
+from decimal import Decimal
+
 from django.template.loader import render_to_string
 
 from facturation.facturx import embed_facturx
+from pgi.epc import epc_png_data_uri, epc_qr
 from pgi.pdf import layout_context, render_pdf
 
 TITLES = {"facture": "Facture", "avoir": "Avoir", "acompte": "Facture d'acompte"}
@@ -25,6 +28,21 @@ OPERATION_DATE_LABELS = {
 }
 
 
+def transfer_qr(content: dict) -> str | None:
+    """The EPC QR code ("SEPA QR") of the transfer that pays the document, as printed: the
+    amount due at issue (its total incl. VAT), the seller's IBAN and the document's number as
+    the reference; none for a credit note or without an IBAN. Read from the sealed content
+    only, like the rest of the page."""
+    payment = content.get("payment") or {}
+    if content["type"] == "avoir" or not payment.get("iban") or not content.get("number"):
+        return None  # a credit note, no account, or a draft's preview (no number yet)
+    qr = epc_qr(
+        name=content["seller"]["legal_name"], iban=payment["iban"], bic=payment.get("bic") or "",
+        amount=Decimal(content["total_incl_vat"]), text=content["number"],
+    )  # fmt: skip
+    return epc_png_data_uri(qr) if qr else None
+
+
 def document_context(content: dict, *, logo_path: str | None = None) -> dict:
     return {
         **layout_context(content, logo_path=logo_path),
@@ -32,6 +50,7 @@ def document_context(content: dict, *, logo_path: str | None = None) -> dict:
         "is_credit_note": content["type"] == "avoir",
         "nature": NATURES.get(content["nature"], ""),
         "operation_date_label": OPERATION_DATE_LABELS.get(content["nature"], "Date"),
+        "transfer_qr": transfer_qr(content),
     }
 
 
@@ -45,6 +64,8 @@ def render_preview_pdf(content: dict, *, logo_path: str | None = None) -> bytes:
     would print, marked as a preview across every page; no Factur-X, nothing stored."""
     context = document_context(content, logo_path=logo_path)
     context["preview_mark"] = PREVIEW_MARKS.get(content["type"], PREVIEW_MARKS["facture"])
+    # Nothing to pay on a preview: no number yet, and a scanned transfer would have no reference.
+    context["transfer_qr"] = None
     html = render_to_string("facturation/pdf/document.html", context)
     return render_pdf(html, logo=context["logo"])
 

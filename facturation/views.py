@@ -22,7 +22,7 @@ from facturation.forms import (
     ligne_formset,
 )
 from facturation.models import Article, DocumentPDF, Facture, FactureRecurrente, Kind, Status
-from facturation.panels import facture_panels
+from facturation.panels import facture_panels, public_panels
 from facturation.pdf import render_preview_pdf
 from facturation.public import LienRevoque, facture_from_token, public_url
 from facturation.recurrence import add_months, recurrence_creer
@@ -388,6 +388,7 @@ def facture_public(request, token: str):
             "facture": facture, "company": facture.company,
             "rows": list(zip(lines, totals.lines, strict=True)), "totals": totals,
             "token": token, "credit_notes": credit_notes, "fully_credited": fully_credited,
+            "panels": public_panels(request, facture),
         },
     )  # fmt: skip
 

@@ -75,6 +75,7 @@ def _register_routers() -> None:
     # apps' routers are imported when the API is registered, not when the kernel loads.
     from comptabilite.api import router as registre_router
     from crm.api import router as crm_router
+    from encaissement.api import liens_router, paiements_router, soldes_router
     from encaissement.releves.api import router as releves_router
     from facturation.api import articles_router, factures_router
 
@@ -83,6 +84,9 @@ def _register_routers() -> None:
     api.add_router("/factures", factures_router)
     api.add_router("/registre", registre_router)
     api.add_router("/releves", releves_router)
+    api.add_router("/paiements", paiements_router)
+    api.add_router("/clients", soldes_router)
+    api.add_router("/factures", liens_router)
 
 
 _register_routers()

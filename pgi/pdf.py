@@ -26,6 +26,7 @@ What remains is WeasyPrint's own layout of the text (~110 ms a page) and PDF wri
 """
 
 import atexit
+import base64
 import mimetypes
 import re
 import threading
@@ -45,6 +46,7 @@ from pgi.money import to_decimal
 STYLESHEET = "documents/pdf/document.css"
 DEFAULT_BRAND = "#0d6efd"
 BRAND_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+PNG_DATA_URI = "data:image/png;base64,"
 FONTS = {"regular": "DejaVuSans-Latin.ttf", "bold": "DejaVuSans-Bold-Latin.ttf"}
 
 
@@ -147,7 +149,8 @@ def layout_context(content: Mapping[str, Any], *, logo_path: str | None = None) 
 
 
 class LocalFileFetcher:
-    """Gives WeasyPrint the fonts and the logo, and nothing else: a PDF never goes online.
+    """Gives WeasyPrint the fonts, the logo and the page's own PNG images (`data:` URIs), and
+    nothing else: a PDF never goes online.
 
     Also faster: WeasyPrint's default fetcher builds an SSL context on every render
     (about 70 ms, loading the CA bundle) for HTTPS it never needs here.
@@ -162,6 +165,12 @@ class LocalFileFetcher:
         # WeasyPrint loads Pango when imported: only the processes that render pay for it.
         from weasyprint.urls import URLFetcherResponse
 
+        if url.startswith(PNG_DATA_URI):
+            # An image made by the page itself (the EPC QR code, pgi.epc): nothing is fetched.
+            return URLFetcherResponse(
+                url, body=base64.b64decode(url.removeprefix(PNG_DATA_URI)),
+                headers={"Content-Type": "image/png"},
+            )  # fmt: skip
         path = Path(url2pathname(url.removeprefix("file://"))) if url.startswith("file:") else None
         if path not in self.allowed:
             raise ValueError(f"not a resource of this document: {url}")

@@ -63,6 +63,23 @@ else:
         or _development_secret(_legacy_key if _legacy_key.exists() else BASE_DIR / ".registre_key")
     )
 
+# The key(s) that encrypt the secrets of online payment providers stored in the database (a
+# company's Stripe secret key and webhook secret, encaissement.providers.secrets): never in the
+# database itself. Comma-separated: the first encrypts, all decrypt (rotation).
+if PRODUCTION:
+    PAYMENT_SECRETS_KEYS = env_list("PAYMENT_SECRETS_KEYS")
+    if not PAYMENT_SECRETS_KEYS:
+        raise KeyError("PAYMENT_SECRETS_KEYS must be set in production")
+else:
+    PAYMENT_SECRETS_KEYS = env_list("PAYMENT_SECRETS_KEYS") or [
+        _development_secret(BASE_DIR / ".payment_secrets_key")
+    ]
+# Where the `stripe` library sends its requests: Stripe itself, or a fake on loopback for
+# tests and demos (tests/fakes/stripe_checkout.py).
+STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")
+# Where "pay by card" sends the customer (the hosted checkout): allowed as a form's target.
+STRIPE_CHECKOUT_ORIGIN = env("STRIPE_CHECKOUT_ORIGIN", "https://checkout.stripe.com")
+
 DEBUG = env_bool("DEBUG", not PRODUCTION and not TESTING)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -176,6 +193,8 @@ LOGIN_FAILURES_MEMORY = int(env("LOGIN_FAILURES_MEMORY", "3600"))  # seconds aft
 PASSWORD_RESET_RATE_PER_IP = env("PASSWORD_RESET_RATE_PER_IP", "10/h")
 PASSWORD_RESET_RATE_PER_EMAIL = env("PASSWORD_RESET_RATE_PER_EMAIL", "3/h")
 RATELIMIT_VIEW = "pgi.views.auth.ratelimited"
+# Checkouts a customer's page may open per address (each one is a request to Stripe).
+CHECKOUT_RATE_PER_IP = env("CHECKOUT_RATE_PER_IP", "20/10m")
 # Sign-up attempts per address, and confirmation links asked again per account.
 SIGNUP_RATE_PER_IP = env("SIGNUP_RATE_PER_IP", "10/h")
 EMAIL_VERIFICATION_RATE = env("EMAIL_VERIFICATION_RATE", "3/h")
@@ -266,7 +285,9 @@ SECURE_CSP = {
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    # The customer's "pay" button is a form whose answer redirects to the hosted checkout:
+    # browsers apply form-action to that redirection too.
+    "form-action": [CSP.SELF, STRIPE_CHECKOUT_ORIGIN],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }

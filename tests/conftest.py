@@ -104,3 +104,13 @@ def pytest_collection_modifyitems(session, config, items):
     """Tests that fork processes run first, before the live server and Playwright start
     their threads (forking a threaded process may deadlock the child)."""
     items.sort(key=lambda item: 0 if "test_concurrency" in item.nodeid else 1)
+
+
+@pytest.fixture(scope="session")
+def fake_stripe():
+    """The fake Stripe of tests/fakes/stripe_checkout.py, served from this process."""
+    from tests.fakes.stripe_checkout import FakeStripe
+
+    server = FakeStripe()
+    yield server
+    server.stop()

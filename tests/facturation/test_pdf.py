@@ -257,7 +257,8 @@ def test_a_sole_trader_is_named_with_ei_and_the_logo_is_drawn(db, tmp_path):
     assert_contains(text, "Jeanne Dupont EI", "Immatriculation au RNE")
     assert "au capital" not in text
     images = PdfReader(io.BytesIO(data)).pages[0].images
-    assert len(images) == 1
+    # The logo, and the transfer's EPC QR code (tests/encaissement/test_epc.py).
+    assert len(images) == 2 and (120, 40) in [image.image.size for image in images]
 
 
 @pytest.mark.django_db

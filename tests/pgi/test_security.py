@@ -23,7 +23,8 @@ def run_in_production(*command: str, **extra_env: str) -> subprocess.CompletedPr
     inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {
         **inherited, "DJANGO_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(64),
-        "REGISTRE_HMAC_KEY": "y" * 64, "ALLOWED_HOSTS": "encaisse.example", **extra_env,
+        "REGISTRE_HMAC_KEY": "y" * 64, "PAYMENT_SECRETS_KEYS": "z" * 64,
+        "ALLOWED_HOSTS": "encaisse.example", **extra_env,
     }  # fmt: skip
     return subprocess.run(
         [sys.executable, "manage.py", *command],
@@ -61,6 +62,13 @@ def test_production_refuses_to_start_without_its_secrets():
         text=True, check=False,
     )  # fmt: skip
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_the_payment_secrets_key():
+    """The key that encrypts the Stripe secrets stored in the database never defaults in
+    production (a key next to the data it protects protects nothing)."""
+    result = run_in_production("check", PAYMENT_SECRETS_KEYS="")
+    assert result.returncode != 0 and "PAYMENT_SECRETS_KEYS" in result.stderr
 
 
 @pytest.mark.django_db
