@@ -251,3 +251,62 @@ def test_a_first_record_resealed_with_the_key_without_its_sequence_is_reported(c
     assert verify_chain(company, check_documents=False).findings == [
         Finding(1, refs[1], registre.RENUMBERED)
     ]
+
+
+@pytest.mark.django_db
+def test_seal_returns_the_record_as_it_was_stored():
+    """The record `seal` returns is what callers keep (a closure stores its sequence and
+    fingerprint, sealed PDFs their record): every field equals the stored row, and the
+    payload is the canonical JSON of the sealed content."""
+    from django.utils import timezone
+
+    company = factories.issuing_company()
+    at = timezone.now()
+    first = registre.seal(company=company, kind="essai", reference="E1", document={"n": 1}, at=at)
+    second = registre.seal(company=company, kind="essai", reference="E2", document={"n": 2}, at=at)
+    for record in (first, second):
+        stored = Enregistrement.objects.get(pk=record.pk)
+        fields = ("company_id", "sequence", "kind", "reference", "recorded_at", "previous",
+                  "fingerprint")  # fmt: skip
+        assert [getattr(record, f) for f in fields] == [getattr(stored, f) for f in fields]
+        assert bytes(record.payload) == bytes(stored.payload)
+    assert second.previous == first.fingerprint and first.previous == GENESIS
+    sealed = json.loads(bytes(second.payload))
+    assert (sealed["seq"], sealed["kind"], sealed["ref"], sealed["doc"]) == (
+        2,
+        "essai",
+        "E2",
+        {"n": 2},
+    )
+    from django.utils.dateparse import parse_datetime
+
+    assert parse_datetime(sealed["at"]) == at  # the sealed time, under its own key
+
+
+@pytest.mark.django_db
+def test_a_record_dated_in_a_closed_period_names_the_closure_that_closed_it():
+    """CGI art. 286-I-3° bis: the refusal says which closure closed the period."""
+    company = factories.issuing_company()
+    registre.seal(company=company, kind="cloture", reference="CLOTURE-2026-01", document={},
+                  at=timezone_now(), closes=date(2026, 1, 31))  # fmt: skip
+    with pytest.raises(PeriodeCloturee, match="CLOTURE-2026-01"):
+        registre.seal(company=company, kind="essai", reference="E1", document={},
+                      at=timezone_now(), dated=date(2026, 1, 15))  # fmt: skip
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+@pytest.mark.django_db
+def test_a_fiscal_year_closed_on_the_day_of_its_last_month_is_the_closure_named():
+    """A fiscal year closes on the last day of its last month, already closed by the monthly
+    closure: from then on the refusal names the fiscal-year closure, the latest."""
+    company = factories.issuing_company()
+    for reference in ("CLOTURE-2026-12", "CLOTURE-EXERCICE-2026"):
+        registre.seal(company=company, kind="cloture", reference=reference, document={},
+                      at=timezone_now(), closes=date(2026, 12, 31))  # fmt: skip
+    with pytest.raises(PeriodeCloturee, match="CLOTURE-EXERCICE-2026"):
+        periode_verifier_ouverte(company=company, day=date(2026, 12, 1))
