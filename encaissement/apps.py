@@ -10,6 +10,8 @@ class EncaissementConfig(AppConfig):
         # Registrations with the layers below: the register's checks, the amount settled on
         # an invoice, the invoice's and the customer's payment sections.
         from encaissement import integrity, panels  # noqa: F401
+        from encaissement.relances import panels as relances_panels  # noqa: F401
+        from encaissement.relances import tasks  # noqa: F401
         from pgi.numbering import register_series
 
         # Payments and reversals share one gapless series: each is a sealed record.

@@ -297,3 +297,260 @@ from encaissement.releves.models import (  # noqa: E402, F401
     Releve,
     Suggestion,
 )
+
+
+# ============================================================================================
+# Dunning (relances), late penalties, disputes and promises to pay (issue #17).
+# What changes after an invoice is issued lives here, beside the frozen invoice
+# (ARCHITECTURE.md, "State that changes vs. documents that do not").
+# ============================================================================================
+
+
+class TauxBCE(models.Model):
+    """The ECB main refinancing rate from `date_effet` on (C. com. L441-10). Entered by hand
+    (Django admin), never fetched at run time; seeded by migration 0004_relances."""
+
+    date_effet = models.DateField(_("en vigueur depuis le"), unique=True)
+    taux = models.DecimalField(_("taux (%)"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("taux BCE (refinancement)")
+        verbose_name_plural = _("taux BCE (refinancement)")
+        ordering = ["-date_effet"]
+
+    def __str__(self) -> str:
+        return f"{self.date_effet:%d/%m/%Y} : {self.taux} %"
+
+
+class TauxInteretLegal(models.Model):
+    """The legal interest rate of a half-year (C. mon. fin. L313-2), set by arrêté: one rate
+    when the creditor is a private person, one for every other case (our companies)."""
+
+    semestre = models.DateField(_("semestre commençant le"), unique=True)
+    taux_particuliers = models.DecimalField(
+        _("créanciers particuliers (%)"), max_digits=5, decimal_places=2
+    )
+    taux_autres = models.DecimalField(_("autres cas (%)"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("taux de l'intérêt légal")
+        verbose_name_plural = _("taux de l'intérêt légal")
+        ordering = ["-semestre"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(semestre__day=1) & Q(semestre__month__in=[1, 7]),
+                name="interet_legal_semestre",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.semestre:%m/%Y} : {self.taux_autres} %"
+
+
+class ModePenalites(models.TextChoices):
+    BCE = "bce", _("Taux BCE du semestre + 10 points")
+    SOCIETE = "societe", _("Taux indiqué sur la facture")
+
+
+class ScenarioRelance(CompanyOwned):
+    """A company's sequence of reminders; one is the default, a customer may have another."""
+
+    name = models.CharField(_("nom"), max_length=100)
+    is_default = models.BooleanField(_("scénario par défaut"), default=False)
+    penalty_mode = models.CharField(
+        _("pénalités de retard"), max_length=8, choices=ModePenalites, default=ModePenalites.BCE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("scénario de relance")
+        ordering = ["-is_default", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company"], condition=Q(is_default=True), name="scenario_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Canal(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    LETTRE = "lettre", _("Lettre recommandée (PDF à imprimer)")
+    AUCUN = "aucun", _("Aucun envoi (passage au recouvrement)")
+
+
+class NatureNiveau(models.TextChoices):
+    COURTOISIE = "courtoisie", _("Rappel avant échéance")
+    RELANCE = "relance", _("Relance")
+    PENALITES = "penalites", _("Relance avec pénalités")
+    MISE_EN_DEMEURE = "demeure", _("Mise en demeure")
+    RECOUVREMENT = "recouvrement", _("À recouvrer")
+
+
+class NiveauRelance(CompanyOwned):
+    """One step of a scenario: `delay_days` after the due date (negative: before it)."""
+
+    scenario = models.ForeignKey(ScenarioRelance, on_delete=models.CASCADE, related_name="niveaux")
+    position = models.PositiveSmallIntegerField(_("ordre"))
+    name = models.CharField(_("nom"), max_length=100)
+    nature = models.CharField(_("nature"), max_length=12, choices=NatureNiveau)
+    delay_days = models.SmallIntegerField(
+        _("jours après l'échéance"), help_text=_("Négatif : avant l'échéance.")
+    )
+    channel = models.CharField(_("canal"), max_length=8, choices=Canal, default=Canal.EMAIL)
+    subject = models.CharField(_("objet"), max_length=200, blank=True)
+    body = models.TextField(_("texte"), blank=True)
+
+    class Meta:
+        verbose_name = _("niveau de relance")
+        ordering = ["scenario", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["scenario", "position"], name="niveau_position_unique"),
+            # "Overdue" wording never goes out before the due date: only a courtesy reminder
+            # may be planned before it.
+            models.CheckConstraint(
+                condition=Q(delay_days__gte=1) | Q(nature="courtoisie"),
+                name="niveau_before_due_is_courtesy",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProfilRelance(CompanyOwned):
+    """How a customer is dunned: its scenario (else the company's default) or not at all."""
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="profil_relance")
+    scenario = models.ForeignKey(
+        ScenarioRelance, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("scénario"),
+    )  # fmt: skip
+    do_not_dun = models.BooleanField(_("ne pas relancer"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("profil de relance")
+
+    def __str__(self) -> str:
+        return str(self.client)
+
+
+class EtatRelance(models.TextChoices):
+    PREVUE = "prevue", _("Prévue")
+    ENVOI = "envoi", _("Envoi en cours")
+    ENVOYEE = "envoyee", _("Envoyée")
+    A_IMPRIMER = "imprimer", _("Lettre à imprimer et envoyer")
+    ENREGISTREE = "enregistree", _("Enregistrée")
+    REFUSEE = "refusee", _("Refusée par le serveur de messagerie")
+    INCERTAINE = "incertaine", _("Envoi interrompu : à vérifier")
+
+
+class Relance(CompanyOwned):
+    """One level of one invoice's dunning, sent at most once (the unique key below).
+
+    Written and committed before anything leaves; the sender then moves it to ENVOI in its
+    own commit, talks to the mail server outside any transaction, and records the outcome.
+    A sender killed after the send leaves ENVOI behind: it is never sent again, only shown
+    for the owner to check (INCERTAINE), since a mail server cannot join our transaction.
+    """
+
+    facture = models.ForeignKey(Facture, on_delete=models.PROTECT, related_name="relances")
+    niveau = models.ForeignKey(NiveauRelance, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    nature = models.CharField(max_length=12, choices=NatureNiveau)
+    channel = models.CharField(max_length=8, choices=Canal)
+    state = models.CharField(max_length=12, choices=EtatRelance, default=EtatRelance.PREVUE)
+    planned_for = models.DateField(_("prévue le"))
+    recipients = models.CharField(_("destinataires"), max_length=500, blank=True)
+    subject = models.CharField(_("objet"), max_length=200, blank=True)
+    body = models.TextField(_("texte"), blank=True)
+    amount_due = models.DecimalField(max_digits=14, decimal_places=2)
+    penalties = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    indemnity = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    manual = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("relance")
+        ordering = ["facture", "position"]
+        indexes = [
+            models.Index(fields=["company", "facture", "position"], name="relance_facture_idx"),
+            models.Index(fields=["state", "created_at"], name="relance_pending_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["facture", "niveau"], name="relance_once_per_level"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facture} · {self.get_nature_display()}"
+
+
+class SourceDemande(models.TextChoices):
+    OWNER = "societe", _("La société")
+    CUSTOMER = "client", _("Le client (page de paiement)")
+
+
+class Litige(CompanyOwned):
+    """A dispute on an invoice: its dunning pauses until it is resolved."""
+
+    facture = models.ForeignKey(Facture, on_delete=models.PROTECT, related_name="litiges")
+    source = models.CharField(max_length=8, choices=SourceDemande, default=SourceDemande.OWNER)
+    reason = models.CharField(_("motif"), max_length=200)
+    message = models.TextField(_("message"), blank=True)
+    opened_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    opened_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolution_note = models.CharField(_("note de résolution"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("litige")
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facture"], condition=Q(resolved_at__isnull=True),
+                name="litige_one_open_per_invoice",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.facture} : {self.reason}"
+
+
+class PromessePaiement(CompanyOwned):
+    """A customer's promise to pay `amount` by `date`: dunning waits until then, and resumes
+    by itself if the promise was not kept."""
+
+    facture = models.ForeignKey(Facture, on_delete=models.PROTECT, related_name="promesses")
+    source = models.CharField(max_length=8, choices=SourceDemande, default=SourceDemande.OWNER)
+    date = models.DateField(_("paiement promis le"))
+    amount = models.DecimalField(_("montant promis"), max_digits=14, decimal_places=2)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("promesse de paiement")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["facture", "date"], name="promesse_facture_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="promesse_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facture} : {self.date}"

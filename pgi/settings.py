@@ -267,6 +267,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "facturation.tasks.generate_recurring_invoices",
         "schedule": crontab(hour=6, minute=0),
     },
+    "dunning-daily": {
+        "task": "encaissement.relances.tasks.run_dunning",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "sweep-relances": {
+        "task": "encaissement.relances.tasks.sweep_relances",
+        "schedule": 300.0,
+    },
     "verify-registres-nightly": {
         "task": "comptabilite.tasks.verify_all_registres",
         "schedule": crontab(hour=3, minute=15),

@@ -54,6 +54,7 @@ urlpatterns = [
     path("clients/", include("crm.urls")),
     path("factures/", include("facturation.urls")),
     path("encaissements/", include("encaissement.urls")),
+    path("creances/", include("encaissement.relances.urls")),
     path("d/<str:token>/", facture_views.facture_public, name="facture_public"),
     path("d/<str:token>/pdf/", facture_views.facture_public_pdf, name="facture_public_pdf"),
     path("d/<str:token>/paiement/", include("encaissement.public_urls")),

@@ -1,0 +1,136 @@
+"""What a reminder says: the variables of one invoice on one day, and the rendered texts."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import F, Sum
+from django.template.loader import render_to_string
+from django.utils.html import escape, urlize
+from django.utils.safestring import mark_safe
+
+from encaissement.models import Affectation, NiveauRelance, ScenarioRelance
+from encaissement.relances.penalites import (
+    Bareme,
+    Penalites,
+    half_year_start,
+    penalites_calculer,
+)
+from encaissement.relances.scenario import render_template
+from facturation.models import Facture, Kind, Status
+from facturation.public import public_url
+from pgi.money import ZERO, format_eur, format_number, to_decimal
+
+
+def soldes(facture: Facture) -> list[tuple[date, Decimal]]:
+    """What was owed on the invoice from each date on: its total, less its issued credit
+    notes (on their issue date) and what was allocated to it (on the payment's date)."""
+    changes: dict[date, Decimal] = {}
+    credits = (
+        Facture.objects.filter(origin=facture, kind=Kind.CREDIT_NOTE, status=Status.ISSUED)
+        .values("issue_date")
+        .annotate(total=Sum("total_incl_vat"))
+    )
+    for row in credits:
+        changes[row["issue_date"]] = changes.get(row["issue_date"], ZERO) + row["total"]
+    paid = (
+        Affectation.objects.filter(facture=facture)
+        .values(day=F("paiement__date"))
+        .annotate(total=Sum("amount"))
+    )
+    for row in paid:
+        changes[row["day"]] = changes.get(row["day"], ZERO) + row["total"]
+    owed = facture.total_incl_vat
+    balances = [(date.min, owed)]
+    for day in sorted(changes):
+        owed -= changes[day]
+        balances.append((day, owed))
+    return balances
+
+
+def penalites_facture(
+    facture: Facture, *, today: date, mode: str, bareme: Bareme | None = None
+) -> Penalites:
+    seller = facture.seller or {}
+    buyer = facture.buyer or {}
+    rate = seller.get("late_penalty_rate")
+    indemnity = seller.get("recovery_indemnity")
+    return penalites_calculer(
+        due_date=facture.due_date, as_of=today, balances=soldes(facture),
+        bareme=bareme or Bareme.load(), mode=mode,
+        invoice_rate=to_decimal(rate) if rate else None,
+        business=buyer.get("kind", "entreprise") == "entreprise",
+        indemnity=to_decimal(indemnity) if indemnity else None,
+    )  # fmt: skip
+
+
+def _date(day: date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+@dataclass(frozen=True)
+class Contenu:
+    subject: str
+    body: str
+    amount_due: Decimal
+    penalties: Decimal
+    indemnity: Decimal
+    link: str
+
+
+def contenu_relance(
+    facture: Facture, niveau: NiveauRelance, *, today: date, bareme: Bareme | None = None
+) -> Contenu:
+    """The subject and text of `niveau` for `facture` (annotated with `amount_due`) today."""
+    company = facture.company
+    scenario: ScenarioRelance = niveau.scenario
+    bareme = bareme or Bareme.load()
+    pen = penalites_facture(facture, today=today, mode=scenario.penalty_mode, bareme=bareme)
+    late = max((today - facture.due_date).days, 0)
+    amount_due = facture.amount_due
+    half = half_year_start(max(today, facture.due_date))
+    seller = facture.seller or {}
+    rate = bareme.annual_rate(
+        half, mode=scenario.penalty_mode,
+        invoice_rate=to_decimal(seller["late_penalty_rate"])
+        if seller.get("late_penalty_rate") else None,
+    )  # fmt: skip
+    link = public_url(facture)
+    contact = " · ".join(filter(None, [company.email, company.phone]))
+    values = {
+        "client": facture.client.name,
+        "numero": facture.number,
+        "date_emission": _date(facture.issue_date),
+        "montant_ttc": format_eur(facture.total_incl_vat),
+        "montant_du": format_eur(amount_due),
+        "echeance": _date(facture.due_date),
+        "jours_retard": str(late),
+        "penalites": format_eur(pen.interest),
+        "indemnite": format_eur(pen.indemnity),
+        "total_reclame": format_eur(amount_due + pen.total),
+        "taux_penalites": f"{format_number(rate, min_places=2)}\u202f%",
+        "lien_paiement": link,
+        "societe": company.display_name,
+        "contact": contact,
+    }
+    return Contenu(
+        subject=render_template(niveau.subject, values),
+        body=render_template(niveau.body, values),
+        amount_due=amount_due,
+        penalties=pen.interest,
+        indemnity=pen.indemnity,
+        link=link,
+    )
+
+
+def html_body(*, body: str, company, link: str) -> str:
+    """The HTML part: the same text, escaped, its links clickable, under the company's
+    name in its brand colour, with a "Payer en ligne" button."""
+    paragraphs = [
+        mark_safe(urlize(escape(block)).replace("\n", "<br>"))  # noqa: S308 (escaped above)
+        for block in body.split("\n\n")
+    ]
+    return render_to_string(
+        "encaissement/relances/email.html",
+        {"paragraphs": paragraphs, "company": company, "link": link},
+    )

@@ -1,0 +1,125 @@
+"""What dunning adds to an invoice's page and history, and to a customer's page (registered
+at start-up from `EncaissementConfig.ready`)."""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.models import Client
+from crm.panels import ClientPanel, register_client_panel
+from encaissement.models import (
+    Canal,
+    EtatRelance,
+    Litige,
+    ProfilRelance,
+    PromessePaiement,
+    Relance,
+    ScenarioRelance,
+)
+from encaissement.relances.planning import (
+    Pause,
+    Scenarios,
+    factures_ouvertes,
+    pause,
+    prochain_niveau,
+)
+from facturation.models import Facture, Kind, Status
+from facturation.panels import FacturePanel, register_facture_panel
+from facturation.selectors import register_timeline_source
+from pgi.money import format_eur
+from pgi.permissions import Perm
+
+ICONS = {
+    EtatRelance.ENVOYEE: "envelope-exclamation",
+    EtatRelance.A_IMPRIMER: "printer",
+    EtatRelance.ENREGISTREE: "briefcase",
+    EtatRelance.REFUSEE: "exclamation-octagon",
+    EtatRelance.INCERTAINE: "question-octagon",
+    EtatRelance.PREVUE: "hourglass",
+    EtatRelance.ENVOI: "hourglass-split",
+}
+
+
+def relance_text(relance: Relance) -> str:
+    text = _("%(n)s : %(s)s") % {"n": relance.niveau.name, "s": relance.get_state_display()}
+    if relance.recipients:
+        text += " · " + relance.recipients
+    if relance.error:
+        text += " · " + relance.error
+    if relance.manual:
+        text += " · " + _("à la main")
+    return text
+
+
+@register_timeline_source
+def _history(facture: Facture) -> list[dict]:
+    events = []
+    for relance in facture.relances.select_related("niveau").order_by("pk"):
+        events.append({
+            "at": relance.sent_at or relance.created_at, "label": "other", "detail": "",
+            "icon": ICONS.get(relance.state, "envelope"), "text": relance_text(relance),
+        })  # fmt: skip
+    for litige in facture.litiges.all():
+        events.append({
+            "at": litige.opened_at, "label": "other", "detail": "", "icon": "flag",
+            "text": _("Litige ouvert (%(by)s) : %(r)s")
+            % {"by": litige.get_source_display(), "r": litige.reason},
+        })  # fmt: skip
+        if litige.resolved_at:
+            events.append({
+                "at": litige.resolved_at, "label": "other", "detail": "", "icon": "flag-fill",
+                "text": _("Litige résolu : %(n)s") % {"n": litige.resolution_note or "—"},
+            })  # fmt: skip
+    for promesse in facture.promesses.all():
+        events.append({
+            "at": promesse.created_at, "label": "other", "detail": "", "icon": "calendar-check",
+            "text": _("Promesse de paiement de %(a)s pour le %(d)s (%(by)s)")
+            % {"a": format_eur(promesse.amount), "d": promesse.date.strftime("%d/%m/%Y"),
+               "by": promesse.get_source_display()},
+        })  # fmt: skip
+    return events
+
+
+def _facture_panel(request, facture: Facture) -> dict:
+    if facture.status != Status.ISSUED or facture.kind == Kind.CREDIT_NOTE:
+        return {"shown": False}
+    today = timezone.localdate()
+    invoice = factures_ouvertes(company=request.company, today=today).filter(pk=facture.pk).first()
+    nxt = None
+    reason = None
+    if invoice is not None:
+        reason = pause(invoice)
+        found = prochain_niveau(invoice, Scenarios.load(request.company).of(invoice), today)
+        nxt = found
+    return {
+        "shown": True,
+        "open": invoice is not None,
+        "pause": reason,
+        "Pause": Pause,
+        "next": nxt,
+        "relances": list(facture.relances.select_related("niveau").order_by("position")),
+        "litige": Litige.objects.filter(facture=facture, resolved_at__isnull=True).first(),
+        "promesse": PromessePaiement.objects.filter(facture=facture, date__gte=today)
+        .order_by("-date")
+        .first(),
+        "letter": Canal.LETTRE,
+        "can_write": request.membership.has_perm(Perm.COMMERCIAL_WRITE),
+    }
+
+
+def _client_panel(request, client: Client) -> dict:
+    return {
+        "profil": ProfilRelance.objects.filter(client=client).select_related("scenario").first(),
+        "scenarios": ScenarioRelance.objects.filter(company=request.company),
+        "relances": Relance.objects.filter(company=request.company, facture__client=client)
+        .select_related("facture", "niveau")
+        .order_by("-created_at")[:20],
+        "can_write": request.membership.has_perm(Perm.COMMERCIAL_WRITE),
+    }
+
+
+register_facture_panel(
+    FacturePanel(template="encaissement/relances/_facture_relances.html", context=_facture_panel)
+)
+register_client_panel(
+    ClientPanel(template="encaissement/relances/_client_relances.html", context=_client_panel)
+)

@@ -1,0 +1,294 @@
+"""Writes of dunning: the daily run, one reminder's send, disputes, promises, profiles.
+
+Each (invoice, level) is sent at most once: the `Relance` row (unique on invoice and level)
+is committed before anything leaves; the sender claims it (PREVUE → ENVOI) in its own
+commit, talks to the mail server outside any transaction and without any lock, then records
+the outcome. A sender killed after the send leaves ENVOI: nothing sends it again.
+"""
+
+import logging
+import smtplib
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.models import Client
+from encaissement.models import (
+    Canal,
+    EtatRelance,
+    Litige,
+    NiveauRelance,
+    ProfilRelance,
+    PromessePaiement,
+    Relance,
+    ScenarioRelance,
+    SourceDemande,
+)
+from encaissement.relances.contenu import contenu_relance, html_body
+from encaissement.relances.penalites import Bareme
+from encaissement.relances.planning import (
+    Action,
+    Scenarios,
+    factures_ouvertes,
+    niveau_suivant,
+    relances_planifier,
+)
+from encaissement.relances.scenario import scenario_defaut_assurer
+from facturation.models import Facture
+from facturation.selectors import CLAIM_EXPIRY
+from facturation.services.delivery import customer_sender
+from pgi.exceptions import DomainError
+from pgi.models import Company, User
+from pgi.money import cents
+
+logger = logging.getLogger(__name__)
+# Refusals that a retry will not change: recorded on the reminder and shown, not retried.
+REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+
+
+class RelanceError(DomainError):
+    pass
+
+
+def _recipients(client: Client) -> str:
+    if client.email:
+        return client.email
+    contact = client.contacts.exclude(email="").order_by("-is_primary", "pk").first()
+    return contact.email if contact else ""
+
+
+def _row(
+    action: Action,
+    *,
+    today: date,
+    bareme: Bareme | None,
+    user: User | None = None,
+    manual: bool = False,
+    subject: str | None = None,
+    body: str | None = None,
+) -> Relance:
+    facture, niveau = action.facture, action.niveau
+    contenu = contenu_relance(facture, niveau, today=today, bareme=bareme)
+    state = EtatRelance.PREVUE
+    if niveau.channel == Canal.LETTRE:
+        state = EtatRelance.A_IMPRIMER
+    elif niveau.channel == Canal.AUCUN:
+        state = EtatRelance.ENREGISTREE
+    return Relance(
+        company_id=facture.company_id, facture=facture, niveau=niveau, position=niveau.position,
+        nature=niveau.nature, channel=niveau.channel, state=state, planned_for=today,
+        recipients=_recipients(facture.client) if niveau.channel == Canal.EMAIL else "",
+        subject=subject if subject is not None else contenu.subject,
+        body=body if body is not None else contenu.body,
+        amount_due=contenu.amount_due, penalties=contenu.penalties,
+        indemnity=contenu.indemnity, manual=manual, created_by=user,
+    )  # fmt: skip
+
+
+def relances_enregistrer(*, actions: list[Action], today: date) -> list[Relance]:
+    """Commits the reminders of `actions` and returns those this call recorded: one already
+    recorded (a second run, a racing worker) hits the unique key and is left alone."""
+    bareme = Bareme.load() if actions else None
+    recorded = []
+    for action in actions:
+        row = _row(action, today=today, bareme=bareme)
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError:
+            continue  # relance_once_per_level: done by another run
+        recorded.append(row)
+    return recorded
+
+
+def relance_expedier(*, relance_id: int) -> str | None:
+    """Sends one recorded email reminder at most once; returns its new state, or None when
+    this call did not claim it (sent, being sent or interrupted elsewhere)."""
+    now = timezone.now()
+    claimed = Relance.objects.filter(pk=relance_id, state=EtatRelance.PREVUE).update(
+        state=EtatRelance.ENVOI, claimed_at=now
+    )  # committed before the email leaves (no transaction is open here)
+    if not claimed:
+        return None  # sent, being sent, or interrupted: never again
+    relance = Relance.objects.select_related("facture__company").get(pk=relance_id)
+    if not relance.recipients:
+        Relance.objects.filter(pk=relance_id).update(
+            state=EtatRelance.REFUSEE, error=_("Le client n'a pas d'adresse e-mail.")
+        )
+        return EtatRelance.REFUSEE
+    company = relance.facture.company
+    sender, reply_to = customer_sender(company)
+    link = _link_of(relance)
+    message = EmailMultiAlternatives(
+        subject=relance.subject, body=relance.body, from_email=sender,
+        to=relance.recipients.split(", "), reply_to=reply_to,
+    )  # fmt: skip
+    message.attach_alternative(
+        html_body(body=relance.body, company=company, link=link), "text/html"
+    )
+    try:
+        message.send()
+    except REFUSED as exc:
+        Relance.objects.filter(pk=relance_id).update(
+            state=EtatRelance.REFUSEE, error=str(exc)[:500]
+        )
+        return EtatRelance.REFUSEE
+    except Exception:
+        # Nothing left (connection refused, timeout): back to PREVUE for the retry.
+        Relance.objects.filter(pk=relance_id, claimed_at=now).update(
+            state=EtatRelance.PREVUE, claimed_at=None
+        )
+        raise
+    Relance.objects.filter(pk=relance_id).update(state=EtatRelance.ENVOYEE, sent_at=timezone.now())
+    return EtatRelance.ENVOYEE
+
+
+def _link_of(relance: Relance) -> str:
+    from facturation.public import public_url
+
+    return public_url(relance.facture)
+
+
+@dataclass
+class Rapport:
+    """What a run did, per level name: recorded, sent, letters to print, refused, failed."""
+
+    per_level: dict[str, dict[str, int]] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def add(self, level: str, outcome: str) -> None:
+        counts = self.per_level.setdefault(level, {})
+        counts[outcome] = counts.get(outcome, 0) + 1
+
+    @property
+    def sent(self) -> int:
+        return sum(c.get(EtatRelance.ENVOYEE, 0) for c in self.per_level.values())
+
+
+def relances_executer(*, company: Company, today: date, send: bool = True,
+                      rapport: Rapport | None = None) -> Rapport:  # fmt: skip
+    """One company's dunning for `today`: plans, records, then sends each email once."""
+    rapport = rapport or Rapport()
+    scenario_defaut_assurer(company=company)
+    plan = relances_planifier(company=company, today=today)
+    for reason, count in plan.skipped.items():
+        rapport.skipped[reason] = rapport.skipped.get(reason, 0) + count
+    for relance in relances_enregistrer(actions=plan.actions, today=today):
+        outcome = relance.state
+        if relance.state == EtatRelance.PREVUE:
+            outcome = "prevue"
+            if send:
+                try:
+                    outcome = relance_expedier(relance_id=relance.pk) or "deja"
+                except Exception:
+                    logger.warning("dunning: reminder %s not sent, retried later", relance.pk,
+                                   exc_info=True)  # fmt: skip
+                    outcome = "echec"
+        rapport.add(relance.niveau.name, outcome)
+    return rapport
+
+
+def relance_manuelle_preparer(*, facture: Facture, today: date) -> tuple[NiveauRelance, object]:
+    """The level "Relancer maintenant" would send and its text, for review (writes nothing
+    but the default scenario the first time)."""
+    invoice = factures_ouvertes(company=facture.company, today=today).filter(pk=facture.pk).first()
+    if invoice is None:
+        raise RelanceError(_("Cette facture n'a rien à relancer : elle est réglée."))
+    scenarios = Scenarios.load(facture.company)
+    niveau = niveau_suivant(invoice, scenarios.of(invoice), today)
+    if niveau is None:
+        raise RelanceError(_("Tous les niveaux de relance ont déjà été faits."))
+    return niveau, invoice
+
+
+def relance_manuelle(*, facture: Facture, user: User, today: date, subject: str,
+                     body: str) -> Relance:  # fmt: skip
+    """Records and sends now the next level of `facture`, with the text the user reviewed."""
+    scenario_defaut_assurer(company=facture.company)
+    niveau, invoice = relance_manuelle_preparer(facture=facture, today=today)
+    row = _row(Action(facture=invoice, niveau=niveau), today=today, bareme=Bareme.load(),
+               user=user, manual=True, subject=subject, body=body)  # fmt: skip
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError as exc:
+        raise RelanceError(_("Cette relance vient d'être faite.")) from exc
+    if row.state == EtatRelance.PREVUE:
+        try:
+            relance_expedier(relance_id=row.pk)
+        except Exception:
+            logger.warning("manual reminder %s not sent now, retried later", row.pk, exc_info=True)
+        row.refresh_from_db()
+    return row
+
+
+@transaction.atomic
+def litige_ouvrir(*, facture: Facture, reason: str, message: str = "", user: User | None,
+                  source: str = SourceDemande.OWNER) -> Litige:  # fmt: skip
+    """Opens a dispute: the invoice's dunning pauses until it is resolved."""
+    reason = reason.strip()
+    if not reason:
+        raise RelanceError(_("Indiquez le motif du litige."))
+    list(Facture.objects.select_for_update(of=("self",)).filter(pk=facture.pk).values("pk"))
+    if Litige.objects.filter(facture=facture, resolved_at__isnull=True).exists():
+        raise RelanceError(_("Un litige est déjà ouvert sur cette facture."))
+    return Litige.objects.create(
+        company_id=facture.company_id, facture=facture, reason=reason[:200],
+        message=message.strip(), opened_by=user, source=source,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def litige_resoudre(*, litige: Litige, user: User | None, note: str = "") -> Litige:
+    """Closes a dispute (by a credit note issued meanwhile, or to resume dunning)."""
+    updated = Litige.objects.filter(pk=litige.pk, resolved_at__isnull=True).update(
+        resolved_at=timezone.now(), resolved_by=user, resolution_note=note.strip()[:500]
+    )
+    if not updated:
+        raise RelanceError(_("Ce litige est déjà résolu."))
+    litige.refresh_from_db()
+    return litige
+
+
+@transaction.atomic
+def promesse_enregistrer(*, facture: Facture, day: date, amount, user: User | None,
+                         note: str = "", source: str = SourceDemande.OWNER,
+                         today: date | None = None) -> PromessePaiement:  # fmt: skip
+    """Records a promise to pay: dunning waits until `day`, and resumes if it is not kept."""
+    today = today or timezone.localdate()
+    problems = []
+    if day < today:
+        problems.append(_("La date promise est déjà passée."))
+    if amount is None or amount <= 0:
+        problems.append(_("Le montant promis doit être positif."))
+    if problems:
+        raise RelanceError(problems)
+    return PromessePaiement.objects.create(
+        company_id=facture.company_id, facture=facture, date=day, amount=cents(amount),
+        note=note.strip()[:500], created_by=user, source=source,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def profil_relance_modifier(*, client: Client, do_not_dun: bool,
+                            scenario: ScenarioRelance | None) -> ProfilRelance:  # fmt: skip
+    """Sets how a customer is dunned: its scenario (None: the default), or not at all."""
+    if scenario is not None and scenario.company_id != client.company_id:
+        raise RelanceError(_("Scénario introuvable."))
+    profil, _created = ProfilRelance.objects.update_or_create(
+        client=client, defaults={"company_id": client.company_id, "do_not_dun": do_not_dun,
+                                 "scenario": scenario},
+    )  # fmt: skip
+    return profil
+
+
+def relances_interrompues(*, now) -> int:
+    """Marks INCERTAINE the emails claimed longer than CLAIM_EXPIRY ago and never recorded
+    sent: their sender died, perhaps after the send. They are shown, never sent again."""
+    return Relance.objects.filter(
+        state=EtatRelance.ENVOI, claimed_at__lt=now - CLAIM_EXPIRY
+    ).update(state=EtatRelance.INCERTAINE)

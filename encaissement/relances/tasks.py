@@ -1,0 +1,64 @@
+"""Celery: the daily dunning (beat), one task per company, and the sweeper of reminders."""
+
+import logging
+from datetime import date, timedelta
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from pgi.queue import publish
+
+logger = logging.getLogger(__name__)
+TRANSIENT = (OSError, OperationalError, InterfaceError)
+GRACE = timedelta(minutes=2)
+
+
+@shared_task
+def run_dunning() -> int:
+    """Daily (Celery beat): one task per company, so one failure never blocks the others."""
+    from pgi.models import Company
+
+    today = timezone.localdate().isoformat()
+    count = 0
+    for company_id in Company.objects.order_by("pk").values_list("pk", flat=True):
+        publish(run_company_dunning, company_id, today)
+        count += 1
+    return count
+
+
+@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def run_company_dunning(self, company_id: int, day: str) -> int:
+    from encaissement.relances.services import relances_executer
+    from pgi.models import Company
+
+    company = Company.objects.get(pk=company_id)
+    return relances_executer(company=company, today=date.fromisoformat(day)).sent
+
+
+@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
+def send_relance(self, relance_id: int) -> None:
+    from encaissement.relances.services import relance_expedier
+
+    relance_expedier(relance_id=relance_id)
+
+
+@shared_task
+def sweep_relances() -> dict[str, int]:
+    """Every few minutes: publishes again the reminders recorded and not sent (their send
+    failed on a transient error), and marks "à vérifier" those whose sender died mid-send."""
+    from encaissement.models import EtatRelance, Relance
+    from encaissement.relances.services import relances_interrompues
+
+    now = timezone.now()
+    interrupted = relances_interrompues(now=now)
+    pending = list(
+        Relance.objects.filter(state=EtatRelance.PREVUE, created_at__lt=now - GRACE)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    for relance_id in pending:
+        publish(send_relance, relance_id)
+    if pending or interrupted:
+        logger.warning("dunning sweeper: %d pending, %d interrupted", len(pending), interrupted)
+    return {"pending": len(pending), "interrupted": interrupted}

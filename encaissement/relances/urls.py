@@ -1,0 +1,16 @@
+from django.urls import path
+
+from encaissement.relances import views
+
+app_name = "relances"
+
+urlpatterns = [
+    path("", views.creances, name="creances"),
+    path("export.<str:fmt>", views.creances_export, name="creances_export"),
+    path("facture/<int:pk>/relancer/", views.relancer, name="relancer"),
+    path("facture/<int:pk>/litige/", views.litige_ouvrir, name="litige_ouvrir"),
+    path("litige/<int:pk>/resoudre/", views.litige_resoudre, name="litige_resoudre"),
+    path("facture/<int:pk>/promesse/", views.promesse, name="promesse"),
+    path("relance/<int:pk>/lettre.pdf", views.lettre_pdf, name="lettre_pdf"),
+    path("client/<int:pk>/profil/", views.profil, name="profil"),
+]
