@@ -7,7 +7,7 @@ one request caches for the next (sessions, content types) is not counted as a ro
 """
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -244,6 +244,45 @@ def payments(company):
 
 def test_payment_list(as_owner, seller):
     assert_flat(page(as_owner, "encaissement:paiement_list"), payments(seller), bound=6)
+
+
+def receivables(company):
+    """Open invoices in every state of the receivables list: not due, overdue (with a
+    reminder done), disputed, promised, of a customer not to dun."""
+    from encaissement.relances import services as relances
+
+    def add(count: int) -> None:
+        today = timezone.localdate()
+        for _ in range(count):
+            customer = factories.business_client(company, email="c@exemple.fr")
+            factories.issued(company, customer)
+            late = facture_emettre(
+                facture=factories.draft(company, customer), user=None,
+                today=today - timedelta(days=75),
+            )  # fmt: skip
+            relances.relances_executer(company=company, today=today, send=False)
+            disputed = facture_emettre(
+                facture=factories.draft(company, customer), user=None,
+                today=today - timedelta(days=40),
+            )  # fmt: skip
+            relances.litige_ouvrir(facture=disputed, reason="Contestée", user=None)
+            relances.promesse_enregistrer(
+                facture=late, day=today + timedelta(days=5), amount=Decimal("50"), user=None
+            )
+            relances.profil_relance_modifier(client=customer, do_not_dun=True, scenario=None)
+
+    return add
+
+
+def test_receivables(as_owner, seller):
+    """Receivables (issue #17): filters, totals per filter and each row's next action."""
+    assert_flat(page(as_owner, "relances:creances"), receivables(seller), bound=9)
+
+
+def test_receivables_overdue_filter(as_owner, seller):
+    assert_flat(
+        page(as_owner, "relances:creances", etat="retard_31_60"), receivables(seller), bound=9
+    )
 
 
 # API lists

@@ -14,7 +14,6 @@ from encaissement.models import (
     ProfilRelance,
     PromessePaiement,
     Relance,
-    ScenarioRelance,
 )
 from encaissement.relances.calendrier import send_date
 from facturation.models import Facture, Kind, Status
@@ -69,7 +68,7 @@ def factures_ouvertes(*, company: Company, today: date) -> QuerySet[Facture]:
 class Scenarios:
     """A company's scenarios and their levels, loaded once (one query) for all its invoices."""
 
-    default_id: int | None
+    default_id: int | None  # 0: the default scenario, not created yet
     levels: dict[int, list[NiveauRelance]]
 
     @classmethod
@@ -81,17 +80,17 @@ class Scenarios:
             levels.setdefault(level.scenario_id, []).append(level)
             if level.scenario.is_default:
                 default_id = level.scenario_id
-        if default_id is None:
-            default_id = (
-                ScenarioRelance.objects.filter(company=company, is_default=True)
-                .values_list("pk", flat=True)
-                .first()
-            )
+        if not levels:
+            # Before the first run creates it (a GET never writes): the default scenario's
+            # levels, unsaved, so the next action is shown all the same.
+            from encaissement.relances.scenario import default_levels
+
+            return cls(default_id=0, levels={0: default_levels(company)})
         return cls(default_id=default_id, levels=levels)
 
     def of(self, facture: Facture) -> list[NiveauRelance]:
-        scenario = getattr(facture, "client_scenario", None) or self.default_id
-        return self.levels.get(scenario, []) if scenario else []
+        scenario = getattr(facture, "client_scenario", None)
+        return self.levels.get(scenario, []) if scenario else self.levels.get(self.default_id, [])
 
 
 def pause(facture: Facture) -> str | None:

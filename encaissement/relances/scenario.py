@@ -108,6 +108,25 @@ def render_template(text: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
+def default_levels(company: Company) -> list[NiveauRelance]:
+    """The levels of the default scenario, unsaved (what is shown before it is created)."""
+    scenario = ScenarioRelance(company=company, name=str(_("Scénario standard")), is_default=True)
+    return [
+        NiveauRelance(
+            company=company,
+            scenario=scenario,
+            position=index,
+            name=level.name,
+            nature=level.nature,
+            delay_days=level.delay_days,
+            channel=level.channel,
+            subject=level.subject,
+            body=level.body,
+        )  # fmt: skip
+        for index, level in enumerate(DEFAULT_LEVELS, start=1)
+    ]
+
+
 @transaction.atomic
 def scenario_defaut_assurer(*, company: Company) -> ScenarioRelance:
     """The company's default scenario, created from `DEFAULT_LEVELS` the first time."""

@@ -1,0 +1,157 @@
+"""The owner's side of dunning (issue #17): receivables by state with totals and exports,
+"Relancer maintenant" reviewed before it leaves, disputes and promises pausing reminders."""
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from encaissement.models import EtatRelance, Litige, PromessePaiement, Relance
+from encaissement.relances.services import relances_executer
+from facturation.services import facture_emettre
+from pgi.permissions import Role
+from tests import factories
+from tests.conftest import login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seller():
+    return factories.issuing_company("Atelier Durand", email="compta@atelier.example")
+
+
+@pytest.fixture
+def company_b():
+    return factories.issuing_company("Autre SAS")
+
+
+@pytest.fixture
+def owner(client, seller):
+    return login(client, factories.member(seller, Role.OWNER))
+
+
+@pytest.fixture(autouse=True)
+def locmem(settings):
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    mail.outbox = []
+
+
+def _issued(company, days_ago: int, amount="100", customer=None):
+    """An invoice issued `days_ago` days ago, due 30 days after its issue."""
+    customer = customer or factories.business_client(company, email="client@exemple.fr")
+    draft = factories.draft(company, customer, lines=[factories.line(unit_price=amount)])
+    today = timezone.localdate()
+    return facture_emettre(facture=draft, user=None, today=today - timedelta(days=days_ago))
+
+
+def test_receivables_filters_and_totals(owner, seller, company_b):
+    not_due = _issued(seller, 10, "100")  # due in 20 days
+    late_10 = _issued(seller, 40, "200")
+    late_45 = _issued(seller, 75, "300")
+    late_100 = _issued(seller, 130, "400")
+    _issued(company_b, 75, "999")  # another company's: never shown
+    response = owner.get("/creances/")
+    assert response.status_code == 200
+    totals = {f["key"]: (f["count"], f["amount"]) for f in response.context["filtres"]}
+    assert totals[""] == (4, Decimal("1200.00"))
+    assert totals["a_echoir"] == (1, Decimal("120.00"))
+    assert totals["retard_1_30"] == (1, Decimal("240.00"))
+    assert totals["retard_31_60"] == (1, Decimal("360.00"))
+    assert totals["retard_90"] == (1, Decimal("480.00"))
+    shown = owner.get("/creances/?etat=retard_31_60").context["rows"]
+    assert [r["facture"].pk for r in shown] == [late_45.pk]
+    assert {r["facture"].pk for r in owner.get("/creances/").context["rows"]} == {
+        not_due.pk, late_10.pk, late_45.pk, late_100.pk
+    }  # fmt: skip
+
+
+def test_exports_follow_the_filter(owner, seller):
+    late = _issued(seller, 75, "300")
+    _issued(seller, 10, "100")
+    response = owner.get("/creances/export.csv?etat=retard_31_60")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][0] == "Facture" and len(rows) == 2
+    assert rows[1][0] == late.number and rows[1][6] == "360,00"
+    response = owner.get("/creances/export.xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert len(values) == 3 and Decimal(str(values[2][6])) in {Decimal("360"), Decimal("120")}
+
+
+def test_dun_now_shows_the_text_first_and_sends_on_confirm(owner, seller):
+    facture = _issued(seller, 40)  # 10 days late: the first reminder is due
+    page = owner.get(f"/creances/facture/{facture.pk}/relancer/")
+    assert page.status_code == 200
+    assert "Première relance" in page.content.decode()
+    assert not Relance.objects.exists() and mail.outbox == []  # a GET writes nothing
+    body = page.context["form"].initial["body"] + "\n\nPS : merci d'avance."
+    response = owner.post(
+        f"/creances/facture/{facture.pk}/relancer/",
+        {"subject": page.context["form"].initial["subject"], "body": body},
+    )
+    assert response.status_code == 302
+    relance = Relance.objects.get()
+    assert relance.manual and relance.state == EtatRelance.ENVOYEE
+    assert mail.outbox[0].body.endswith("PS : merci d'avance.")
+    # The daily run does not send that level again.
+    relances_executer(company=seller, today=timezone.localdate())
+    assert len(mail.outbox) == 1
+
+
+def test_a_dispute_pauses_dunning_until_resolved(owner, seller):
+    facture = _issued(seller, 40)
+    response = owner.post(
+        f"/creances/facture/{facture.pk}/litige/", {"reason": "Prestation non conforme"}
+    )
+    assert response.status_code == 302
+    relances_executer(company=seller, today=timezone.localdate())
+    assert mail.outbox == []
+    litige = Litige.objects.get()
+    owner.post(f"/creances/litige/{litige.pk}/resoudre/", {"note": "Reprise après échange"})
+    relances_executer(company=seller, today=timezone.localdate())
+    assert len(mail.outbox) == 1
+    page = owner.get(facture.get_absolute_url()).content.decode()
+    assert "Litige ouvert" in page and "Litige résolu : Reprise après échange" in page
+
+
+def test_a_promise_is_recorded_from_french_input(owner, seller):
+    facture = _issued(seller, 40)
+    day = timezone.localdate() + timedelta(days=7)
+    response = owner.post(
+        f"/creances/facture/{facture.pk}/promesse/",
+        {"date": day.isoformat(), "amount": "1 234,50", "note": "au téléphone"},
+    )
+    assert response.status_code == 302
+    assert PromessePaiement.objects.get().amount == Decimal("1234.50")
+    relances_executer(company=seller, today=timezone.localdate())
+    assert mail.outbox == []
+
+
+def test_a_customer_marked_do_not_dun_gets_nothing(owner, seller):
+    facture = _issued(seller, 40)
+    owner.post(f"/creances/client/{facture.client_id}/profil/", {"do_not_dun": "on"})
+    relances_executer(company=seller, today=timezone.localdate())
+    assert mail.outbox == []
+    assert "Ne pas relancer" in owner.get(facture.client.get_absolute_url()).content.decode()
+
+
+def test_an_accountant_reads_but_does_not_dun_and_other_companies_are_hidden(
+    client, seller, company_b
+):
+    login(client, factories.member(seller, Role.ACCOUNTANT))
+    facture = _issued(seller, 40)
+    assert client.get("/creances/").status_code == 200
+    assert client.post(f"/creances/facture/{facture.pk}/litige/", {"reason": "x"}).status_code in (
+        302, 403,
+    )  # fmt: skip
+    assert not Litige.objects.exists()
+    other = _issued(company_b, 40)
+    login(client, factories.member(seller, Role.OWNER))
+    assert client.get(f"/creances/facture/{other.pk}/relancer/").status_code == 404
+    assert client.post(f"/creances/facture/{other.pk}/litige/", {"reason": "x"}).status_code == 404
