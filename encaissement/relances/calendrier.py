@@ -1,7 +1,7 @@
 """Send dates: business days in metropolitan France (`holidays`), weekends excluded."""
 
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 import holidays
 
@@ -15,6 +15,7 @@ def is_business_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _public_holidays(day.year)
 
 
+@lru_cache(maxsize=65536)
 def send_date(due_date: date, delay_days: int) -> date:
     """When the level `delay_days` after `due_date` goes out: that day if it is a business
     day, otherwise the next one; before the due date, the business day before instead, so a

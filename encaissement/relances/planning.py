@@ -4,7 +4,18 @@ planning (pure functions, no query), shared by the daily run and the receivables
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from encaissement.models import (
@@ -156,22 +167,146 @@ class Plan:
     skipped: dict[str, int]
 
 
-def relances_planifier(*, company: Company, today: date, scenarios: Scenarios | None = None,
-                       invoices: QuerySet[Facture] | None = None) -> Plan:  # fmt: skip
-    """Today's reminders of one company: two queries whatever its number of invoices."""
-    scenarios = scenarios or Scenarios.load(company)
-    qs = invoices if invoices is not None else factures_ouvertes(company=company, today=today)
-    plan = Plan(actions=[], skipped={})
-    for facture in qs.select_related("client", "company").order_by("due_date", "pk"):
-        reason = pause(facture)
-        if reason is not None:
-            plan.skipped[reason] = plan.skipped.get(reason, 0) + 1
-            continue
-        level = niveau_du(facture, scenarios.of(facture), today)
-        if level is not None:
-            plan.actions.append(Action(facture=facture, niveau=level))
+def relances_planifier(*, company: Company, today: date) -> Plan:
+    """Today's reminders of one company, with their invoices loaded (three queries)."""
+    plan = relances_a_faire(today=today, company_ids=[company.pk])
+    if not plan.actions:
+        return plan
+    ids = [action.facture.pk for action in plan.actions]
+    factures = {
+        f.pk: f
+        for f in factures_ouvertes(company=company, today=today)
+        .filter(pk__in=ids)
+        .select_related("client", "company")
+    }
+    plan.actions = [
+        Action(facture=factures[a.facture.pk], niveau=a.niveau)
+        for a in plan.actions
+        if a.facture.pk in factures
+    ]
     return plan
 
 
-def open_filter() -> Q:
-    return Q(status=Status.ISSUED, kind__in=[Kind.INVOICE, Kind.DEPOSIT])
+# At scale: the daily run's selection over every company in one pass ----------------------
+
+
+@dataclass(slots=True)
+class Ouverte:
+    """An open invoice as the planner reads it (the attributes of `with_dunning`)."""
+
+    pk: int
+    company_id: int
+    due_date: date
+    amount_due: object
+    last_position: int
+    in_collection: bool
+    disputed: bool
+    promised_until: date | None
+    client_scenario: int | None
+    do_not_dun: bool
+
+
+def _sql(qs: QuerySet) -> tuple[str, tuple]:
+    sql, params = qs.order_by().query.sql_with_params()
+    return sql, tuple(params)
+
+
+def ouvertes_toutes(*, today: date, company_ids: list[int] | None = None) -> list[Ouverte]:
+    """Every open invoice with a due date, of every company (or of `company_ids`), with what
+    dunning reads, in one query: the reductions of `with_amount_due` and the dunning rows
+    grouped once and joined, instead of a correlated subquery per invoice (the dashboard's
+    approach, `facturation.selectors.dashboard_figures`): bench/dunning.py."""
+    from django.db import connection
+
+    from facturation.selectors import CREDIT_NOTES, SETTLEMENTS
+
+    def scoped(qs: QuerySet) -> QuerySet:
+        return qs.filter(company_id__in=company_ids) if company_ids is not None else qs
+
+    base = scoped(
+        Facture.objects.filter(
+            status=Status.ISSUED, kind__in=[Kind.INVOICE, Kind.DEPOSIT], due_date__isnull=False
+        )
+    ).values("id", "company_id", "client_id", "due_date", "total_incl_vat")
+    sql, params = _sql(base)
+    joins, minus = [], []
+    for index, reduction in enumerate([CREDIT_NOTES, *SETTLEMENTS]):
+        grouped = (
+            scoped(reduction.rows()).values(reduction.key).annotate(total=Sum(reduction.amount))
+        )
+        rsql, more = _sql(grouped)
+        joins.append(f'LEFT JOIN ({rsql}) AS r{index} ON r{index}."{reduction.key}" = f.id')
+        minus.append(f" - COALESCE(r{index}.total, 0)")
+        params += more
+    collection = Case(When(nature=NatureNiveau.RECOUVREMENT, then=1), default=0)
+    relances = (
+        scoped(Relance.objects.all())
+        .values("facture_id")
+        .annotate(last=Max("position"), collection=Max(collection))
+    )
+    litiges = (
+        scoped(Litige.objects.filter(resolved_at__isnull=True)).values("facture_id").distinct()
+    )
+    promesses = (
+        scoped(PromessePaiement.objects.filter(date__gte=today))
+        .values("facture_id")
+        .annotate(until=Max("date"))
+    )
+    profils = scoped(ProfilRelance.objects.all()).values("client_id", "scenario_id", "do_not_dun")
+    extra = []
+    for name, qs in (("rel", relances), ("lit", litiges), ("pro", promesses)):
+        xsql, more = _sql(qs)
+        extra.append(f'LEFT JOIN ({xsql}) AS {name} ON {name}."facture_id" = f.id')
+        params += more
+    psql, more = _sql(profils)
+    extra.append(f'LEFT JOIN ({psql}) AS prof ON prof."client_id" = f.client_id')
+    params += more
+    query = (
+        "SELECT * FROM (SELECT f.id, f.company_id, f.due_date, "
+        f"f.total_incl_vat{''.join(minus)} AS due, COALESCE(rel.last, 0), "
+        "COALESCE(rel.collection, 0) = 1, lit.facture_id IS NOT NULL, pro.until, "
+        "prof.scenario_id, COALESCE(prof.do_not_dun, false) "
+        f"FROM ({sql}) AS f {' '.join(joins)} {' '.join(extra)}) AS o WHERE due > 0"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return [Ouverte(*row) for row in cursor.fetchall()]
+
+
+def scenarios_tous(company_ids: list[int] | None = None) -> dict[int, Scenarios]:
+    """Every company's scenarios, in one query."""
+    rows = NiveauRelance.objects.select_related("scenario").order_by("scenario_id", "position")
+    if company_ids is not None:
+        rows = rows.filter(company_id__in=company_ids)
+    levels: dict[int, dict[int, list[NiveauRelance]]] = {}
+    defaults: dict[int, int] = {}
+    for level in rows:
+        levels.setdefault(level.company_id, {}).setdefault(level.scenario_id, []).append(level)
+        if level.scenario.is_default:
+            defaults[level.company_id] = level.scenario_id
+    return {
+        company_id: Scenarios(default_id=defaults.get(company_id), levels=of_company)
+        for company_id, of_company in levels.items()
+    }
+
+
+def relances_a_faire(*, today: date, company_ids: list[int] | None = None) -> Plan:
+    """Today's reminders of every company (or of `company_ids`): two queries in all.
+    The actions hold `Ouverte` rows, not invoices: `relances_planifier` loads the few due."""
+    from encaissement.relances.scenario import default_levels
+
+    scenarios = scenarios_tous(company_ids)
+    plan = Plan(actions=[], skipped={})
+    for row in ouvertes_toutes(today=today, company_ids=company_ids):
+        reason = pause(row)  # type: ignore[arg-type]
+        if reason is not None:
+            plan.skipped[reason] = plan.skipped.get(reason, 0) + 1
+            continue
+        of_company = scenarios.get(row.company_id)
+        if of_company is None:  # before the first run creates its default scenario
+            levels = default_levels(Company(pk=row.company_id))
+            of_company = scenarios[row.company_id] = Scenarios(default_id=0, levels={0: levels})
+        level = niveau_du(row, of_company.of(row), today)  # type: ignore[arg-type]
+        if level is not None:
+            plan.actions.append(Action(facture=row, niveau=level))  # type: ignore[arg-type]
+    return plan

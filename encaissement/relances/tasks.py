@@ -16,15 +16,17 @@ GRACE = timedelta(minutes=2)
 
 @shared_task
 def run_dunning() -> int:
-    """Daily (Celery beat): one task per company, so one failure never blocks the others."""
-    from pgi.models import Company
+    """Daily (Celery beat): one pass over every company's open invoices finds those with a
+    reminder due today (bench/dunning.py), then one task per such company records and sends
+    them, so one failure never blocks the others."""
+    from encaissement.relances.planning import relances_a_faire
 
-    today = timezone.localdate().isoformat()
-    count = 0
-    for company_id in Company.objects.order_by("pk").values_list("pk", flat=True):
-        publish(run_company_dunning, company_id, today)
-        count += 1
-    return count
+    today = timezone.localdate()
+    plan = relances_a_faire(today=today)
+    companies = sorted({action.facture.company_id for action in plan.actions})
+    for company_id in companies:
+        publish(run_company_dunning, company_id, today.isoformat())
+    return len(companies)
 
 
 @shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)

@@ -219,3 +219,34 @@ def test_scenario_is_created_once_per_company(seller):
     first = scenario_defaut_assurer(company=seller)
     assert scenario_defaut_assurer(company=seller).pk == first.pk
     assert first.niveaux.count() == 6
+
+
+def test_the_one_pass_selection_agrees_with_the_one_amount_due(seller):
+    """The daily pass over every company joins the reductions of `with_amount_due` instead
+    of its subqueries: the same amount due, credit notes and payments included."""
+    from encaissement.relances.planning import ouvertes_toutes
+    from facturation.selectors import facture_lire
+    from facturation.services import avoir_creer
+
+    partly = _invoice(seller)
+    paiement_enregistrer(
+        company=seller, user=None, client=partly.client, day=DUE, amount=Decimal("200"),
+        method="virement", allocations=[Allocation(partly.pk, Decimal("200"))],
+    )  # fmt: skip
+    facture_emettre(
+        facture=avoir_creer(
+            facture=partly, user=None, amount_excl_vat=Decimal("100"), vat_rate=Decimal("20")
+        ),
+        user=None, today=ISSUED,
+    )  # fmt: skip
+    paid = _invoice(seller, amount="50")
+    paiement_enregistrer(
+        company=seller, user=None, client=paid.client, day=DUE, amount=Decimal("60"),
+        method="virement", allocations=[Allocation(paid.pk, Decimal("60"))],
+    )  # fmt: skip
+    other = factories.issuing_company("Autre SAS")
+    _invoice(other)
+    rows = {row.pk: row for row in ouvertes_toutes(today=DUE, company_ids=[seller.pk])}
+    assert set(rows) == {partly.pk}
+    assert rows[partly.pk].amount_due == facture_lire(company=seller, pk=partly.pk).amount_due
+    assert rows[partly.pk].amount_due == Decimal("880.00")  # 1200 - 200 - 120
