@@ -6,6 +6,7 @@ app_name = "relances"
 
 urlpatterns = [
     path("", views.creances, name="creances"),
+    path("scenario/", views.scenario, name="scenario"),
     path("export.<str:fmt>", views.creances_export, name="creances_export"),
     path("facture/<int:pk>/relancer/", views.relancer, name="relancer"),
     path("facture/<int:pk>/litige/", views.litige_ouvrir, name="litige_ouvrir"),

@@ -269,3 +269,37 @@ def profil(request, pk: int):
     )
     messages.success(request, _("Relances du client enregistrées."))
     return redirect(client)
+
+
+@member_required(Perm.SETTINGS_MANAGE)
+def scenario(request):
+    """The company's default scenario: penalty mode, and each level's delay, channel and
+    texts (created from the defaults on the first visit's save, never by a GET)."""
+    from django.db import transaction
+
+    from encaissement.models import NiveauRelance
+    from encaissement.relances.forms import NiveauFormSet, ScenarioForm
+    from encaissement.relances.scenario import VARIABLES, scenario_defaut_assurer
+
+    current = ScenarioRelance.objects.filter(company=request.company, is_default=True).first()
+    if request.method == "POST" and current is None:
+        current = scenario_defaut_assurer(company=request.company)
+    if current is None:  # a GET writes nothing: the defaults, shown unsaved
+        from encaissement.relances.scenario import default_levels
+
+        levels = default_levels(request.company)
+        form = ScenarioForm(instance=levels[0].scenario)
+        formset = None
+        context = {"form": form, "formset": formset, "levels": levels, "variables": VARIABLES}
+        return render(request, "encaissement/relances/scenario.html", context)
+    queryset = NiveauRelance.objects.filter(scenario=current).order_by("position")
+    form = ScenarioForm(request.POST or None, instance=current)
+    formset = NiveauFormSet(request.POST or None, queryset=queryset)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        with transaction.atomic():
+            form.save()
+            formset.save()
+        messages.success(request, _("Scénario de relance enregistré."))
+        return redirect("relances:scenario")
+    context = {"form": form, "formset": formset, "variables": VARIABLES}
+    return render(request, "encaissement/relances/scenario.html", context)

@@ -155,3 +155,48 @@ def test_an_accountant_reads_but_does_not_dun_and_other_companies_are_hidden(
     login(client, factories.member(seller, Role.OWNER))
     assert client.get(f"/creances/facture/{other.pk}/relancer/").status_code == 404
     assert client.post(f"/creances/facture/{other.pk}/litige/", {"reason": "x"}).status_code == 404
+
+
+def test_the_scenario_is_shown_without_writing_then_edited(owner, seller):
+    """A GET shows the default levels without creating them; saving creates and edits them;
+    an unknown variable and an overdue level before the due date are refused."""
+    from encaissement.models import NiveauRelance, ScenarioRelance
+
+    page = owner.get("/creances/scenario/")
+    assert page.status_code == 200 and "Mise en demeure" in page.content.decode()
+    assert not ScenarioRelance.objects.exists()
+    owner.post("/creances/scenario/", {"name": "Standard", "penalty_mode": "bce"})
+    levels = list(NiveauRelance.objects.order_by("position"))
+    assert len(levels) == 6
+    data = {
+        "name": "Standard", "penalty_mode": "societe", "form-TOTAL_FORMS": "6",
+        "form-INITIAL_FORMS": "6", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
+    }  # fmt: skip
+    for i, level in enumerate(levels):
+        data.update({
+            f"form-{i}-id": level.pk, f"form-{i}-name": level.name,
+            f"form-{i}-delay_days": level.delay_days, f"form-{i}-channel": level.channel,
+            f"form-{i}-subject": level.subject, f"form-{i}-body": level.body,
+        })  # fmt: skip
+    data["form-1-delay_days"] = "10"
+    assert owner.post("/creances/scenario/", data).status_code == 302
+    assert NiveauRelance.objects.get(pk=levels[1].pk).delay_days == 10
+    assert ScenarioRelance.objects.get().penalty_mode == "societe"
+    refused = dict(data, **{"form-1-body": "Bonjour {clien}", "form-2-delay_days": "-2"})
+    response = owner.post("/creances/scenario/", refused)
+    assert response.status_code == 200
+    errors = str(response.context["formset"].errors)
+    assert "{clien}" in errors and "avant échéance" in errors
+
+
+def test_the_daily_beat_task_hands_each_company_with_something_due_to_its_task(seller):
+    """Celery beat's daily run (eager in tests): one pass finds what is due, then each
+    company's task records and sends; a second run the same day sends nothing more."""
+    from encaissement.relances.tasks import run_dunning
+
+    _issued(seller, 40)
+    _issued(factories.issuing_company("Sans retard SAS"), 5)
+    assert run_dunning.delay().get() == 1
+    assert len(mail.outbox) == 1
+    assert run_dunning.delay().get() == 0
+    assert len(mail.outbox) == 1
