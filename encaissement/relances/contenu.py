@@ -4,12 +4,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import escape, urlize
 from django.utils.safestring import mark_safe
 
-from encaissement.models import Affectation, NiveauRelance, ScenarioRelance
+from encaissement.models import Affectation, Imputation, NiveauRelance, ScenarioRelance
 from encaissement.relances.penalites import (
     Bareme,
     Penalites,
@@ -24,7 +25,8 @@ from pgi.money import ZERO, format_eur, format_number, to_decimal
 
 def soldes(facture: Facture) -> list[tuple[date, Decimal]]:
     """What was owed on the invoice from each date on: its total, less its issued credit
-    notes (on their issue date) and what was allocated to it (on the payment's date)."""
+    notes (on their issue date), what was allocated to it (on the payment's date) and the
+    credit notes set against it (on the day they were)."""
     changes: dict[date, Decimal] = {}
     credits = (
         Facture.objects.filter(origin=facture, kind=Kind.CREDIT_NOTE, status=Status.ISSUED)
@@ -40,6 +42,12 @@ def soldes(facture: Facture) -> list[tuple[date, Decimal]]:
     )
     for row in paid:
         changes[row["day"]] = changes.get(row["day"], ZERO) + row["total"]
+    # A credit note of this invoice set against another one moves that part back here; one
+    # of another invoice set against this one reduces it (encaissement.selectors, IMPUTATIONS).
+    for imputation in Imputation.objects.filter(Q(facture=facture) | Q(avoir__origin=facture)):
+        day = timezone.localdate(imputation.created_at)
+        sign = 1 if imputation.facture_id == facture.pk else -1
+        changes[day] = changes.get(day, ZERO) + sign * imputation.amount
     owed = facture.total_incl_vat
     balances = [(date.min, owed)]
     for day in sorted(changes):
