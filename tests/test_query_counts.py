@@ -250,6 +250,9 @@ def receivables(company):
     """Open invoices in every state of the receivables list: not due, overdue (with a
     reminder done), disputed, promised, of a customer not to dun."""
     from encaissement.relances import services as relances
+    from tests.encaissement.conftest import ensure_rates
+
+    ensure_rates()
 
     def add(count: int) -> None:
         today = timezone.localdate()

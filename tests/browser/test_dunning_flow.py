@@ -20,6 +20,9 @@ def test_owner_filters_overdue_31_60_opens_a_dispute_and_the_next_run_skips_it(
 ):
     """Issue #17: the receivables list filtered on 31-60 days late, a dispute opened on one
     invoice from it; the next dunning run reminds the other invoice and not that one."""
+    from tests.encaissement.conftest import ensure_rates
+
+    ensure_rates()
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     mail.outbox = []
     company = factories.issuing_company("Atelier Test SAS", email="compta@atelier.example")
