@@ -14,6 +14,7 @@ from encaissement.models import Affectation, Imputation, NiveauRelance, Scenario
 from encaissement.relances.penalites import (
     Bareme,
     Penalites,
+    TauxManquant,
     half_year_start,
     penalites_calculer,
 )
@@ -98,11 +99,16 @@ def contenu_relance(
     amount_due = facture.amount_due
     half = half_year_start(max(today, facture.due_date))
     seller = facture.seller or {}
-    rate = bareme.annual_rate(
-        half, mode=scenario.penalty_mode,
-        invoice_rate=to_decimal(seller["late_penalty_rate"])
-        if seller.get("late_penalty_rate") else None,
-    )  # fmt: skip
+    try:
+        rate = bareme.annual_rate(
+            half, mode=scenario.penalty_mode,
+            invoice_rate=to_decimal(seller["late_penalty_rate"])
+            if seller.get("late_penalty_rate") else None,
+        )  # fmt: skip
+        rate_text = f"{format_number(rate, min_places=2)}\u202f%"
+    except TauxManquant:
+        # Not late yet (a late invoice already raised above): no rate to print.
+        rate_text = ""
     link = public_url(facture)
     contact = " · ".join(filter(None, [company.email, company.phone]))
     values = {
@@ -116,7 +122,7 @@ def contenu_relance(
         "penalites": format_eur(pen.interest),
         "indemnite": format_eur(pen.indemnity),
         "total_reclame": format_eur(amount_due + pen.total),
-        "taux_penalites": f"{format_number(rate, min_places=2)}\u202f%",
+        "taux_penalites": rate_text,
         "lien_paiement": link,
         "societe": company.display_name,
         "contact": contact,

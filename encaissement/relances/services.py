@@ -29,7 +29,7 @@ from encaissement.models import (
     SourceDemande,
 )
 from encaissement.relances.contenu import contenu_relance, html_body
-from encaissement.relances.penalites import Bareme
+from encaissement.relances.penalites import Bareme, TauxManquant
 from encaissement.relances.planning import (
     Action,
     Scenarios,
@@ -95,7 +95,13 @@ def relances_enregistrer(*, actions: list[Action], today: date) -> list[Relance]
     bareme = Bareme.load() if actions else None
     recorded = []
     for action in actions:
-        row = _row(action, today=today, bareme=bareme)
+        try:
+            row = _row(action, today=today, bareme=bareme)
+        except TauxManquant as missing:
+            # An invoice late since before the first ECB rate entered: never guessed; the
+            # others of the run go on (the admin enters the rate, the next run sends it).
+            logger.error("dunning: no ECB rate for %s (invoice %s)", missing, action.facture.pk)
+            continue
         try:
             with transaction.atomic():
                 row.save()
@@ -193,8 +199,7 @@ def relances_executer(*, company: Company, today: date, send: bool = True,
 
 
 def relance_manuelle_preparer(*, facture: Facture, today: date) -> tuple[NiveauRelance, object]:
-    """The level "Relancer maintenant" would send and its text, for review (writes nothing
-    but the default scenario the first time)."""
+    """The level "Relancer maintenant" would send, for review (writes nothing)."""
     invoice = factures_ouvertes(company=facture.company, today=today).filter(pk=facture.pk).first()
     if invoice is None:
         raise RelanceError(_("Cette facture n'a rien à relancer : elle est réglée."))

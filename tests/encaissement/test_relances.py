@@ -250,3 +250,22 @@ def test_the_one_pass_selection_agrees_with_the_one_amount_due(seller):
     assert set(rows) == {partly.pk}
     assert rows[partly.pk].amount_due == facture_lire(company=seller, pk=partly.pk).amount_due
     assert rows[partly.pk].amount_due == Decimal("880.00")  # 1200 - 200 - 120
+
+
+def test_an_invoice_without_a_known_rate_is_left_out_and_the_others_are_sent(seller, locmem):
+    """Rates are never guessed: an invoice late since before the first ECB rate entered gets
+    nothing (logged for the admin) and does not stop the other reminders of the run."""
+    from encaissement.models import TauxBCE
+
+    old = _invoice(seller)
+    TauxBCE.objects.all().delete()
+    TauxBCE.objects.create(date_effet=date(2026, 2, 1), taux=Decimal("2.15"))
+    # `old` is due 4 Feb 2026, late from 5 Feb: the rate of the half-year (1 January) is
+    # unknown. A later invoice of the same customer, courtesy only, has no penalties at all.
+    customer = old.client
+    later = facture_emettre(
+        facture=factories.draft(seller, customer), user=None, today=date(2026, 2, 2)
+    )
+    out = _run(seller, date(2026, 2, 27))
+    assert out.strip().endswith("relances envoyées : 1")
+    assert list(Relance.objects.values_list("facture_id", flat=True)) == [later.pk]
