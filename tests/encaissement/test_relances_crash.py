@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import date, timedelta
 from io import StringIO
+from urllib.parse import quote
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -55,7 +56,9 @@ def test_a_worker_killed_after_the_send_does_not_send_again(settings):
         db = connection.settings_dict
         env = {
             **os.environ,
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            # The application's role, as the suite runs (tests/db_owner.py).
+            "DATABASE_URL": f"postgres://{quote(db['USER'])}:{quote(db.get('PASSWORD') or '')}"
+            f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
             "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port), "EMAIL_USE_TLS": "0",
             "DJANGO_SETTINGS_MODULE": "pgi.settings",
         }  # fmt: skip
