@@ -77,6 +77,7 @@ def _register_routers() -> None:
     from crm.api import router as crm_router
     from encaissement.api import liens_router, paiements_router, soldes_router
     from encaissement.releves.api import router as releves_router
+    from encaissement.relances.api import router as relances_router
     from facturation.api import articles_router, factures_router
 
     api.add_router("/clients", crm_router)
@@ -87,6 +88,7 @@ def _register_routers() -> None:
     api.add_router("/paiements", paiements_router)
     api.add_router("/clients", soldes_router)
     api.add_router("/factures", liens_router)
+    api.add_router("/relances", relances_router)
 
 
 _register_routers()

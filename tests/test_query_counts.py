@@ -307,3 +307,7 @@ def test_api_article_list(api, seller):
 
 def test_api_invoice_list(api, seller):
     assert_flat(api("/factures/"), documents(seller), bound=3)
+
+
+def test_api_receivables(api, seller):
+    assert_flat(api("/relances/creances/"), receivables(seller), bound=8)
