@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
+from encaissement.models import EtatRelance, Relance
 from encaissement.relances.planning import factures_ouvertes
 from facturation.models import Facture
 from pgi.models import Company
@@ -71,3 +72,26 @@ def creances_totaux(*, company: Company, today: date) -> dict[str, dict]:
         f.key: {"count": row[f"{f.key or 'tous'}_n"], "amount": row[f"{f.key or 'tous'}_s"] or 0}
         for f in FILTRES
     }
+
+
+EFFECTIVENESS_DAYS = 15
+
+
+def efficacite_par_niveau(*, company: Company, days: int = EFFECTIVENESS_DAYS) -> list[dict]:
+    """Per level: reminders done, and what was paid on their invoices within `days` days
+    after each (payments dated from the reminder's day on), in one query."""
+    window = Q(
+        facture__affectations__paiement__date__gte=F("planned_for"),
+        facture__affectations__paiement__date__lte=F("planned_for") + timedelta(days=days),
+    )
+    rows = (
+        Relance.objects.filter(company=company)
+        .exclude(state__in=[EtatRelance.PREVUE, EtatRelance.REFUSEE, EtatRelance.ENVOI])
+        .values("niveau__position", "niveau__name")
+        .annotate(
+            count=Count("pk", distinct=True),
+            paid=Sum("facture__affectations__amount", filter=window),
+        )
+        .order_by("niveau__position")
+    )
+    return [{"level": r["niveau__name"], "count": r["count"], "paid": r["paid"] or 0} for r in rows]

@@ -18,7 +18,13 @@ from encaissement.relances import services
 from encaissement.relances.contenu import contenu_relance
 from encaissement.relances.forms import LitigeForm, PromesseForm, RelanceForm, ResolutionForm
 from encaissement.relances.planning import Scenarios, pause, prochain_niveau
-from encaissement.relances.selectors import FILTRES, creances_lister, creances_totaux
+from encaissement.relances.selectors import (
+    EFFECTIVENESS_DAYS,
+    FILTRES,
+    creances_lister,
+    creances_totaux,
+    efficacite_par_niveau,
+)
 from facturation.models import Facture
 from facturation.selectors import facture_lire
 from pgi.exceptions import DomainError
@@ -76,6 +82,7 @@ def creances(request):
     context = {
         "page": page, "rows": _rows(request, page.object_list, today), "filtre": filtre,
         "filtres": filtres, "today": today,
+        "efficacite": efficacite_par_niveau(company=request.company), "days": EFFECTIVENESS_DAYS,
     }  # fmt: skip
     return render(request, "encaissement/relances/creances.html", context)
 

@@ -200,3 +200,19 @@ def test_the_daily_beat_task_hands_each_company_with_something_due_to_its_task(s
     assert len(mail.outbox) == 1
     assert run_dunning.delay().get() == 0
     assert len(mail.outbox) == 1
+
+
+def test_effectiveness_per_level_counts_what_was_paid_after_each_reminder(owner, seller):
+    """Dunning effectiveness (issue #17): what was paid within 15 days after each level."""
+    from encaissement.services import Allocation, paiement_enregistrer
+
+    facture = _issued(seller, 40)  # the first reminder goes out today
+    _issued(seller, 40)  # reminded too, never paid
+    relances_executer(company=seller, today=timezone.localdate())
+    paiement_enregistrer(
+        company=seller, user=None, client=facture.client, day=timezone.localdate(),
+        amount=Decimal("50"), method="virement",
+        allocations=[Allocation(facture.pk, Decimal("50"))],
+    )  # fmt: skip
+    rows = owner.get("/creances/").context["efficacite"]
+    assert rows == [{"level": "Première relance", "count": 2, "paid": Decimal("50.00")}]
