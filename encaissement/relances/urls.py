@@ -9,6 +9,7 @@ urlpatterns = [
     path("scenario/", views.scenario, name="scenario"),
     path("export.<str:fmt>", views.creances_export, name="creances_export"),
     path("facture/<int:pk>/relancer/", views.relancer, name="relancer"),
+    path("facture/<int:pk>/recouvrement/", views.recouvrement, name="recouvrement"),
     path("facture/<int:pk>/litige/", views.litige_ouvrir, name="litige_ouvrir"),
     path("litige/<int:pk>/resoudre/", views.litige_resoudre, name="litige_resoudre"),
     path("facture/<int:pk>/promesse/", views.promesse, name="promesse"),

@@ -310,3 +310,29 @@ def scenario(request):
         return redirect("relances:scenario")
     context = {"form": form, "formset": formset, "variables": VARIABLES}
     return render(request, "encaissement/relances/scenario.html", context)
+
+
+@member_required(Perm.VIEW)
+def recouvrement(request, pk: int):
+    """What an injonction de payer (C. proc. civ. art. 1405 s.) or the simplified collection
+    procedure needs, on one page: both parties, the claim and its penalties today, the
+    reminders and the formal notice with their dates, the disputes and promises."""
+    from encaissement.relances.contenu import penalites_facture, soldes
+    from encaissement.relances.planning import factures_ouvertes
+
+    facture = _facture(request, pk)
+    today = timezone.localdate()
+    invoice = factures_ouvertes(company=request.company, today=today).filter(pk=pk).first()
+    scenario = ScenarioRelance.objects.filter(company=request.company, is_default=True).first()
+    mode = scenario.penalty_mode if scenario else "bce"
+    pen = penalites_facture(facture, today=today, mode=mode) if invoice else None
+    relances = list(facture.relances.select_related("niveau").order_by("position"))
+    context = {
+        "facture": facture, "invoice": invoice, "pen": pen, "today": today,
+        "relances": relances,
+        "demeure": next((r for r in relances if r.channel == Canal.LETTRE), None),
+        "litiges": list(facture.litiges.all()), "promesses": list(facture.promesses.all()),
+        "soldes": soldes(facture)[1:],
+        "total": (invoice.amount_due + pen.total) if invoice and pen else None,
+    }  # fmt: skip
+    return render(request, "encaissement/relances/recouvrement.html", context)

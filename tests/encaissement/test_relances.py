@@ -269,3 +269,23 @@ def test_an_invoice_without_a_known_rate_is_left_out_and_the_others_are_sent(sel
     out = _run(seller, date(2026, 2, 27))
     assert out.strip().endswith("relances envoyées : 1")
     assert list(Relance.objects.values_list("facture_id", flat=True)) == [later.pk]
+
+
+def test_the_collection_file_gathers_the_claim_and_the_documents(seller, locmem, client):
+    """After the formal notice, "à recouvrer": one page with both parties, the claim and its
+    penalties counted to the day, and the reminders and the letter as documents."""
+    from tests.conftest import login
+
+    facture = _invoice(seller)
+    for day in (date(2026, 2, 11), date(2026, 3, 26), date(2026, 4, 7)):
+        _run(seller, day)
+    login(client, factories.member(seller))
+    page = client.get(f"/creances/facture/{facture.pk}/recouvrement/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert facture.buyer["name"] in text and "SIREN" in text
+    assert "Mise en demeure" in text and "Première relance" in text and "lettre.pdf" in text
+    assert "Aucune mise en demeure" not in text
+    pen = page.context["pen"]
+    assert pen.indemnity == Decimal("40.00") and pen.interest > 0
+    assert page.context["total"] == Decimal("1200.00") + pen.interest + Decimal("40.00")
