@@ -289,16 +289,6 @@ class Consultation(models.Model):
         return f"{self.facture_id} {self.day}"
 
 
-# Bank accounts, statements and matching live in their own module (issue #16).
-from encaissement.releves.models import (  # noqa: E402, F401
-    CompteBancaire,
-    LigneReleve,
-    ReglagesRapprochement,
-    Releve,
-    Suggestion,
-)
-
-
 # ============================================================================================
 # Dunning (relances), late penalties, disputes and promises to pay (issue #17).
 # What changes after an invoice is issued lives here, beside the frozen invoice
@@ -308,7 +298,7 @@ from encaissement.releves.models import (  # noqa: E402, F401
 
 class TauxBCE(models.Model):
     """The ECB main refinancing rate from `date_effet` on (C. com. L441-10). Entered by hand
-    (Django admin), never fetched at run time; seeded by migration 0004_relances."""
+    (Django admin), never fetched at run time; seeded by migration 0007_relances."""
 
     date_effet = models.DateField(_("en vigueur depuis le"), unique=True)
     taux = models.DecimalField(_("taux (%)"), max_digits=5, decimal_places=2)
@@ -554,3 +544,13 @@ class PromessePaiement(CompanyOwned):
 
     def __str__(self) -> str:
         return f"{self.facture} : {self.date}"
+
+
+# Bank accounts, statements and matching live in their own module (issue #16).
+from encaissement.releves.models import (  # noqa: E402, F401
+    CompteBancaire,
+    LigneReleve,
+    ReglagesRapprochement,
+    Releve,
+    Suggestion,
+)

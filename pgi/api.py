@@ -76,8 +76,8 @@ def _register_routers() -> None:
     from comptabilite.api import router as registre_router
     from crm.api import router as crm_router
     from encaissement.api import liens_router, paiements_router, soldes_router
-    from encaissement.releves.api import router as releves_router
     from encaissement.relances.api import router as relances_router
+    from encaissement.releves.api import router as releves_router
     from facturation.api import articles_router, factures_router
 
     api.add_router("/clients", crm_router)
