@@ -58,6 +58,7 @@ urlpatterns = [
     path("d/<str:token>/", facture_views.facture_public, name="facture_public"),
     path("d/<str:token>/pdf/", facture_views.facture_public_pdf, name="facture_public_pdf"),
     path("d/<str:token>/paiement/", include("encaissement.public_urls")),
+    path("d/<str:token>/relances/", include("encaissement.relances.public_urls")),
     path("webhooks/paiement/", include("encaissement.webhook_urls")),
     path("d/<str:token>/logo/", facture_views.facture_public_logo, name="facture_public_logo"),
     path("d/<str:token>/marque.css", facture_views.facture_public_css, name="facture_public_css"),

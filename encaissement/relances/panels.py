@@ -22,8 +22,14 @@ from encaissement.relances.planning import (
     pause,
     prochain_niveau,
 )
+from encaissement.relances.public import panel_context
 from facturation.models import Facture, Kind, Status
-from facturation.panels import FacturePanel, register_facture_panel
+from facturation.panels import (
+    FacturePanel,
+    PublicPanel,
+    register_facture_panel,
+    register_public_panel,
+)
 from facturation.selectors import register_timeline_source
 from pgi.money import format_eur
 from pgi.permissions import Perm
@@ -119,6 +125,9 @@ def _client_panel(request, client: Client) -> dict:
 
 register_facture_panel(
     FacturePanel(template="encaissement/relances/_facture_relances.html", context=_facture_panel)
+)
+register_public_panel(
+    PublicPanel(template="encaissement/relances/public/_contester.html", context=panel_context)
 )
 register_client_panel(
     ClientPanel(template="encaissement/relances/_client_relances.html", context=_client_panel)

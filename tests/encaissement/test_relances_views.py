@@ -216,3 +216,27 @@ def test_effectiveness_per_level_counts_what_was_paid_after_each_reminder(owner,
     )  # fmt: skip
     rows = owner.get("/creances/").context["efficacite"]
     assert rows == [{"level": "Première relance", "count": 2, "paid": Decimal("50.00")}]
+
+
+def test_the_customer_disputes_or_promises_from_the_payment_page(client, seller):
+    """From the invoice's signed link, no account: "je conteste cette facture" with a message,
+    or a promise to pay; either pauses dunning and shows on the owner's history."""
+    from facturation.public import public_url
+
+    disputed, promised = _issued(seller, 40), _issued(seller, 40)
+    token = public_url(disputed).rstrip("/").rsplit("/", 1)[1]
+    page = client.get(f"/d/{token}/")
+    assert "Je conteste cette facture" in page.content.decode()
+    response = client.post(f"/d/{token}/relances/contester/", {"message": "Jamais livré"})
+    assert response.status_code == 302
+    litige = Litige.objects.get()
+    assert (litige.facture_id, litige.source, litige.message) == (
+        disputed.pk, "client", "Jamais livré",
+    )  # fmt: skip
+    other = public_url(promised).rstrip("/").rsplit("/", 1)[1]
+    day = (timezone.localdate() + timedelta(days=10)).isoformat()
+    client.post(f"/d/{other}/relances/promettre/", {"date": day, "amount": "60,00"})
+    assert PromessePaiement.objects.get().source == "client"
+    relances_executer(company=seller, today=timezone.localdate())
+    assert mail.outbox == []
+    assert client.post("/d/not-a-token/relances/contester/", {"message": "x"}).status_code == 404
