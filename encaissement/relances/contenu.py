@@ -10,8 +10,16 @@ from django.utils import timezone
 from django.utils.html import escape, urlize
 from django.utils.safestring import mark_safe
 
-from encaissement.models import Affectation, Imputation, NiveauRelance, ScenarioRelance
+from encaissement.models import (
+    Affectation,
+    Canal,
+    Imputation,
+    NiveauRelance,
+    Relance,
+    ScenarioRelance,
+)
 from encaissement.relances.penalites import (
+    INTERET_LEGAL,
     Bareme,
     Penalites,
     TauxManquant,
@@ -60,16 +68,30 @@ def soldes(facture: Facture) -> list[tuple[date, Decimal]]:
 def penalites_facture(
     facture: Facture, *, today: date, mode: str, bareme: Bareme | None = None
 ) -> Penalites:
+    """Late penalties of `facture` up to `today`. A business customer owes them from the
+    due date (C. com. L441-10) with the 40 € indemnity; a private customer owes only the
+    legal interest, from the formal notice on (C. civ. 1231-6; LEGAL.md §6): nothing before
+    the notice letter was made."""
     seller = facture.seller or {}
     buyer = facture.buyer or {}
     rate = seller.get("late_penalty_rate")
     indemnity = seller.get("recovery_indemnity")
+    business = buyer.get("kind", "entreprise") == "entreprise"
+    start = facture.due_date
+    if not business:
+        notice = (
+            Relance.objects.filter(facture=facture, channel=Canal.LETTRE)
+            .values_list("planned_for", flat=True)
+            .first()
+        )
+        if notice is None:
+            return Penalites(periods=[], interest=ZERO, indemnity=ZERO)
+        start, mode = max(notice, facture.due_date), INTERET_LEGAL
     return penalites_calculer(
-        due_date=facture.due_date, as_of=today, balances=soldes(facture),
+        due_date=start, as_of=today, balances=soldes(facture),
         bareme=bareme or Bareme.load(), mode=mode,
         invoice_rate=to_decimal(rate) if rate else None,
-        business=buyer.get("kind", "entreprise") == "entreprise",
-        indemnity=to_decimal(indemnity) if indemnity else None,
+        business=business, indemnity=to_decimal(indemnity) if indemnity else None,
     )  # fmt: skip
 
 
@@ -100,8 +122,9 @@ def contenu_relance(
     half = half_year_start(max(today, facture.due_date))
     seller = facture.seller or {}
     try:
+        business = (facture.buyer or {}).get("kind", "entreprise") == "entreprise"
         rate = bareme.annual_rate(
-            half, mode=scenario.penalty_mode,
+            half, mode=scenario.penalty_mode if business else INTERET_LEGAL,
             invoice_rate=to_decimal(seller["late_penalty_rate"])
             if seller.get("late_penalty_rate") else None,
         )  # fmt: skip

@@ -26,6 +26,8 @@ DAYS_PER_YEAR = Decimal("365")
 ECB_MARGIN = Decimal("10")
 LEGAL_FLOOR_FACTOR = Decimal("3")
 DEFAULT_INDEMNITY = Decimal("40.00")  # C. com. D441-5
+# The mode for a private customer: the legal interest rate, from the formal notice only.
+INTERET_LEGAL = "interet_legal"
 
 
 class TauxManquant(Exception):
@@ -79,6 +81,10 @@ class Bareme:
         return LEGAL_FLOOR_FACTOR * rate if rate is not None else ZERO
 
     def annual_rate(self, half_year: date, *, mode: str, invoice_rate: Decimal | None) -> Decimal:
+        if mode == INTERET_LEGAL:
+            # A private customer owes the legal interest rate (C. civ. 1231-6), nothing more.
+            rate = self._in_force(self.legal, half_year)
+            return rate if rate is not None else ZERO
         if mode == ModePenalites.SOCIETE and invoice_rate is not None:
             rate = to_decimal(invoice_rate)
         else:

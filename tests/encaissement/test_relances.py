@@ -289,3 +289,27 @@ def test_the_collection_file_gathers_the_claim_and_the_documents(seller, locmem,
     pen = page.context["pen"]
     assert pen.indemnity == Decimal("40.00") and pen.interest > 0
     assert page.context["total"] == Decimal("1200.00") + pen.interest + Decimal("40.00")
+
+
+def test_a_private_customer_owes_only_legal_interest_from_the_formal_notice(seller, locmem):
+    """LEGAL.md §6: no L441-10 penalties nor 40 € for a private customer; the legal interest
+    rate (2.76 % for the second half of 2025, the latest entered) runs from the notice on."""
+    from encaissement.relances.contenu import penalites_facture
+
+    customer = factories.client(
+        seller, name="Jeanne Martin", kind="particulier", email="jeanne@exemple.fr",
+        billing_line1="3 rue des Lilas", billing_postal_code="75011", billing_city="Paris",
+    )  # fmt: skip
+    facture = _invoice(seller, customer)
+    _run(seller, date(2026, 3, 11))  # the penalties level: nothing owed yet
+    assert "Pénalités de retard à ce jour : 0,00\u00a0€" in locmem[0].body
+    assert "Indemnité forfaitaire de recouvrement : 0,00\u00a0€" in locmem[0].body
+    _run(seller, date(2026, 3, 26))  # the formal notice letter
+    pen = penalites_facture(facture, today=date(2026, 4, 25), mode="bce")
+    assert [(p.start, p.days, p.rate) for p in pen.periods] == [
+        (date(2026, 3, 27), 30, Decimal("2.76"))
+    ]
+    assert (pen.interest, pen.indemnity) == (
+        Decimal("2.72"),
+        Decimal("0"),
+    )  # 1200 × 2.76 % × 30/365
