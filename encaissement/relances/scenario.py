@@ -108,9 +108,8 @@ def render_template(text: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
-def default_levels(company: Company) -> list[NiveauRelance]:
-    """The levels of the default scenario, unsaved (what is shown before it is created)."""
-    scenario = ScenarioRelance(company=company, name=str(_("Scénario standard")), is_default=True)
+def _levels(company: Company, scenario: ScenarioRelance) -> list[NiveauRelance]:
+    """`DEFAULT_LEVELS` as rows of `scenario`, unsaved."""
     return [
         NiveauRelance(
             company=company,
@@ -127,6 +126,12 @@ def default_levels(company: Company) -> list[NiveauRelance]:
     ]
 
 
+def default_levels(company: Company) -> list[NiveauRelance]:
+    """The levels of the default scenario, unsaved (what is shown before it is created)."""
+    scenario = ScenarioRelance(company=company, name=str(_("Scénario standard")), is_default=True)
+    return _levels(company, scenario)
+
+
 @transaction.atomic
 def scenario_defaut_assurer(*, company: Company) -> ScenarioRelance:
     """The company's default scenario, created from `DEFAULT_LEVELS` the first time."""
@@ -137,18 +142,5 @@ def scenario_defaut_assurer(*, company: Company) -> ScenarioRelance:
     scenario = ScenarioRelance.objects.create(
         company=company, name=str(_("Scénario standard")), is_default=True
     )
-    NiveauRelance.objects.bulk_create(
-        NiveauRelance(
-            company=company,
-            scenario=scenario,
-            position=index,
-            name=level.name,
-            nature=level.nature,
-            delay_days=level.delay_days,
-            channel=level.channel,
-            subject=level.subject,
-            body=level.body,
-        )  # fmt: skip
-        for index, level in enumerate(DEFAULT_LEVELS, start=1)
-    )
+    NiveauRelance.objects.bulk_create(_levels(company, scenario))
     return scenario
