@@ -17,33 +17,19 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/encaisse_bench_releves"
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/encaisse_bench_releves"
+)
+
+from bench.invoicing import setup_django  # noqa: E402 (creates, migrates, django.setup)
+
 COMPANY = "Bench rapprochement SAS"
 FIRST = ["Boulangerie", "Garage", "Cabinet", "Atelier", "Pharmacie", "Librairie", "Menuiserie",
          "Plomberie", "Fromagerie", "Imprimerie", "Boucherie", "Quincaillerie"]  # fmt: skip
 LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
         "Leroy", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David"]  # fmt: skip
 CITY = ["Lyon", "Paris", "Lille", "Nantes", "Rennes", "Dijon", "Tours", "Brest", "Nice", "Metz"]
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pgi.settings")
-    os.environ.setdefault("DEBUG", "false")
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def generate(invoices: int, lines: int, seed: int = 42):
