@@ -165,3 +165,15 @@ def test_setting_a_credit_note_against_another_invoice_from_its_page(owner, sell
     assert facture_lire(company=seller, pk=other.pk).amount_due == D("96.00")
     page = owner.get(other.get_absolute_url()).content.decode()
     assert f"Avoir {avoir.number} imputé : 24,00" in page
+
+
+def test_recording_a_payment_starts_by_finding_the_customer(owner, seller):
+    customer = factories.business_client(seller, name="Boulangerie Martin")
+    factories.business_client(factories.company("Autre SAS"), name="Boulangerie Martin Autre")
+    page = owner.get(reverse("encaissement:paiement_create"), {"q": "boulangerie"}).content
+    page = page.decode()
+    assert f"?client={customer.pk}" in page and "Boulangerie Martin Autre" not in page
+    assert (
+        "Aucun client trouvé"
+        in owner.get(reverse("encaissement:paiement_create"), {"q": "zzz"}).content.decode()
+    )
