@@ -18,6 +18,9 @@ bootstrap                bootstrap/dist/js/bootstrap.bundle.min.js.map
 bootstrap-icons          bootstrap-icons/font/bootstrap-icons.min.css
 bootstrap-icons          bootstrap-icons/font/fonts
 htmx                     htmx.org/dist/htmx.min.js
+chartjs                  chart.js/dist/chart.umd.min.js
+chartjs                  chart.js/dist/chart.umd.min.js.map
+sortablejs               sortablejs/Sortable.min.js
 swagger-ui               swagger-ui-dist/swagger-ui.css
 swagger-ui               swagger-ui-dist/swagger-ui.css.map
 swagger-ui               swagger-ui-dist/swagger-ui-bundle.js
