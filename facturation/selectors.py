@@ -271,14 +271,19 @@ def facture_prix_inhabituels(facture: Facture) -> list[str]:
     return prix_inhabituels(client=facture.client, lines=lines)
 
 
+def signed(field: str) -> Combinable:
+    """`field` of an issued document, negative on a credit note: a credit note corrects a sale
+    and counts negatively in every total (BOI-TVA-DECLA-30-10-30). Sales are the sum of it."""
+    return F(field) * Case(When(kind=Kind.CREDIT_NOTE, then=-1), default=1)
+
+
 def dashboard_figures(*, company: Company, today) -> dict:
     """Sales of the last 12 months (credit notes deducted), what is still due and overdue.
 
     Two aggregate queries whatever the number of invoices."""
     issued = Facture.objects.for_company(company).filter(status=Status.ISSUED)
-    sign = Case(When(kind=Kind.CREDIT_NOTE, then=-1), default=1)
     sales = issued.filter(issue_date__gt=today - timedelta(days=365)).aggregate(
-        excl_vat=Coalesce(Sum(F("total_excl_vat") * sign), ZERO)
+        excl_vat=Coalesce(Sum(signed("total_excl_vat")), ZERO)
     )
     # What is due per invoice: the reductions of `with_amount_due`, grouped once and joined
     # (one pass over each table instead of a subquery per invoice: 100,000 invoices in

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "facturation",
     "encaissement",
     "comptabilite",
+    "comptabilite.tableaux",
 ]
 
 MIDDLEWARE = [
