@@ -19,10 +19,12 @@ from comptabilite.selectors import add_months, month_end
 from comptabilite.tableaux.models import ResteDu
 from comptabilite.tableaux.registry import tva_due
 from comptabilite.tableaux.sql import REBUILD
+from crm.models import Client
 from encaissement.relances.selectors import FILTRES_PAR_CLE, efficacite_par_niveau
 from facturation.models import Facture, Status
-from facturation.selectors import ZERO, signed
+from facturation.selectors import ZERO, sales
 from pgi.models import Company, Membership
+from pgi.money import cents
 
 # The aging balance's columns, in order: the receivables list's own filters.
 BUCKETS = tuple(
@@ -30,6 +32,7 @@ BUCKETS = tuple(
     for key in ("a_echoir", "retard_1_30", "retard_31_60", "retard_61_90", "retard_90")
 )
 NOT_DUE = BUCKETS[0]
+NOTHING = Decimal("0.00")
 DSO_DAYS = 90
 FORECAST_WEEKS = 8
 # An invoice this many days past its due date is doubtful: not expected in the coming weeks.
@@ -120,38 +123,40 @@ def balance_agee(*, company: Company, today: date) -> dict:
     """The aging balance (balance âgée): per customer, what is owed by bucket (not due,
     1-30, 31-60, 61-90, over 90 days late), biggest first, with the totals. One query."""
     aggregates = {b.key: Coalesce(Sum("amount_due", filter=b.q(today)), ZERO) for b in BUCKETS}
-    rows = (
+    rows = list(
         ouvertes(company=company)
-        .values("client_id", "client__name")
+        .values("client_id")
         .annotate(total=Sum("amount_due"), **aggregates)
-        .order_by("-total", "client__name")
+        .order_by("-total", "client_id")
     )
+    names = client_names(company=company, ids=[r["client_id"] for r in rows])
     lines = [
-        LigneAgee(r["client_id"], r["client__name"], {b.key: r[b.key] for b in BUCKETS}, r["total"])
+        LigneAgee(r["client_id"], names[r["client_id"]],
+                  {b.key: cents(r[b.key]) for b in BUCKETS}, r["total"])
         for r in rows
-    ]
-    totals = {b.key: sum((line.buckets[b.key] for line in lines), Decimal("0")) for b in BUCKETS}
+    ]  # fmt: skip
+    totals = {b.key: sum((line.buckets[b.key] for line in lines), NOTHING) for b in BUCKETS}
     return {
         "buckets": BUCKETS,
         "lines": lines,
         "totals": totals,
-        "total": sum(totals.values(), Decimal("0")),
-        "overdue": sum((v for k, v in totals.items() if k != NOT_DUE.key), Decimal("0")),
+        "total": sum(totals.values(), NOTHING),
+        "overdue": sum((v for k, v in totals.items() if k != NOT_DUE.key), NOTHING),
     }
 
 
 def dso(*, company: Company, today: date, outstanding: Decimal, days: int = DSO_DAYS):
     """Days sales outstanding over the last `days` days: what is owed now ÷ sales incl. VAT of
     those days (credit notes deducted) × `days`. None without sales."""
-    sales = (
+    sold = (
         Facture.objects.for_company(company)
         .filter(status=Status.ISSUED, issue_date__gt=today - timedelta(days=days))
         .filter(issue_date__lte=today)
-        .aggregate(s=Sum(signed("total_incl_vat")))["s"]
+        .aggregate(s=sales("total_incl_vat"))["s"]
     )
-    if not sales or sales <= 0:
+    if not sold or sold <= 0:
         return None
-    return (outstanding / sales * days).quantize(Decimal("0.1"))
+    return (outstanding / sold * days).quantize(Decimal("0.1"))
 
 
 def previsions(*, company: Company, today: date, weeks: int = FORECAST_WEEKS) -> dict:
@@ -193,7 +198,7 @@ def previsions(*, company: Company, today: date, weeks: int = FORECAST_WEEKS) ->
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         rows = {week: (amount, count) for week, amount, count in cursor.fetchall()}
-    zero = (Decimal("0"), 0)
+    zero = (NOTHING, 0)
     later = [v for k, v in rows.items() if k >= weeks]
     return {
         "weeks": [
@@ -204,9 +209,20 @@ def previsions(*, company: Company, today: date, weeks: int = FORECAST_WEEKS) ->
             }
             for i in range(weeks)
         ],  # fmt: skip
-        "later": sum((a for a, _n in later), Decimal("0")),
+        "later": sum((a for a, _n in later), NOTHING),
         "doubtful": rows.get(-1, zero)[0],
     }
+
+
+def chiffres_accueil(*, company: Company, today: date) -> dict:
+    """The home page's cards: sales excl. VAT of the last 12 months, what is owed and
+    overdue. Two queries."""
+    sold = (
+        Facture.objects.for_company(company)
+        .filter(status=Status.ISSUED, issue_date__gt=today - timedelta(days=365))
+        .aggregate(s=sales("total_excl_vat"))["s"]
+    )
+    return {"sales_excl_vat": sold, **encours(company=company, today=today)}
 
 
 def creances_tableau(*, company: Company, today: date) -> dict:
@@ -230,14 +246,13 @@ def ventes_par_mois(*, company: Company, periode: Periode) -> list[dict]:
         .filter(status=Status.ISSUED, issue_date__range=(periode.previous_year.start, periode.end))
         .annotate(month=TruncMonth("issue_date"))
         .values("month")
-        .annotate(amount=Sum(signed("total_excl_vat")))
+        .annotate(amount=sales("total_excl_vat"))
         .order_by()
     )
     per_month = {r["month"]: r["amount"] for r in rows}
-    zero = Decimal("0")
     return [
-        {"month": m, "amount": per_month.get(m, zero),
-         "previous": per_month.get(add_months(m, -12), zero)}
+        {"month": m, "amount": per_month.get(m, NOTHING),
+         "previous": per_month.get(add_months(m, -12), NOTHING)}
         for m in periode.months
     ]  # fmt: skip
 
@@ -251,9 +266,9 @@ def meilleurs_clients(*, company: Company, periode: Periode, limit: int = 10) ->
     rows = list(
         Facture.objects.for_company(company)
         .filter(status=Status.ISSUED, issue_date__range=(periode.start, periode.end))
-        .values("client_id", "client__name")
-        .annotate(amount=Sum(signed("total_excl_vat")))
-        .order_by("-amount", "client__name")
+        .values("client_id")
+        .annotate(amount=sales("total_excl_vat"))
+        .order_by("-amount", "client_id")
     )
     total = sum((r["amount"] for r in rows), Decimal("0"))
     cumulated, pareto, lines = Decimal("0"), 0, []
@@ -263,17 +278,25 @@ def meilleurs_clients(*, company: Company, periode: Periode, limit: int = 10) ->
             pareto += 1
         cumulated += share
         if len(lines) < limit:
-            line = {"client_id": r["client_id"], "client": r["client__name"]}
-            lines.append({**line, "amount": r["amount"], "share": share, "cumulated": cumulated})
+            line = {"client_id": r["client_id"], "amount": r["amount"]}
+            lines.append({**line, "share": share, "cumulated": cumulated})
+    names = client_names(company=company, ids=[line["client_id"] for line in lines])
+    for line in lines:
+        line["client"] = names.get(line["client_id"], "")
     return {"lines": lines, "total": total, "customers": len(rows), "pareto": pareto}
+
+
+def client_names(*, company: Company, ids: list[int]) -> dict[int, str]:
+    """Names of the customers a figure shows, read after grouping (grouping by name costs)."""
+    return dict(Client.objects.for_company(company).filter(pk__in=ids).values_list("pk", "name"))
 
 
 def ventes_tableau(*, company: Company, periode: Periode) -> dict:
     months = ventes_par_mois(company=company, periode=periode)
     return {
         "months": months,
-        "total": sum((m["amount"] for m in months), Decimal("0")),
-        "previous_total": sum((m["previous"] for m in months), Decimal("0")),
+        "total": sum((m["amount"] for m in months), NOTHING),
+        "previous_total": sum((m["previous"] for m in months), NOTHING),
         "top": meilleurs_clients(company=company, periode=periode),
     }
 

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from comptabilite.tableaux import views
+
+app_name = "tableaux"
+
+urlpatterns = [
+    path("", views.creances, name="creances"),
+    path("ventes/", views.ventes, name="ventes"),
+    path("tva-relances/", views.tva_relances, name="tva_relances"),
+    path("portefeuille/", views.portefeuille, name="portefeuille"),
+    path("export/<slug:table>.<str:fmt>", views.export, name="export"),
+]
