@@ -120,18 +120,19 @@ def _reste_du(company, n_invoices: int) -> None:
         cursor.execute("VACUUM ANALYZE tableaux_restedu")
 
 
-def measure(http, url: str, requests: int) -> tuple[float, float, int]:
+def measure(http, url: str, requests: int, htmx: bool = False) -> tuple[float, float, int]:
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
+    headers = {"HX-Request": "true"} if htmx else {}
     reset_queries()
     with CaptureQueriesContext(connection) as captured:
-        assert http.get(url).status_code == 200
+        assert http.get(url, headers=headers).status_code == 200
     queries = len(captured)  # now: the next requests clear the log it reads
     samples = []
     for _ in range(requests):
         started = time.perf_counter()
-        response = http.get(url)
+        response = http.get(url, headers=headers)
         samples.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200
     samples.sort()
@@ -162,15 +163,29 @@ def main() -> None:
     session["company_id"] = company.pk
     session.save()
     print(f"{args.invoices} invoices, {args.payments} payments, {args.requests} requests each")
-    print(f"{'page':<34} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
+    print(f"{'page':<36} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
     for label, url in (
-        ("dashboard (due, overdue)", "/"),
+        ("home (sales, due, overdue)", "/"),
+        ("dashboard: receivables tab", "/tableaux/"),
+        ("dashboard: sales tab, 12 months", "/tableaux/ventes/"),
+        ("dashboard: sales, 24 months (htmx)", "/tableaux/ventes/?du=" + _months_ago(23)),
+        ("dashboard: VAT and dunning tab", "/tableaux/tva-relances/"),
+        ("aging balance export, XLSX", "/tableaux/export/balance-agee.xlsx"),
         ("invoice list, first page", "/factures/"),
         ("payment list, first page", "/encaissements/"),
         ("customer page", f"/clients/{company_client(company)}/"),
     ):
-        p50, p95, queries = measure(http, url, args.requests)
-        print(f"{label:<34} {p50:>8.1f} {p95:>8.1f} {queries:>8}")
+        p50, p95, queries = measure(http, url, args.requests, htmx="(htmx)" in label)
+        print(f"{label:<36} {p50:>8.1f} {p95:>8.1f} {queries:>8}")
+
+
+def _months_ago(months: int) -> str:
+    from django.utils import timezone
+
+    from comptabilite.selectors import add_months
+
+    today = timezone.localdate()
+    return f"{add_months(today.replace(day=1), -months):%Y-%m}&au={today:%Y-%m}"
 
 
 def company_client(company) -> int:

@@ -39,11 +39,11 @@ def _render(request, template: str, context: dict):
 def creances(request):
     """Receivables today: what is owed and overdue, aging balance, DSO, expected cash-in."""
     today = timezone.localdate()
-    figures = selectors.creances_tableau(company=request.company, today=today)
+    figures = selectors.creances_tableau(company=request.company, today=today, limit=AGING_ROWS)
     aging = figures["aging"]
     context = {
         "tab": "creances", "today": today, **figures,
-        "aging_lines": aging["lines"][:AGING_ROWS], "aging_more": len(aging["lines"]) > AGING_ROWS,
+        "aging_lines": aging["lines"], "aging_more": aging["customers"] > AGING_ROWS,
         "chart": {
             "labels": [w["start"].strftime("%d/%m") for w in figures["forecast"]["weeks"]],
             "amounts": [float(w["amount"]) for w in figures["forecast"]["weeks"]],
