@@ -41,5 +41,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { draw(event.target); });
+  // After an outerHTML swap the event's target is the element swapped out: draw the page.
+  document.addEventListener("htmx:afterSettle", function () { draw(document); });
 })();
