@@ -15,6 +15,9 @@ from comptabilite.models import ClotureKind
 from comptabilite.services import cloture_effectuer
 from crm.models import Client, ClientKind, ClientStatus
 from crm.services import client_creer, contact_creer
+from encaissement.models import PromessePaiement
+from encaissement.relances.planning import factures_ouvertes
+from encaissement.relances.services import promesse_enregistrer
 from encaissement.services import Allocation, paiement_annuler, paiement_enregistrer
 from facturation.models import Article, Facture
 from facturation.selectors import with_amount_due
@@ -135,7 +138,26 @@ class Command(BaseCommand):
             self._customers(company, seed=index, count=36 if index == 0 else 12)
             self._catalogue(company, index)
             self._activity(company, owner, seed=index, count=60 if index == 0 else 15)
+            self._promise(company, owner)
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
+
+    def _promise(self, company: Company, owner: User) -> None:
+        """A customer promised to pay its oldest overdue invoice in ten days: the dashboards'
+        expected cash-in moves it to that week."""
+        if PromessePaiement.objects.filter(company=company).exists():
+            return
+        today = timezone.localdate()
+        late = (
+            factures_ouvertes(company=company, today=today)
+            .filter(due_date__lt=today)
+            .order_by("due_date", "pk")
+            .first()
+        )
+        if late is not None:
+            promesse_enregistrer(
+                facture=late, day=today + timedelta(days=10), amount=late.amount_due,
+                user=owner, note="Promis au téléphone", today=today,
+            )  # fmt: skip
 
     def _catalogue(self, company: Company, index: int) -> None:
         if Article.objects.for_company(company).exists():
