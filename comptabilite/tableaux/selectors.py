@@ -124,12 +124,17 @@ def balance_agee(*, company: Company, today: date, limit: int | None = None) -> 
     1-30, 31-60, 61-90, over 90 days late), biggest first, with the totals of every customer;
     the `limit` biggest only in `lines` (their names read after grouping). Two queries."""
     aggregates = {b.key: Coalesce(Sum("amount_due", filter=b.q(today)), ZERO) for b in BUCKETS}
-    rows = list(
+    # The total is the buckets' sum, added up here: one numeric sum less per row in SQL.
+    grouped = (
         ouvertes(company=company)
         .values("client_id")
-        .annotate(total=Sum("amount_due"), **aggregates)
-        .order_by("-total", "client_id")
-        .values_list("client_id", "total", *aggregates)
+        .annotate(**aggregates)
+        .order_by()
+        .values_list("client_id", *aggregates)
+    )
+    rows = sorted(
+        ((client, sum(amounts, NOTHING), *amounts) for client, *amounts in grouped),
+        key=lambda row: (-row[1], row[0]),
     )
     totals = {b.key: NOTHING for b in BUCKETS}
     for row in rows:
