@@ -177,6 +177,34 @@ def main() -> None:
     ):
         p50, p95, queries = measure(http, url, args.requests, htmx="(htmx)" in label)
         print(f"{label:<36} {p50:>8.1f} {p95:>8.1f} {queries:>8}")
+    compare_due(company, args.requests)
+
+
+def compare_due(company, runs: int) -> None:
+    """What is owed and overdue, A/B alternated in one run: the joins of every reduction over
+    the company's invoices (`dashboard_figures`, the home page's query before issue #19)
+    against the kept amounts (`encours`); both must give the same figures."""
+    from django.utils import timezone
+
+    from comptabilite.tableaux.selectors import encours
+    from facturation.selectors import dashboard_figures
+
+    today = timezone.localdate()
+    old = dashboard_figures(company=company, today=today)
+    new = encours(company=company, today=today)
+    same = [(old[k], new[k]) for k in ("due", "overdue", "overdue_count")]
+    assert all(a == b for a, b in same), same
+    samples: dict[str, list[float]] = {"joins": [], "kept": []}
+    for _ in range(runs):
+        for name, func in (("joins", dashboard_figures), ("kept", encours)):
+            started = time.perf_counter()
+            func(company=company, today=today)
+            samples[name].append((time.perf_counter() - started) * 1000)
+    print(f"due and overdue ({new['due']}, {new['overdue']}), the same both ways:")
+    for name, values in samples.items():
+        values.sort()
+        p95 = values[int(len(values) * 0.95) - 1]
+        print(f"  {name:<6} p50 {statistics.median(values):.1f} ms, p95 {p95:.1f} ms")
 
 
 def _months_ago(months: int) -> str:
