@@ -64,6 +64,12 @@ def _dunning(company: Company, today: date, periode: Periode) -> Rows:
     return [header, *[[r["level"], r["count"], r["paid"]] for r in rows]]
 
 
+def _vat(company: Company, today: date, periode: Periode) -> Rows:
+    rows = selectors.relances_tableau(company=company, periode=periode)["tva"] or []
+    header = [_("Taux"), _("Base HT"), _("TVA due")]
+    return [header, *[[r["rate"], r["base"], r["vat"]] for r in rows]]
+
+
 EXPORTS = {
     e.slug: e
     for e in (
@@ -72,6 +78,7 @@ EXPORTS = {
         Export("ventes-par-mois", gettext_lazy("Ventes par mois"), _months),
         Export("meilleurs-clients", gettext_lazy("Meilleurs clients"), _top),
         Export("relances", gettext_lazy("Efficacité des relances"), _dunning),
+        Export("tva-due", gettext_lazy("TVA due"), _vat),
     )
 }
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from comptabilite.tableaux import registry
 from comptabilite.tableaux.exports import EXPORTS
 from encaissement.services import Allocation, paiement_enregistrer
 from facturation.services import facture_emettre
@@ -157,3 +158,27 @@ def test_the_pages_need_a_flat_number_of_queries(client, seller, django_assert_m
     for name, count in counts.items():
         with django_assert_max_num_queries(count):
             client.get(reverse(name))
+
+
+def test_the_vat_slot_shows_and_exports_what_the_books_register(client, seller, monkeypatch):
+    """Until the books register `tva_due`, the tab says so; once they do, its rows show and
+    export, for the period asked."""
+    login(client, factories.member(seller, Role.ACCOUNTANT))
+    page = client.get(reverse("tableaux:tva_relances")).content.decode()
+    assert 'data-testid="vat-slot"' in page
+    asked = []
+
+    def tva_due(*, company, start, end):
+        asked.append((company, start, end))
+        return [{"rate": Decimal("20.00"), "base": Decimal("1000.00"), "vat": Decimal("200.00")}]
+
+    monkeypatch.setattr(registry, "TVA_DUE", [tva_due])
+    page = client.get(reverse("tableaux:tva_relances") + "?du=2026-01&au=2026-03").content.decode()
+    assert "200,00\xa0€" in page and 'data-testid="vat"' in page
+    assert asked[-1][0] == seller and str(asked[-1][1]) == "2026-01-01"
+    xlsx = client.get(
+        reverse("tableaux:export", args=["tva-due", "xlsx"]) + "?du=2026-01&au=2026-03"
+    )
+    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.values)
+    assert rows == [("Taux", "Base HT", "TVA due"), (20, 1000, 200)]
+    assert str(asked[-1][2]) == "2026-03-31"
