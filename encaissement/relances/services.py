@@ -13,6 +13,7 @@ from datetime import date
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,7 +44,8 @@ from facturation.selectors import CLAIM_EXPIRY
 from facturation.services.delivery import customer_sender
 from pgi.exceptions import DomainError
 from pgi.models import Company, User
-from pgi.money import cents
+from pgi.money import cents, format_eur
+from pgi.notifications import notifier
 
 logger = logging.getLogger(__name__)
 # Refusals that a retry will not change: recorded on the reminder and shown, not retried.
@@ -241,10 +243,25 @@ def litige_ouvrir(*, facture: Facture, reason: str, message: str = "", user: Use
     list(Facture.objects.select_for_update(of=("self",)).filter(pk=facture.pk).values("pk"))
     if Litige.objects.filter(facture=facture, resolved_at__isnull=True).exists():
         raise RelanceError(_("Un litige est déjà ouvert sur cette facture."))
-    return Litige.objects.create(
+    litige = Litige.objects.create(
         company_id=facture.company_id, facture=facture, reason=reason[:200],
         message=message.strip(), opened_by=user, source=source,
     )  # fmt: skip
+    if source == SourceDemande.CUSTOMER:
+        notifier(
+            company=facture.company,
+            subject=_("%(client)s conteste la facture %(n)s") % _names(facture),
+            body=_("%(client)s conteste la facture %(n)s depuis sa page de paiement. Les "
+                   "relances de cette facture sont suspendues jusqu'à la résolution du "
+                   "litige.\n\nSon message :\n%(m)s")
+            % {**_names(facture), "m": litige.message or "—"},
+            url=reverse("facturation:facture_detail", args=[facture.pk]),
+        )  # fmt: skip
+    return litige
+
+
+def _names(facture: Facture) -> dict[str, str]:
+    return {"client": facture.client.name, "n": facture.number}
 
 
 @transaction.atomic
@@ -272,10 +289,21 @@ def promesse_enregistrer(*, facture: Facture, day: date, amount, user: User | No
         problems.append(_("Le montant promis doit être positif."))
     if problems:
         raise RelanceError(problems)
-    return PromessePaiement.objects.create(
+    promesse = PromessePaiement.objects.create(
         company_id=facture.company_id, facture=facture, date=day, amount=cents(amount),
         note=note.strip()[:500], created_by=user, source=source,
     )  # fmt: skip
+    if source == SourceDemande.CUSTOMER:
+        notifier(
+            company=facture.company,
+            subject=_("%(client)s promet de payer la facture %(n)s") % _names(facture),
+            body=_("%(client)s promet de payer %(a)s le %(d)s pour la facture %(n)s. Les "
+                   "relances de cette facture attendent cette date.")
+            % {**_names(facture), "a": format_eur(promesse.amount),
+               "d": day.strftime("%d/%m/%Y")},
+            url=reverse("facturation:facture_detail", args=[facture.pk]),
+        )  # fmt: skip
+    return promesse
 
 
 @transaction.atomic

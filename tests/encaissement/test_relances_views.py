@@ -240,3 +240,42 @@ def test_the_customer_disputes_or_promises_from_the_payment_page(client, seller)
     relances_executer(company=seller, today=timezone.localdate())
     assert mail.outbox == []
     assert client.post("/d/not-a-token/relances/contester/", {"message": "x"}).status_code == 404
+
+
+def test_the_team_is_told_when_the_customer_disputes_or_promises(
+    client, seller, django_capture_on_commit_callbacks
+):
+    """A dispute or a promise typed by the customer emails the members who may act on it
+    (owner and staff, not the accountant), once, with the message and the invoice's page."""
+    from facturation.public import public_url
+    from pgi.models import EtatNotification, Notification
+
+    factories.member(seller, Role.OWNER, email="gerant@atelier.example")
+    factories.member(seller, Role.STAFF, email="equipe@atelier.example")
+    factories.member(seller, Role.ACCOUNTANT, email="expert@cabinet.example")
+    disputed, promised = _issued(seller, 40), _issued(seller, 40)
+    token = public_url(disputed).rstrip("/").rsplit("/", 1)[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/d/{token}/relances/contester/", {"message": "Jamais livré"})
+    (sent,) = mail.outbox
+    assert sent.to == ["equipe@atelier.example", "gerant@atelier.example"]
+    assert (
+        sent.subject
+        == f"[Atelier Durand] {disputed.client.name} conteste la facture {disputed.number}"
+    )
+    assert "Jamais livré" in sent.body and f"/factures/{disputed.pk}/" in sent.body
+    other = public_url(promised).rstrip("/").rsplit("/", 1)[1]
+    day = timezone.localdate() + timedelta(days=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/d/{other}/relances/promettre/", {"date": day.isoformat(), "amount": "60,00"})
+    assert len(mail.outbox) == 2
+    assert "60,00" in mail.outbox[1].body and day.strftime("%d/%m/%Y") in mail.outbox[1].body
+    assert set(Notification.objects.values_list("state", flat=True)) == {EtatNotification.SENT}
+
+
+def test_a_dispute_opened_by_the_owner_notifies_nobody(owner, seller):
+    facture = _issued(seller, 40)
+    owner.post(f"/creances/facture/{facture.pk}/litige/", {"reason": "Prestation non conforme"})
+    from pgi.models import Notification
+
+    assert not Notification.objects.exists()
