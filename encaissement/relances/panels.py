@@ -120,6 +120,8 @@ def _client_panel(request, client: Client) -> dict:
         .select_related("facture", "niveau")
         .order_by("-created_at")[:20],
         "can_write": request.membership.has_perm(Perm.COMMERCIAL_WRITE),
+        "envois_releve": list(client.envois_releve.order_by("-created_at")[:5]),
+        "email": client.email,
     }
 
 

@@ -15,4 +15,6 @@ urlpatterns = [
     path("facture/<int:pk>/promesse/", views.promesse, name="promesse"),
     path("relance/<int:pk>/lettre.pdf", views.lettre_pdf, name="lettre_pdf"),
     path("client/<int:pk>/profil/", views.profil, name="profil"),
+    path("client/<int:pk>/releve.pdf", views.releve_pdf, name="releve_pdf"),
+    path("client/<int:pk>/releve/envoyer/", views.releve_envoyer, name="releve_envoyer"),
 ]

@@ -336,3 +336,37 @@ def recouvrement(request, pk: int):
         "total": (invoice.amount_due + pen.total) if invoice and pen else None,
     }  # fmt: skip
     return render(request, "encaissement/relances/recouvrement.html", context)
+
+
+def _client(request, pk: int) -> Client:
+    return get_object_or_404(Client, pk=pk, company=request.company)
+
+
+@member_required(Perm.VIEW)
+def releve_pdf(request, pk: int):
+    """The customer's statement today, rendered on request (never stored)."""
+    from encaissement.relances.releve_client import filename, render_releve_pdf
+
+    client = _client(request, pk)
+    today = timezone.localdate()
+    response = HttpResponse(render_releve_pdf(client, today=today), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename(client, today)}"'
+    return response
+
+
+@require_POST
+@member_required(Perm.COMMERCIAL_WRITE)
+def releve_envoyer(request, pk: int):
+    from encaissement.relances.releve_client import releve_envoyer as envoyer
+
+    client = _client(request, pk)
+    try:
+        envoi = envoyer(client=client, user=request.user, to=request.POST.get("to", ""))
+    except DomainError as error:
+        for problem in error.problems:
+            messages.error(request, problem)
+    else:
+        messages.success(
+            request, _("Le relevé de compte part à %(to)s.") % {"to": envoi.recipients}
+        )
+    return redirect(client)
