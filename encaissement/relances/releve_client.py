@@ -5,7 +5,6 @@ and this app's payments; rendered each time, never stored. Sent by email on requ
 `EnvoiReleve`, recorded first and sent once after commit (relances.tasks)."""
 
 from datetime import date
-from decimal import Decimal
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
