@@ -504,6 +504,28 @@ class EnvoiReleve(CompanyOwned):
         indexes = [models.Index(fields=["state", "created_at"], name="envoireleve_pending_idx")]
 
 
+class PenalitesFacturees(CompanyOwned):
+    """Late penalties of an invoice put on an invoice of their own (a draft to review, then
+    issued): what was invoiced up to which day, so that the next one asks only the rest. The
+    row goes with its draft if the draft is deleted."""
+
+    origine = models.ForeignKey(
+        Facture, on_delete=models.PROTECT, related_name="penalites_facturees"
+    )
+    facture = models.OneToOneField(Facture, on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateField()
+    interest = models.DecimalField(max_digits=14, decimal_places=2)
+    indemnity = models.DecimalField(max_digits=14, decimal_places=2)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pénalités facturées")
+
+    @property
+    def total(self) -> Decimal:
+        return self.interest + self.indemnity
+
+
 class SourceDemande(models.TextChoices):
     OWNER = "societe", _("La société")
     CUSTOMER = "client", _("Le client (page de paiement)")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("facture/<int:pk>/litige/", views.litige_ouvrir, name="litige_ouvrir"),
     path("litige/<int:pk>/resoudre/", views.litige_resoudre, name="litige_resoudre"),
     path("facture/<int:pk>/promesse/", views.promesse, name="promesse"),
+    path("facture/<int:pk>/penalites/", views.penalites_facturer, name="penalites_facturer"),
     path("relance/<int:pk>/lettre.pdf", views.lettre_pdf, name="lettre_pdf"),
     path("client/<int:pk>/profil/", views.profil, name="profil"),
     path("client/<int:pk>/releve.pdf", views.releve_pdf, name="releve_pdf"),

@@ -370,3 +370,23 @@ def releve_envoyer(request, pk: int):
             request, _("Le relevé de compte part à %(to)s.") % {"to": envoi.recipients}
         )
     return redirect(client)
+
+
+@require_POST
+@member_required(Perm.COMMERCIAL_WRITE)
+def penalites_facturer(request, pk: int):
+    """ "Facturer les pénalités": a draft of the late penalties to review, then issue."""
+    facture = _facture(request, pk)
+    try:
+        draft = services.penalites_facturer(
+            facture=facture, user=request.user, today=timezone.localdate()
+        )
+    except DomainError as error:
+        for problem in error.problems:
+            messages.error(request, problem)
+        return redirect(facture)
+    messages.success(
+        request,
+        _("Brouillon de facture des pénalités créé : vérifiez-le, puis émettez-le."),
+    )
+    return redirect("facturation:facture_edit", pk=draft.pk)
