@@ -189,6 +189,47 @@ def test_the_scenario_is_shown_without_writing_then_edited(owner, seller):
     assert "{clien}" in errors and "avant échéance" in errors
 
 
+def test_another_scenario_for_some_customers(owner, seller, company_b):
+    """ "Nouveau scénario" copies the default's levels; it is edited on its own page and
+    given to a customer, whose invoices then follow it; another company's is out of reach."""
+    from encaissement.models import NiveauRelance, ProfilRelance, ScenarioRelance
+
+    response = owner.post("/creances/scenario/nouveau/", {"name": "Collectivités"})
+    gentle = ScenarioRelance.objects.get(name="Collectivités")
+    assert response["Location"] == f"/creances/scenario/{gentle.pk}/"
+    assert not gentle.is_default and gentle.niveaux.count() == 6
+    assert ScenarioRelance.objects.filter(is_default=True).count() == 1
+    page = owner.get(f"/creances/scenario/{gentle.pk}/").content.decode()
+    assert "Collectivités" in page and "Scénario standard" in page
+    levels = list(gentle.niveaux.order_by("position"))
+    data = {
+        "name": "Collectivités", "penalty_mode": "bce", "form-TOTAL_FORMS": "6",
+        "form-INITIAL_FORMS": "6", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
+    }  # fmt: skip
+    for i, level in enumerate(levels):
+        data.update({
+            f"form-{i}-id": level.pk, f"form-{i}-name": level.name,
+            f"form-{i}-delay_days": level.delay_days, f"form-{i}-channel": level.channel,
+            f"form-{i}-subject": level.subject, f"form-{i}-body": level.body,
+        })  # fmt: skip
+    data["form-1-delay_days"] = "45"
+    assert owner.post(f"/creances/scenario/{gentle.pk}/", data).status_code == 302
+    assert NiveauRelance.objects.get(pk=levels[1].pk).delay_days == 45
+    default_second = NiveauRelance.objects.get(scenario__is_default=True, position=2)
+    assert default_second.delay_days != 45  # the default is untouched
+    assert (
+        "déjà ce nom"
+        in owner.post(
+            "/creances/scenario/nouveau/", {"name": "collectivités"}, follow=True
+        ).content.decode()
+    )
+    customer = factories.business_client(seller)
+    owner.post(f"/creances/client/{customer.pk}/profil/", {"scenario": gentle.pk})
+    assert ProfilRelance.objects.get(client=customer).scenario == gentle
+    foreign = ScenarioRelance.objects.create(company=company_b, name="Autre")
+    assert owner.get(f"/creances/scenario/{foreign.pk}/").status_code == 404
+
+
 def test_the_daily_beat_task_hands_each_company_with_something_due_to_its_task(seller):
     """Celery beat's daily run (eager in tests): one pass finds what is due, then each
     company's task records and sends; a second run the same day sends nothing more."""
