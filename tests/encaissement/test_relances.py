@@ -313,3 +313,24 @@ def test_a_private_customer_owes_only_legal_interest_from_the_formal_notice(sell
         Decimal("2.72"),
         Decimal("0"),
     )  # 1200 × 2.76 % × 30/365
+
+
+def test_the_formal_notice_to_a_private_customer_claims_no_indemnity(seller, locmem):
+    """The printed letter claims the legal interest from the notice on, and no 40 €."""
+    import io
+
+    from pypdf import PdfReader
+
+    from encaissement.relances.lettre import lettre_pdf
+
+    customer = factories.client(
+        seller, name="Jeanne Martin", kind="particulier", email="jeanne@exemple.fr",
+        billing_line1="3 rue des Lilas", billing_postal_code="75011", billing_city="Paris",
+    )  # fmt: skip
+    facture = _invoice(seller, customer)
+    _run(seller, date(2026, 3, 26))
+    letter = Relance.objects.get(facture=facture, channel="lettre")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(lettre_pdf(letter))).pages)
+    text = " ".join(text.split())
+    assert "Intérêts au taux légal" in text and "à compter de la présente mise en demeure" in text
+    assert "Indemnité forfaitaire" not in text
