@@ -47,9 +47,10 @@ from encaissement.providers.secrets import encrypt
 from encaissement.services import Allocation, PaiementError, paiement_annuler, paiement_enregistrer
 from facturation.models import Facture, Kind, Status
 from facturation.selectors import with_amount_due
-from pgi.exceptions import DomainError
+from pgi.exceptions import DomainError, PeriodeCloturee
 from pgi.models import Company, User
 from pgi.money import ZERO
+from pgi.registre import periode_verifier_ouverte
 
 logger = logging.getLogger(__name__)
 
@@ -229,12 +230,23 @@ def _record_payment(session: SessionPaiement, event: ProviderEvent) -> "Effet":
     ).get(pk=session.facture_id)
     amount = session.amount if event.amount is None else event.amount
     allocated = min(amount, max(facture.amount_due or ZERO, ZERO))
-    day = min(timezone.localdate(event.created), timezone.localdate()) if event.created else None
+    today = timezone.localdate()
+    day = min(timezone.localdate(event.created), today) if event.created else today
+    notes = _("Paiement en ligne (%(p)s)") % {"p": session.compte.get_provider_display()}
+    try:
+        periode_verifier_ouverte(company=session.company, day=day)
+    except PeriodeCloturee:
+        # The provider's word came after the period was closed: nothing is dated in a closed
+        # period (CGI art. 286), so the payment is recorded today, saying when it was paid.
+        notes += " — " + _("payé le %(d)s, période close : enregistré le %(t)s") % {
+            "d": day.strftime("%d/%m/%Y"),
+            "t": today.strftime("%d/%m/%Y"),
+        }
+        day = today
     paiement = paiement_enregistrer(
         company=session.company, user=None, client=facture.client,
-        day=day or timezone.localdate(), amount=amount, method=session.method,
-        payer=event.payer, reference=event.reference,
-        notes=_("Paiement en ligne (%(p)s)") % {"p": session.compte.get_provider_display()},
+        day=day, amount=amount, method=session.method,
+        payer=event.payer, reference=event.reference, notes=notes,
         allocations=[Allocation(facture.pk, allocated)] if allocated > 0 else [],
     )  # fmt: skip
     session.paiement = paiement

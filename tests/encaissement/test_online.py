@@ -264,3 +264,31 @@ def test_a_company_webhook_cannot_touch_another_company_session(
     assert response.status_code == 200 and response.content == b"ignore"
     assert not Paiement.objects.exists()
     assert _state(facture) == (D("120.00"), EtatPaiement.UNPAID)
+
+
+def test_a_payment_the_provider_reports_after_its_month_was_closed(
+    client, stripe_api, compte, facture
+):
+    """Paid on the last day of a month that was closed before the webhook arrived: nothing
+    is dated in a closed period, so it is recorded today, its note saying when it was paid
+    (it answered 500 before)."""
+    from datetime import datetime, time, timedelta
+
+    from comptabilite.services import cloture_effectuer
+
+    today = timezone.localdate()
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    cloture_effectuer(
+        company=facture.company, kind="mensuelle", period_start=last_month_end.replace(day=1),
+        user=None,
+    )  # fmt: skip
+    session = _checkout(client, facture)
+    paid = event(COMPLETED, session.provider_id, amount_cents=12000, paid=True)
+    noon = datetime.combine(last_month_end, time(12), tzinfo=timezone.get_current_timezone())
+    paid["created"] = int(noon.timestamp())
+    response = post_event(client, compte, paid)
+    assert response.status_code == 200 and response.content == b"paye"
+    paiement = Paiement.objects.get()
+    assert paiement.date == today
+    assert last_month_end.strftime("%d/%m/%Y") in paiement.notes
+    assert _state(facture) == (D("0.00"), EtatPaiement.PAID)
