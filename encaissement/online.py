@@ -19,7 +19,7 @@ created between two short transactions.
 """
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -318,8 +318,42 @@ def evenement_traiter(*, compte: ComptePrestataire, event: ProviderEvent) -> "Ef
     return outcome
 
 
+# Sessions whose outcome the webhook should have told by now; asked about by the sweeper.
+POLL_AFTER = timedelta(minutes=15)
+POLL_UNTIL = timedelta(days=14)  # a SEPA debit's answer can take days; an abandoned one expires
+
+
+def sessions_a_verifier(*, now) -> list[int]:
+    """Open or processing checkouts last changed more than POLL_AFTER ago (and less than
+    POLL_UNTIL): their webhook may have been lost."""
+    return list(
+        SessionPaiement.objects.filter(
+            status__in=[SessionStatus.OPEN, SessionStatus.PROCESSING],
+            provider_id__isnull=False,
+            updated_at__lt=now - POLL_AFTER,
+            created_at__gt=now - POLL_UNTIL,
+        )
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:200]
+    )
+
+
+def session_verifier(*, session_id: int) -> "Effet | None":
+    """Asks the provider about one session (outside any transaction: no lock across HTTP),
+    then acts on its answer as on a webhook, once."""
+    session = SessionPaiement.objects.select_related("compte").get(pk=session_id)
+    if session.status not in (SessionStatus.OPEN, SessionStatus.PROCESSING):
+        return None
+    event = provider_for(session.compte.provider).session_event(session.compte, session.provider_id)
+    effet = evenement_traiter(compte=session.compte, event=event) if event else None
+    # Asked again after POLL_AFTER, whatever the answer (still open, still processing).
+    SessionPaiement.objects.filter(pk=session.pk).update(updated_at=timezone.now())
+    return effet
+
+
 __all__ = [
     "ONLINE_METHODS", "Effet", "PaiementEnLigneError", "PaiementError", "compte_actif",
     "compte_enregistrer", "compte_lire", "consultation_enregistrer", "en_traitement",
-    "evenement_traiter", "methodes", "session_demarrer",
+    "evenement_traiter", "methodes", "session_demarrer", "session_verifier",
+    "sessions_a_verifier",
 ]  # fmt: skip

@@ -2,6 +2,7 @@
 checkout through the provider (fake Stripe on loopback), the signed webhook acted on once and
 in any order, a SEPA debit not "paid" while it is processing, reversed if it fails."""
 
+from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -292,3 +293,46 @@ def test_a_payment_the_provider_reports_after_its_month_was_closed(
     assert paiement.date == today
     assert last_month_end.strftime("%d/%m/%Y") in paiement.notes
     assert _state(facture) == (D("0.00"), EtatPaiement.PAID)
+
+
+def test_a_lost_webhook_is_made_up_for_by_asking_the_provider(
+    client, stripe_api, compte, facture, settings
+):
+    """The customer paid but no webhook came (endpoint down, event lost): the beat sweeper
+    asks Stripe about checkouts still open after 15 minutes and records the payment once;
+    the webhook arriving after that, or a second sweep, changes nothing."""
+    import requests
+
+    from encaissement.online import sessions_a_verifier
+    from encaissement.tasks import sweep_online_sessions
+
+    session = _checkout(client, facture)
+    assert sessions_a_verifier(now=timezone.now()) == []  # just opened: the webhook may come
+    paid = requests.post(f"{stripe_api.url}/checkout/{session.provider_id}/pay",
+                         data={"email": "a@b.example", "name": "Payeur"}, allow_redirects=False,
+                         timeout=5)  # fmt: skip
+    assert paid.status_code == 303
+    SessionPaiement.objects.filter(pk=session.pk).update(
+        updated_at=timezone.now() - timedelta(minutes=20)
+    )
+    assert sweep_online_sessions.delay().get() == 1
+    assert _state(facture) == (D("0.00"), EtatPaiement.PAID)
+    paiement = Paiement.objects.get()
+    assert paiement.amount == D("120.00") and paiement.payer == "Payeur"
+    assert sweep_online_sessions.delay().get() == 0
+    late = event(COMPLETED, session.provider_id, amount_cents=12000, paid=True)
+    assert post_event(client, compte, late).content == b"sans_effet"
+    assert Paiement.objects.count() == 1
+
+
+def test_an_abandoned_checkout_found_expired_by_the_sweeper(client, stripe_api, compte, facture):
+    import requests
+
+    from encaissement.online import session_verifier
+
+    session = _checkout(client, facture)
+    assert session_verifier(session_id=session.pk) is None  # still open: nothing to do
+    requests.post(f"{stripe_api.url}/v1/checkout/sessions/{session.provider_id}/expire",
+                  auth=(SECRET_KEY, ""), timeout=5)  # fmt: skip
+    assert session_verifier(session_id=session.pk) == "expiree"
+    assert SessionPaiement.objects.get().status == SessionStatus.EXPIRED
