@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('encaissement', '0009_penalties_invoiced'),
+        ("encaissement", "0009_penalties_invoiced"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='suggestion',
-            name='autres_factures',
+            model_name="suggestion",
+            name="autres_factures",
             field=models.JSONField(blank=True, default=list),
         ),
     ]

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from encaissement.models import Paiement
 from encaissement.releves import matching, services
+from encaissement.releves.demo import camt053
 from encaissement.releves.exceptions import ReleveError
 from encaissement.releves.models import LigneReleve, Releve, Suggestion
 from encaissement.services import paiement_annuler
@@ -178,28 +179,7 @@ def test_bank_accounts_are_checked_and_unique(company):
 
 def _camt(entries: list[dict]) -> bytes:
     """A valid CAMT.053.001.02 statement of the company's account with these credits."""
-    body = []
-    for i, e in enumerate(entries):
-        remit = (
-            f"<Strd><CdtrRefInf><Ref>{e['ref']}</Ref></CdtrRefInf></Strd>"
-            if e.get("ref")
-            else f"<Ustrd>{e.get('label', '')}</Ustrd>"
-        )
-        body.append(
-            f"""<Ntry><Amt Ccy="EUR">{e["amount"]}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
-<BookgDt><Dt>{TODAY.isoformat()}</Dt></BookgDt><AcctSvcrRef>M{i}-{e["amount"]}</AcctSvcrRef>
-<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
-<NtryDtls><TxDtls><RltdPties><Dbtr><Nm>{e.get("payer", "")}</Nm></Dbtr></RltdPties>
-<RmtInf>{remit}</RmtInf></TxDtls></NtryDtls></Ntry>"""
-        )
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
-<GrpHdr><MsgId>T</MsgId><CreDtTm>{TODAY.isoformat()}T06:00:00</CreDtTm></GrpHdr>
-<Stmt><Id>S</Id><CreDtTm>{TODAY.isoformat()}T06:00:00</CreDtTm>
-<Acct><Id><IBAN>{OWN_IBAN}</IBAN></Id></Acct>
-<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">0</Amt>
-<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>{TODAY.isoformat()}</Dt></Dt></Bal>
-{"".join(body)}</Stmt></BkToCstmrStmt></Document>""".encode()
+    return camt053(iban=OWN_IBAN, day=TODAY, entries=entries)
 
 
 @pytest.fixture
