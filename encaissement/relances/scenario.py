@@ -110,8 +110,9 @@ def render_template(text: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
-def _levels(company: Company, scenario: ScenarioRelance) -> list[NiveauRelance]:
-    """`DEFAULT_LEVELS` as rows of `scenario`, unsaved."""
+def _levels(company: Company, scenario: ScenarioRelance, levels=None) -> list[NiveauRelance]:
+    """`levels` (by default `DEFAULT_LEVELS`; or another scenario's rows) as rows of
+    `scenario`, unsaved."""
     return [
         NiveauRelance(
             company=company,
@@ -124,7 +125,7 @@ def _levels(company: Company, scenario: ScenarioRelance) -> list[NiveauRelance]:
             subject=level.subject,
             body=level.body,
         )  # fmt: skip
-        for index, level in enumerate(DEFAULT_LEVELS, start=1)
+        for index, level in enumerate(levels or DEFAULT_LEVELS, start=1)
     ]
 
 
@@ -162,19 +163,6 @@ def scenario_creer(*, company: Company, name: str) -> ScenarioRelance:
         company=company, name=name[:100], is_default=False, penalty_mode=default.penalty_mode
     )
     NiveauRelance.objects.bulk_create(
-        [
-            NiveauRelance(
-                company=company,
-                scenario=scenario,
-                position=level.position,
-                name=level.name,
-                nature=level.nature,
-                delay_days=level.delay_days,
-                channel=level.channel,
-                subject=level.subject,
-                body=level.body,
-            )  # fmt: skip
-            for level in default.niveaux.order_by("position")
-        ]
+        _levels(company, scenario, list(default.niveaux.order_by("position")))
     )
     return scenario

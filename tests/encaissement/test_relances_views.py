@@ -157,6 +157,22 @@ def test_an_accountant_reads_but_does_not_dun_and_other_companies_are_hidden(
     assert client.post(f"/creances/facture/{other.pk}/litige/", {"reason": "x"}).status_code == 404
 
 
+def _scenario_data(name: str, mode: str, levels) -> dict:
+    """What the scenario page posts: its name and mode, and each level as it is."""
+    data = {
+        "name": name, "penalty_mode": mode, "form-TOTAL_FORMS": str(len(levels)),
+        "form-INITIAL_FORMS": str(len(levels)), "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+    }  # fmt: skip
+    for i, level in enumerate(levels):
+        data.update({
+            f"form-{i}-id": level.pk, f"form-{i}-name": level.name,
+            f"form-{i}-delay_days": level.delay_days, f"form-{i}-channel": level.channel,
+            f"form-{i}-subject": level.subject, f"form-{i}-body": level.body,
+        })  # fmt: skip
+    return data
+
+
 def test_the_scenario_is_shown_without_writing_then_edited(owner, seller):
     """A GET shows the default levels without creating them; saving creates and edits them;
     an unknown variable and an overdue level before the due date are refused."""
@@ -168,16 +184,7 @@ def test_the_scenario_is_shown_without_writing_then_edited(owner, seller):
     owner.post("/creances/scenario/", {"name": "Standard", "penalty_mode": "bce"})
     levels = list(NiveauRelance.objects.order_by("position"))
     assert len(levels) == 6
-    data = {
-        "name": "Standard", "penalty_mode": "societe", "form-TOTAL_FORMS": "6",
-        "form-INITIAL_FORMS": "6", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
-    }  # fmt: skip
-    for i, level in enumerate(levels):
-        data.update({
-            f"form-{i}-id": level.pk, f"form-{i}-name": level.name,
-            f"form-{i}-delay_days": level.delay_days, f"form-{i}-channel": level.channel,
-            f"form-{i}-subject": level.subject, f"form-{i}-body": level.body,
-        })  # fmt: skip
+    data = _scenario_data("Standard", "societe", levels)
     data["form-1-delay_days"] = "10"
     assert owner.post("/creances/scenario/", data).status_code == 302
     assert NiveauRelance.objects.get(pk=levels[1].pk).delay_days == 10
@@ -202,16 +209,7 @@ def test_another_scenario_for_some_customers(owner, seller, company_b):
     page = owner.get(f"/creances/scenario/{gentle.pk}/").content.decode()
     assert "Collectivités" in page and "Scénario standard" in page
     levels = list(gentle.niveaux.order_by("position"))
-    data = {
-        "name": "Collectivités", "penalty_mode": "bce", "form-TOTAL_FORMS": "6",
-        "form-INITIAL_FORMS": "6", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
-    }  # fmt: skip
-    for i, level in enumerate(levels):
-        data.update({
-            f"form-{i}-id": level.pk, f"form-{i}-name": level.name,
-            f"form-{i}-delay_days": level.delay_days, f"form-{i}-channel": level.channel,
-            f"form-{i}-subject": level.subject, f"form-{i}-body": level.body,
-        })  # fmt: skip
+    data = _scenario_data("Collectivités", "bce", levels)
     data["form-1-delay_days"] = "45"
     assert owner.post(f"/creances/scenario/{gentle.pk}/", data).status_code == 302
     assert NiveauRelance.objects.get(pk=levels[1].pk).delay_days == 45
