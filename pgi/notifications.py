@@ -11,13 +11,13 @@ CLAIM_EXPIRY rather than risk a second copy.
 """
 
 import logging
-import smtplib
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils import timezone
 
+from pgi.envoi import envoyer_reclame
 from pgi.models import Company, EtatNotification, Membership, Notification
 from pgi.permissions import Perm, role_has_perm
 from pgi.queue import publish_after_commit
@@ -25,7 +25,6 @@ from pgi.queue import publish_after_commit
 logger = logging.getLogger(__name__)
 CLAIM_EXPIRY = timedelta(minutes=15)
 GRACE = timedelta(minutes=2)
-REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
 
 def notifier(
@@ -70,17 +69,15 @@ def notification_expedier(*, notification_id: int) -> str | None:
         subject=f"[{notification.company.display_name}] {notification.subject}",
         body=body, to=recipients,
     )  # fmt: skip
-    try:
-        message.send()
-    except REFUSED as exc:
-        rows.update(state=EtatNotification.FAILED, error=str(exc)[:500])
+    done = envoyer_reclame(
+        message, rows, claimed_at=now,
+        sent={"state": EtatNotification.SENT, "sent_at": timezone.now(),
+              "recipients": ", ".join(recipients)},
+        refused={"state": EtatNotification.FAILED},
+        released={"state": EtatNotification.PENDING, "claimed_at": None},
+    )  # fmt: skip
+    if not done:
         return EtatNotification.FAILED
-    except Exception:
-        rows.filter(claimed_at=now).update(state=EtatNotification.PENDING, claimed_at=None)
-        raise
-    rows.update(
-        state=EtatNotification.SENT, sent_at=timezone.now(), recipients=", ".join(recipients)
-    )
     return EtatNotification.SENT
 
 

@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 
 from crm.models import Client
 from encaissement.models import EnvoiReleve, EtatRelance, Paiement
-from encaissement.relances.services import REFUSED, RelanceError, _recipients
+from encaissement.relances.services import RelanceError, _recipients
 from encaissement.selectors import with_available
 from facturation.documents import buyer_snapshot, seller_snapshot
 from facturation.models import Facture, Kind, Status
 from facturation.selectors import with_amount_due
 from facturation.services.delivery import customer_sender
+from pgi.envoi import envoyer_reclame
 from pgi.models import User
 from pgi.money import ZERO
 from pgi.pdf import layout_context, render_pdf
@@ -119,13 +120,13 @@ def releve_expedier(*, envoi_id: int) -> str | None:
     message.attach(
         filename(client, today), render_releve_pdf(client, today=today), "application/pdf"
     )
-    try:
-        message.send()
-    except REFUSED as exc:
-        rows.update(state=EtatRelance.REFUSEE, error=str(exc)[:500])
+    done = envoyer_reclame(
+        message, rows, claimed_at=now,
+        sent={"state": EtatRelance.ENVOYEE, "sent_at": timezone.now(),
+              "balance": content["balance"]},
+        refused={"state": EtatRelance.REFUSEE},
+        released={"state": EtatRelance.PREVUE, "claimed_at": None},
+    )  # fmt: skip
+    if not done:
         return EtatRelance.REFUSEE
-    except Exception:
-        rows.filter(claimed_at=now).update(state=EtatRelance.PREVUE, claimed_at=None)
-        raise
-    rows.update(state=EtatRelance.ENVOYEE, sent_at=timezone.now(), balance=content["balance"])
     return EtatRelance.ENVOYEE

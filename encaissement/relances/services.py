@@ -7,7 +7,6 @@ the outcome. A sender killed after the send leaves ENVOI: nothing sends it again
 """
 
 import logging
-import smtplib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -47,14 +46,13 @@ from facturation.models import Facture, Kind, Status
 from facturation.selectors import CLAIM_EXPIRY
 from facturation.services import facture_creer
 from facturation.services.delivery import customer_sender
+from pgi.envoi import envoyer_reclame
 from pgi.exceptions import DomainError
 from pgi.models import Company, User
 from pgi.money import ZERO, cents, format_eur, format_number
 from pgi.notifications import notifier
 
 logger = logging.getLogger(__name__)
-# Refusals that a retry will not change: recorded on the reminder and shown, not retried.
-REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
 
 class RelanceError(DomainError):
@@ -143,20 +141,14 @@ def relance_expedier(*, relance_id: int) -> str | None:
     message.attach_alternative(
         html_body(body=relance.body, company=company, link=link), "text/html"
     )
-    try:
-        message.send()
-    except REFUSED as exc:
-        Relance.objects.filter(pk=relance_id).update(
-            state=EtatRelance.REFUSEE, error=str(exc)[:500]
-        )
+    done = envoyer_reclame(
+        message, Relance.objects.filter(pk=relance_id), claimed_at=now,
+        sent={"state": EtatRelance.ENVOYEE, "sent_at": timezone.now()},
+        refused={"state": EtatRelance.REFUSEE},
+        released={"state": EtatRelance.PREVUE, "claimed_at": None},
+    )  # fmt: skip
+    if not done:
         return EtatRelance.REFUSEE
-    except Exception:
-        # Nothing left (connection refused, timeout): back to PREVUE for the retry.
-        Relance.objects.filter(pk=relance_id, claimed_at=now).update(
-            state=EtatRelance.PREVUE, claimed_at=None
-        )
-        raise
-    Relance.objects.filter(pk=relance_id).update(state=EtatRelance.ENVOYEE, sent_at=timezone.now())
     return EtatRelance.ENVOYEE
 
 
