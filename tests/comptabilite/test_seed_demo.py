@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from comptabilite.tableaux.models import ResteDu
-from encaissement.models import Paiement, PromessePaiement
+from encaissement.models import Paiement
 from facturation.models import Facture
 from facturation.selectors import with_amount_due
 from pgi.models import Company
@@ -33,14 +33,21 @@ def test_the_demo_has_payments_reversals_credit_and_unpaid_invoices_and_verifies
     assert any(due == 0 for due, _total in dues)  # paid
     assert any(0 < due < total for due, total in dues)  # paid in part
     assert any(due == total for due, total in dues)  # not paid yet
+    # This morning's bank statement, a dispute, a promise and yesterday's dunning.
+    from encaissement.models import Litige, PromessePaiement, Relance
+    from encaissement.releves.models import LigneReleve
+
+    lines = LigneReleve.objects.filter(company=company)
+    assert set(lines.values_list("status", flat=True)) >= {"rapprochee", "a_rapprocher"}
+    assert Litige.objects.filter(company=company).exists()
+    assert PromessePaiement.objects.filter(company=company).exists()
+    assert Relance.objects.filter(company=company).exists()
     # The dashboards' kept amounts agree with the one "reste dû" on every demo invoice.
     kept = dict(ResteDu.objects.values_list("facture_id", "amount_due"))
     assert kept == dict(
-        with_amount_due(Facture.objects.filter(status="emise").exclude(kind="avoir")).values_list(
-            "pk", "amount_due"
-        )
+        with_amount_due(Facture.objects.filter(status="emise").exclude(kind="avoir"))
+        .values_list("pk", "amount_due")
     )
-    assert PromessePaiement.objects.filter(company=company).exists()
     out = StringIO()
     call_command("verify_registre", stdout=out)
     assert "anomalie" not in out.getvalue()
