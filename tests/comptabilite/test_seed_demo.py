@@ -44,10 +44,8 @@ def test_the_demo_has_payments_reversals_credit_and_unpaid_invoices_and_verifies
     assert Relance.objects.filter(company=company).exists()
     # The dashboards' kept amounts agree with the one "reste dû" on every demo invoice.
     kept = dict(ResteDu.objects.values_list("facture_id", "amount_due"))
-    assert kept == dict(
-        with_amount_due(Facture.objects.filter(status="emise").exclude(kind="avoir"))
-        .values_list("pk", "amount_due")
-    )
+    invoices = with_amount_due(Facture.objects.filter(status="emise").exclude(kind="avoir"))
+    assert kept == dict(invoices.values_list("pk", "amount_due"))
     out = StringIO()
     call_command("verify_registre", stdout=out)
     assert "anomalie" not in out.getvalue()
