@@ -182,3 +182,20 @@ def test_the_vat_slot_shows_and_exports_what_the_books_register(client, seller, 
     rows = list(load_workbook(io.BytesIO(xlsx.content)).active.values)
     assert rows == [("Taux", "Base HT", "TVA due"), (20, 1000, 200)]
     assert str(asked[-1][2]) == "2026-03-31"
+
+
+def test_a_new_company_sees_empty_dashboards(client):
+    company = factories.issuing_company("Toute Neuve SAS")
+    login(client, factories.member(company, Role.OWNER))
+    page = client.get(reverse("tableaux:creances")).content.decode()
+    assert "Aucune facture ouverte." in page
+    assert client.get(reverse("tableaux:ventes")).status_code == 200
+    assert "Aucune relance" in client.get(reverse("tableaux:tva_relances")).content.decode()
+    rows = list(
+        load_workbook(
+            io.BytesIO(
+                client.get(reverse("tableaux:export", args=["balance-agee", "xlsx"])).content
+            )
+        ).active.values
+    )
+    assert rows[-1] == ("Total", 0, 0, 0, 0, 0, 0)
