@@ -36,11 +36,12 @@ class ResteDu(models.Model):
     class Meta:
         verbose_name = _("reste dû")
         indexes = [
+            # Aging and forecast read the open invoices from this index alone.
             models.Index(
                 fields=["company", "due_date"],
-                include=["client", "amount_due"],
+                include=["client", "amount_due", "facture"],
                 condition=Q(amount_due__gt=0),
-                name="restedu_ouvert_idx",
+                name="restedu_ouvertes_idx",
             ),
             models.Index(
                 fields=["company", "settled_on"],

@@ -182,7 +182,7 @@ def previsions(*, company: Company, today: date, weeks: int = FORECAST_WEEKS) ->
     monday = today - timedelta(days=today.weekday())
     query = """
         WITH delay AS (
-            SELECT client_id, GREATEST(AVG(settled_on - due_date), 0) AS days
+            SELECT client_id, GREATEST(ROUND(AVG(settled_on - due_date)), 0)::integer AS days
             FROM tableaux_restedu
             WHERE company_id = %(company)s AND settled_on >= %(since)s AND due_date IS NOT NULL
             GROUP BY client_id
@@ -190,8 +190,8 @@ def previsions(*, company: Company, today: date, weeks: int = FORECAST_WEEKS) ->
             SELECT facture_id, MAX(date) AS until FROM encaissement_promessepaiement
             WHERE company_id = %(company)s AND date >= %(today)s GROUP BY facture_id
         ), open AS (
-            SELECT r.amount_due, r.due_date, COALESCE(
-                p.until, r.due_date + ROUND(COALESCE(d.days, 0))::integer) AS expected
+            SELECT r.amount_due, r.due_date,
+                   COALESCE(p.until, r.due_date + COALESCE(d.days, 0)) AS expected
             FROM tableaux_restedu r
             LEFT JOIN delay d ON d.client_id = r.client_id
             LEFT JOIN promise p ON p.facture_id = r.facture_id
