@@ -83,6 +83,23 @@ EXPORTS = {
 }
 
 
+def portefeuille_rows(rows: list[dict]) -> Rows:
+    """The portfolio page's table (`selectors.portefeuille`), one company a line."""
+    header = [_("Société"), _("Rôle"), _("En retard TTC"), _("Factures en retard"),
+              _("TVA due (mois)"), _("Dernière clôture"), _("Intégrité")]  # fmt: skip
+    lines = []
+    for row in rows:
+        integrity = row["integrity"]
+        lines.append([
+            row["company"].display_name, row["membership"].get_role_display(), row["overdue"],
+            row["overdue_count"],
+            "" if row["tva"] is None else sum((r["vat"] for r in row["tva"]), Decimal("0")),
+            row["closure"].reference if row["closure"] else "",
+            "" if not integrity else _("Intègre") if integrity.get("ok") else _("Anomalies"),
+        ])  # fmt: skip
+    return [header, *lines]
+
+
 def _csv_cell(value) -> object:
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
@@ -121,8 +138,11 @@ CONTENT_TYPES = {
 def export_response(export: Export, fmt: str, *, company: Company, today: date,
                     periode: Periode) -> HttpResponse:  # fmt: skip
     rows = export.rows(company, today, periode)
-    body = as_csv(rows) if fmt == "csv" else as_xlsx(rows, str(export.title))
+    return rows_response(rows, fmt, title=str(export.title), name=f"{export.slug}-{today:%Y-%m-%d}")
+
+
+def rows_response(rows: Rows, fmt: str, *, title: str, name: str) -> HttpResponse:
+    body = as_csv(rows) if fmt == "csv" else as_xlsx(rows, title)
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
-    name = f"{export.slug}-{today:%Y-%m-%d}.{fmt}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response

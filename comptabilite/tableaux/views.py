@@ -6,10 +6,17 @@ from urllib.parse import urlencode
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from comptabilite.tableaux import selectors
-from comptabilite.tableaux.exports import CONTENT_TYPES, EXPORTS, export_response
+from comptabilite.tableaux.exports import (
+    CONTENT_TYPES,
+    EXPORTS,
+    export_response,
+    portefeuille_rows,
+    rows_response,
+)
 from comptabilite.tableaux.selectors import Periode
 from pgi.panels import dashboard_panels
 from pgi.permissions import Perm
@@ -103,3 +110,14 @@ def portefeuille(request):
     today = timezone.localdate()
     context = {"companies": selectors.portefeuille(user=request.user, today=today), "today": today}
     return render(request, "tableaux/portefeuille.html", context)
+
+
+@require_safe
+@member_required(Perm.EXPORT)
+def portefeuille_export(request, fmt: str):
+    """The portfolio as CSV or XLSX: every company of the user, as the page shows them."""
+    if fmt not in CONTENT_TYPES:
+        raise Http404
+    today = timezone.localdate()
+    rows = portefeuille_rows(selectors.portefeuille(user=request.user, today=today))
+    return rows_response(rows, fmt, title=_("Portefeuille"), name=f"portefeuille-{today:%Y-%m-%d}")

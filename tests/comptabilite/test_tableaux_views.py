@@ -135,6 +135,12 @@ def test_the_portfolio_lists_every_company_of_the_accountant_and_switches(client
     assert "Atelier Vues" in page and "Boulangerie Zéphyr" in page
     assert "Hors Portefeuille" not in page
     assert "120,00\xa0€" in page  # Zéphyr's overdue invoice
+    xlsx = client.get(reverse("tableaux:portefeuille_export", args=["xlsx"])).content
+    rows = list(load_workbook(io.BytesIO(xlsx)).active.values)
+    assert [row[0] for row in rows[1:]] == ["Atelier Vues", "Boulangerie Zéphyr"]
+    assert rows[2][2] == 120 and rows[2][3] == 1
+    csv_text = client.get(reverse("tableaux:portefeuille_export", args=["csv"])).content
+    assert "Boulangerie Zéphyr;Expert-comptable;120,00;1" in csv_text.decode("utf-8-sig")
     response = client.post(
         reverse("company_switch"), {"company": other.pk, "next": reverse("tableaux:creances")}
     )
