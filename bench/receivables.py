@@ -167,6 +167,7 @@ def main() -> None:
     for label, url in (
         ("home (sales, due, overdue)", "/"),
         ("dashboard: receivables tab", "/tableaux/"),
+        ("  its forecast (htmx, on load)", "/tableaux/previsions/"),
         ("dashboard: sales tab, 12 months", "/tableaux/ventes/"),
         ("dashboard: sales, 24 months (htmx)", "/tableaux/ventes/?du=" + _months_ago(23)),
         ("dashboard: VAT and dunning tab", "/tableaux/tva-relances/"),
@@ -175,7 +176,7 @@ def main() -> None:
         ("payment list, first page", "/encaissements/"),
         ("customer page", f"/clients/{company_client(company)}/"),
     ):
-        p50, p95, queries = measure(http, url, args.requests, htmx="(htmx)" in label)
+        p50, p95, queries = measure(http, url, args.requests, htmx="htmx" in label)
         print(f"{label:<36} {p50:>8.1f} {p95:>8.1f} {queries:>8}")
     compare_due(company, args.requests)
 

@@ -151,6 +151,7 @@ def balance_agee(*, company: Company, today: date, limit: int | None = None) -> 
         "buckets": BUCKETS,
         "lines": lines,
         "customers": len(rows),
+        "late_customers": sum(1 for row in rows if row[1] > row[2]),  # owes more than not due
         "totals": totals,
         "total": sum(totals.values(), NOTHING),
         "overdue": sum((v for k, v in totals.items() if k != NOT_DUE.key), NOTHING),

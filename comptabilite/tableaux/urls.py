@@ -6,6 +6,7 @@ app_name = "tableaux"
 
 urlpatterns = [
     path("", views.creances, name="creances"),
+    path("previsions/", views.previsions, name="previsions"),
     path("ventes/", views.ventes, name="ventes"),
     path("tva-relances/", views.tva_relances, name="tva_relances"),
     path("portefeuille/", views.portefeuille, name="portefeuille"),

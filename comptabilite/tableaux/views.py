@@ -44,19 +44,35 @@ def _render(request, template: str, context: dict):
 @require_safe
 @member_required(Perm.VIEW)
 def creances(request):
-    """Receivables today: what is owed and overdue, aging balance, DSO, expected cash-in."""
+    """Receivables today: what is owed and overdue, DSO, the aging balance; the expected
+    cash-in follows as its own request (`previsions`, loaded by htmx)."""
     today = timezone.localdate()
-    figures = selectors.creances_tableau(company=request.company, today=today, limit=AGING_ROWS)
-    aging = figures["aging"]
+    aging = selectors.balance_agee(company=request.company, today=today, limit=AGING_ROWS)
     context = {
-        "tab": "creances", "today": today, **figures,
-        "aging_lines": aging["lines"], "aging_more": aging["customers"] > AGING_ROWS,
-        "chart": {
-            "labels": [w["start"].strftime("%d/%m") for w in figures["forecast"]["weeks"]],
-            "amounts": [float(w["amount"]) for w in figures["forecast"]["weeks"]],
-        },
+        "tab": "creances", "today": today, "aging": aging, "aging_lines": aging["lines"],
+        "aging_more": aging["customers"] > AGING_ROWS,
+        "dso": selectors.dso(company=request.company, today=today, outstanding=aging["total"]),
     }  # fmt: skip
     return render(request, "tableaux/creances.html", context)
+
+
+@require_safe
+@member_required(Perm.VIEW)
+def previsions(request):
+    """The expected cash-in of the next 8 weeks: the receivables tab's last section (its
+    figures alone for htmx), or a page of its own."""
+    forecast = selectors.previsions(company=request.company, today=timezone.localdate())
+    context = {
+        "tab": "creances", "forecast": forecast,
+        "chart": {
+            "labels": [w["start"].strftime("%d/%m") for w in forecast["weeks"]],
+            "amounts": [float(w["amount"]) for w in forecast["weeks"]],
+        },
+    }  # fmt: skip
+    template = "tableaux/previsions.html"
+    if request.htmx:
+        template += "#forecast"
+    return render(request, template, context)
 
 
 @require_safe

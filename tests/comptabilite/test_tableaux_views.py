@@ -51,7 +51,13 @@ def test_the_receivables_tab_shows_the_aging_balance_and_its_totals(client, sell
     assert "Martin SARL" in page and "Durand SAS" in page
     assert "1\u202f600,00\xa0€" in page  # 1 200 + 400 owed
     assert "Balance âgée par client" in page
-    assert 'data-testid="forecast"' in page
+    assert 'hx-get="/tableaux/previsions/"' in page  # the forecast follows, loaded by htmx
+    assert 'data-testid="late-customers">1 ' in page
+    forecast = client.get(reverse("tableaux:previsions"), headers={"HX-Request": "true"})
+    text = forecast.content.decode()
+    assert "<html" not in text and 'data-testid="forecast"' in text
+    assert 'id="forecast-data"' in text  # the chart's figures
+    assert "<html" in client.get(reverse("tableaux:previsions")).content.decode()
 
 
 def test_the_period_filter_answers_the_figures_alone_for_htmx(client, seller):
@@ -153,7 +159,8 @@ def test_the_portfolio_lists_every_company_of_the_accountant_and_switches(client
 def test_the_pages_need_a_flat_number_of_queries(client, seller, django_assert_max_num_queries):
     login(client, factories.member(seller, Role.OWNER))
     counts = {}
-    for name in ("tableaux:creances", "tableaux:ventes", "tableaux:tva_relances"):
+    pages = ("tableaux:creances", "tableaux:previsions", "tableaux:ventes", "tableaux:tva_relances")
+    for name in pages:
         client.get(reverse(name))
         with django_assert_max_num_queries(100) as captured:
             client.get(reverse(name))
