@@ -36,12 +36,11 @@ class ResteDu(models.Model):
     class Meta:
         verbose_name = _("reste dû")
         indexes = [
-            # Aging and forecast read the open invoices from this index alone.
             models.Index(
                 fields=["company", "due_date"],
-                include=["client", "amount_due", "facture"],
+                include=["client", "amount_due"],
                 condition=Q(amount_due__gt=0),
-                name="restedu_ouvertes_idx",
+                name="restedu_ouvert_idx",
             ),
             models.Index(
                 fields=["company", "settled_on"],
