@@ -275,6 +275,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "encaissement.relances.tasks.sweep_relances",
         "schedule": 300.0,
     },
+    "quotes-expiry-daily": {  # expired quotes, and reminders a few days before
+        "task": "devis.tasks.expire_quotes",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    "sweep-devis-emails": {
+        "task": "devis.tasks.sweep_devis_emails",
+        "schedule": 300.0,
+    },
     "verify-registres-nightly": {
         "task": "comptabilite.tasks.verify_all_registres",
         "schedule": crontab(hour=3, minute=15),
