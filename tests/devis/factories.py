@@ -41,8 +41,8 @@ def draft(company, client=None, lines_=None, **fields):
     )  # fmt: skip
 
 
-def sent(company, client=None, **fields):
-    devis = draft(company, client, **fields)
+def sent(company, client=None, lines_=None, **fields):
+    devis = draft(company, client, lines_, **fields)
     services.devis_envoyer(
         devis=devis, user=None, recipients=[devis.client.email or "client@example.com"],
         subject="Devis", body="Bonjour",
