@@ -7,8 +7,9 @@ class DevisConfig(AppConfig):
     verbose_name = _("Devis")
 
     def ready(self) -> None:
-        # Registrations with the layers below: the invoice page's "Devis" section.
-        from devis import panels  # noqa: F401
+        # Registrations with the layers below: the invoice page's "Devis" section, the
+        # register's checks of the acceptances.
+        from devis import integrity, panels  # noqa: F401
 
         # Models can be imported only once the app registry is ready, hence here.
         from devis.models import Devis

@@ -8,6 +8,7 @@ one is sent. Every change of state goes through `devis.services` and writes a hi
 
 from decimal import Decimal
 
+import pgtrigger
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -223,6 +224,25 @@ class Acceptation(CompanyOwned):
 
     class Meta:
         verbose_name = _("acceptation")
+        triggers = [
+            # The evidence never changes once recorded; only the signed copy is added later.
+            pgtrigger.Protect(name="acceptation_frozen", operation=pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="acceptation_evidence_frozen",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange(
+                    "devis",
+                    "name",
+                    "accepted_at",
+                    "ip",
+                    "user_agent",
+                    "pdf_sha256",
+                    "consent_text",
+                    "options",
+                    "signature",
+                ),
+            ),  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.devis} — {self.name}"

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import Client
+from devis import integrity
 from devis.apps import SERIES
 from devis.documents import counted, devis_content
 from devis.exceptions import DevisError
@@ -59,9 +60,9 @@ from pgi.queue import publish_after_commit
 from pgi.text import clean_text
 from pgi.totals import amount_problems, compute_totals
 
-# The record kind of an acceptance in the register (CGI art. 286 keeps the invoices; the
-# acceptance is sealed the same way so that it cannot be denied or altered later).
-RECORD_KIND = "accord_devis"
+# The record kind of an acceptance in the register: sealed like an invoice, so that it
+# cannot be denied or altered later (its verification: devis.integrity).
+RECORD_KIND = integrity.RECORD_KIND
 
 DRAFT_FIELDS = (
     "client", "subject", "notes", "validity_days", "start_date", "duration",

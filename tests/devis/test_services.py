@@ -237,3 +237,17 @@ def test_duplicate_makes_a_new_draft(seller):
     assert copy.status == Statut.DRAFT and copy.number == "" and copy.version == 1
     assert copy.lines.count() == 4
     assert copy.start_date == date(2026, 12, 14)
+
+
+def test_the_evidence_of_an_acceptance_cannot_be_altered_nor_deleted(seller):
+    from django.db import DatabaseError, transaction
+
+    devis = quotes.accepted(seller)
+    acceptation = Acceptation.objects.get(devis=devis)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Acceptation.objects.filter(pk=acceptation.pk).update(name="Quelqu'un d'autre")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Acceptation.objects.filter(pk=acceptation.pk).delete()
+    # the signed copy is still added after commit
+    Acceptation.objects.filter(pk=acceptation.pk).update(signed_sha256="ab" * 32)
+    assert verify_chain(seller).ok
