@@ -154,3 +154,10 @@ def test_another_company_cannot_see_the_quote(client, seller, company_b, owner_b
     login(client, owner_b)
     assert client.get(reverse("devis:devis_detail", args=[devis.pk])).status_code == 404
     assert client.get(reverse("devis:devis_pdf", args=[devis.pk])).status_code == 404
+
+
+def test_the_customer_page_lists_its_quotes(owner, seller):
+    devis = quotes.sent(seller)
+    page = owner.get(reverse("crm:client_detail", args=[devis.client_id]))
+    assert devis.reference in page.text
+    assert f"{reverse('devis:devis_create')}?client={devis.client_id}" in page.text
