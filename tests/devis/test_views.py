@@ -161,3 +161,19 @@ def test_the_customer_page_lists_its_quotes(owner, seller):
     page = owner.get(reverse("crm:client_detail", args=[devis.client_id]))
     assert devis.reference in page.text
     assert f"{reverse('devis:devis_create')}?client={devis.client_id}" in page.text
+
+
+def test_the_list_and_the_api_list_run_a_flat_number_of_queries(owner, seller):
+    from tests.test_query_counts import assert_flat, page
+
+    def add(count: int) -> None:
+        for _ in range(count):
+            quotes.draft(seller)
+            quotes.sent(seller)
+
+    assert_flat(page(owner, "devis:devis_list"), add, bound=12)
+
+    token = factories.token(factories.member(seller))
+    assert_flat(
+        lambda: owner.get("/api/v1/devis/", HTTP_AUTHORIZATION=f"Bearer {token}"), add, bound=8
+    )
