@@ -548,6 +548,8 @@ def devis_rappeler(*, devis: Devis) -> Devis:
 def devis_annuler(*, devis: Devis, user: User | None) -> Devis:
     """The company withdraws a quote not yet accepted."""
     devis = _lock(devis)
+    if devis.is_draft:  # it has no number yet: nothing to keep
+        raise DevisError(_("Un brouillon ne s'annule pas : supprimez-le."))
     if devis.status in (Statut.ACCEPTED, Statut.INVOICED, Statut.CANCELLED):
         raise DevisError(_("Ce devis ne peut plus être annulé."))
     return _set_status(devis, Statut.CANCELLED, user=user)

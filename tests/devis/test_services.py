@@ -251,3 +251,19 @@ def test_the_evidence_of_an_acceptance_cannot_be_altered_nor_deleted(seller):
     # the signed copy is still added after commit
     Acceptation.objects.filter(pk=acceptation.pk).update(signed_sha256="ab" * 32)
     assert verify_chain(seller).ok
+
+
+def test_cancelling_a_sent_quote_and_not_a_draft(seller):
+    devis = quotes.sent(seller)
+    services.devis_annuler(devis=devis, user=None)
+    devis.refresh_from_db()
+    assert devis.status == Statut.CANCELLED
+    assert list(devis.historique.values_list("to_status", flat=True)) == [
+        "brouillon",
+        "envoye",
+        "annule",
+    ]
+    with pytest.raises(DevisError, match="supprimez-le"):
+        services.devis_annuler(devis=quotes.draft(seller), user=None)
+    with pytest.raises(DevisError):
+        services.devis_annuler(devis=quotes.accepted(seller), user=None)
