@@ -177,3 +177,30 @@ def test_the_list_and_the_api_list_run_a_flat_number_of_queries(owner, seller):
     assert_flat(
         lambda: owner.get("/api/v1/devis/", HTTP_AUTHORIZATION=f"Bearer {token}"), add, bound=8
     )
+
+
+def test_revising_from_the_page_opens_the_new_version(owner, seller):
+    devis = quotes.sent(seller)
+    response = owner.post(reverse("devis:devis_reviser", args=[devis.pk]))
+    revision = Devis.objects.get(origine=devis)
+    assert response.url == reverse("devis:devis_detail", args=[revision.pk])
+    assert owner.get(response.url).url == reverse("devis:devis_edit", args=[revision.pk])
+    page = owner.get(reverse("devis:devis_edit", args=[revision.pk]))
+    assert f"version 2 de {devis.number}" in page.text
+
+
+def test_an_expired_quote_page_says_so_and_refuses_acceptance(client, seller):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    devis = quotes.sent(seller)
+    Devis.objects.filter(pk=devis.pk).update(valid_until=timezone.localdate() - timedelta(days=1))
+    url = f"/q/{public_token(devis)}/"
+    page = client.get(url)
+    assert "Ce devis a expiré" in page.text and 'name="consent"' not in page.text
+    response = client.post(url + "accepter/", {"name": "Jeanne", "consent": "on",
+                                               "pdf_sha256": "x"})  # fmt: skip
+    assert response.status_code == 422
+    devis.refresh_from_db()
+    assert devis.status == Statut.SENT
