@@ -3,6 +3,7 @@ emailed link, ticks an option and accepts with a name; the owner sees it accepte
 converts it into a 30 % deposit invoice, then the final invoice that deducts it."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -100,3 +101,61 @@ def services_body(devis) -> str:
         "devis/email/devis_body.txt",
         {"devis": devis, "company": devis.company, "link": public_url(devis)},
     )
+
+
+def test_the_owner_writes_a_quote_with_an_option_sees_what_is_missing_and_sends_it(
+    page, screenshot
+):
+    seller = factories.issuing_company("Menuiserie Bois SARL", legal_form="SARL")
+    factories.member(seller, Role.OWNER, email="owner@bois.example")
+    factories.business_client(seller, name="Cuisines Lemoine", email="achat@lemoine.fr")
+    login(page, "owner@bois.example")
+
+    page.get_by_role("link", name="Devis").first.click()
+    page.get_by_role("link", name="Nouveau devis").click()
+    page.get_by_role("combobox", name="Client").fill("Lemoine")
+    page.get_by_role("option", name=re.compile("Cuisines Lemoine")).click()
+    page.get_by_role("button", name="Créer le brouillon").click()
+
+    rows = page.locator("#line-rows tr")
+    rows.nth(0).get_by_label("Désignation").fill("Plan de travail chêne")
+    rows.nth(0).get_by_label("Quantité").fill("3")
+    rows.nth(0).get_by_label("Unité").select_option("m")
+    rows.nth(0).get_by_label("Prix unitaire HT").fill("1 234,50")
+    page.get_by_role("button", name="Ajouter une ligne").click()
+    rows.nth(1).get_by_label("Désignation").fill("Pose")
+    rows.nth(1).get_by_label("Quantité").fill("6")
+    rows.nth(1).get_by_label("Unité").select_option("heure")
+    rows.nth(1).get_by_label("Prix unitaire HT").fill("50")
+    rows.nth(1).get_by_label("Catégorie").select_option("main_oeuvre")
+    page.get_by_role("button", name="Ajouter une ligne").click()
+    rows.nth(2).get_by_label("Désignation").fill("Crédence en verre")
+    rows.nth(2).get_by_label("Prix unitaire HT").fill("400")
+    rows.nth(2).get_by_label("Option").check()
+    # Live totals of the shared engine, the option left out: 3 703,50 + 300 = 4 003,50 HT
+    expect(page.get_by_test_id("total-ht")).to_have_text("4 003,50 €")
+    page.get_by_role("button", name="Enregistrer et envoyer").click()
+    page.get_by_role("button", name="Envoyer").click()
+    problems = page.get_by_test_id("send-problems")
+    expect(problems).to_contain_text(
+        "« date de début des travaux ou de la prestation » à compléter"
+    )
+    expect(problems).to_contain_text("« durée estimée » à compléter")
+    expect(problems).to_contain_text("« conditions de paiement » à compléter")
+    screenshot(page, "devis-missing-items")
+
+    page.get_by_label("Début des travaux / de la prestation").fill("2027-01-11")
+    page.get_by_label("Durée estimée").fill("2 jours")
+    page.get_by_label("Conditions de paiement").fill("40 % à la commande, solde à la pose.")
+    page.get_by_label("Conditions de livraison et d'exécution").fill("Pose sur site.")
+    page.get_by_label("Réclamations et service après-vente").fill("Sous 8 jours par écrit.")
+    page.get_by_role("button", name="Enregistrer et envoyer").click()
+    mail.outbox.clear()
+    page.get_by_role("button", name="Envoyer").click()
+    expect(page.get_by_test_id("devis-status")).to_have_text("Envoyé")
+    devis = Devis.objects.get(company=seller)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(devis.reference)
+    assert devis.total_excl_vat == Decimal("4003.50")
+    assert [m.to for m in mail.outbox] == [["achat@lemoine.fr"]]
+    assert mail.outbox[0].attachments[0][0] == f"{devis.reference}.pdf"
+    assert page.console_errors == []
