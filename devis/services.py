@@ -460,7 +460,7 @@ def devis_accepter(
         problems.append(_("Tapez votre nom complet."))
     if not consent:
         problems.append(_("Cochez la case d'acceptation."))
-    if pdf_sha256 != devis.pdf_sha256:
+    if not devis.pdf_sha256 or pdf_sha256 != devis.pdf_sha256:  # the PDF the page showed
         problems.append(_("Le devis a changé depuis l'ouverture de la page : rechargez-la."))
     if problems:
         raise DevisError(problems)

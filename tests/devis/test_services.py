@@ -267,3 +267,19 @@ def test_cancelling_a_sent_quote_and_not_a_draft(seller):
         services.devis_annuler(devis=quotes.draft(seller), user=None)
     with pytest.raises(DevisError):
         services.devis_annuler(devis=quotes.accepted(seller), user=None)
+
+
+def test_an_email_whose_task_was_lost_is_sent_by_the_sweeper(seller):
+    from devis.models import EnvoiDevis
+    from devis.tasks import sweep_devis_emails
+
+    devis = quotes.sent(seller)  # in this test's transaction, the task is never published
+    envoi = EnvoiDevis.objects.get(devis=devis)
+    assert envoi.sent_at is None and sweep_devis_emails() == 0  # young: the task may come
+    EnvoiDevis.objects.filter(pk=envoi.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    mail.outbox.clear()
+    assert sweep_devis_emails() == 1
+    envoi.refresh_from_db()
+    assert envoi.sent_at is not None
+    assert [m.attachments[0][0] for m in mail.outbox] == [f"{devis.reference}.pdf"]
+    assert sweep_devis_emails() == 0  # sent once
