@@ -37,7 +37,10 @@ def devis_context(
 
 def _labelled(line: dict) -> str:
     label = CATEGORIES.get(line.get("category") or "")
-    return f"{label} — {line['designation']}" if label else line["designation"]
+    designation = line["designation"]
+    if not label or designation.lower().startswith(label.lower()):
+        return designation
+    return f"{label} — {designation}"
 
 
 def render_devis_pdf(

@@ -41,7 +41,7 @@ COMMON = [
     "m²",
     "Main-d'œuvre — Pose",
     "heure",
-    "Déplacement — Déplacement",
+    "Déplacement",
     "forfait",
     "Options (au choix du client, hors total)",
     "Vernis de protection",
