@@ -373,7 +373,7 @@ def _owner_addresses(devis: Devis) -> list[str]:
 @transaction.atomic
 def lien_devis_renouveler(*, devis: Devis) -> Devis:
     """Revokes the customer link of a quote (every version) and makes a new one."""
-    first = devis.origine if devis.origine_id else devis
+    first = devis.origine or devis
     Devis.objects.filter(pk=first.pk).update(link_version=F("link_version") + 1)
     first.refresh_from_db()
     return first
