@@ -99,9 +99,9 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pgi",
     "crm",
-    "devis",
     "facturation",
     "encaissement",
+    "devis",  # after the invoices: its numbering series is listed after theirs
     "comptabilite",
 ]
 
