@@ -99,9 +99,9 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pgi",
     "crm",
-    "devis",
     "facturation",
     "encaissement",
+    "devis",  # after the invoices: its numbering series is listed after theirs
     "comptabilite",
     "comptabilite.tableaux",
 ]
@@ -282,6 +282,14 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-notifications": {
         "task": "pgi.tasks.sweep_notifications",
+        "schedule": 300.0,
+    },
+    "quotes-expiry-daily": {  # expired quotes, and reminders a few days before
+        "task": "devis.tasks.expire_quotes",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    "sweep-devis-emails": {
+        "task": "devis.tasks.sweep_devis_emails",
         "schedule": 300.0,
     },
     "verify-registres-nightly": {

@@ -143,6 +143,7 @@ class Command(BaseCommand):
             self._customers(company, seed=index, count=36 if index == 0 else 12)
             self._catalogue(company, index)
             self._activity(company, owner, seed=index, count=60 if index == 0 else 15)
+            self._quotes(company, owner)
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
 
     def _catalogue(self, company: Company, index: int) -> None:
@@ -211,6 +212,78 @@ class Command(BaseCommand):
                         "unit_price": articles[0].unit_price, "vat_rate": articles[0].vat_rate,
                         "nature": articles[0].nature}],
             )  # fmt: skip
+
+    def _quotes(self, company: Company, owner: User) -> None:
+        """Quotes in every state, with their PDFs: draft, sent, viewed, accepted (and its
+        signed copy), refused, expired, invoiced (a 30 % deposit, then the final invoice)."""
+        from devis import services as devis
+        from devis.delivery import acceptation_pdf_generer
+        from devis.models import Devis, EnvoiDevis
+
+        if Devis.objects.for_company(company).exists():
+            return
+        today = timezone.localdate()
+        now = timezone.now()
+        customers = list(Client.objects.for_company(company).exclude(email="").order_by("pk")[:7])
+        articles = list(Article.objects.for_company(company).order_by("pk"))
+        devis.parametres_devis_enregistrer(company=company, fields={
+            "payment_terms": "30 % d'acompte à la commande, le solde à la livraison, par virement.",
+            "execution_terms": "Réalisation dans nos ateliers, pose sur site aux heures ouvrables.",
+            "after_sales_terms": "Réclamations par écrit sous 8 jours ; garantie légale de "
+                                 "conformité de 2 ans sur les fournitures.",
+            "price_revision_terms": "Prix fermes pendant la durée de validité du devis.",
+            "cgv": "Nos conditions générales de vente s'appliquent à toute commande ; "
+                   "la commande est ferme à l'acceptation du devis.",
+        })  # fmt: skip
+        lines = [with_article_defaults({"article": a, "quantity": Decimal(q)}, a)
+                 for a, q in zip(articles[:3], ("1", "2", "4"), strict=False)]  # fmt: skip
+        lines.append({"designation": "Déplacement", "quantity": Decimal("1"), "unit": "forfait",
+                      "unit_price": Decimal("45"), "category": "deplacement",
+                      "vat_rate": articles[0].vat_rate, "nature": "service",
+                      "vat_exemption_reason": articles[0].vat_exemption_reason})  # fmt: skip
+        option = with_article_defaults({"article": articles[-1], "quantity": Decimal("2"),
+                                        "optional": True}, articles[-1])  # fmt: skip
+        fields = {"start_date": today + timedelta(days=21), "duration": "2 semaines",
+                  "deposit_percent": Decimal("30")}  # fmt: skip
+
+        def sent(client, subject, days_ago):
+            quote = devis.devis_creer(
+                company=company, client=client, user=owner,
+                fields={**fields, "subject": subject}, lines=[*lines, option],
+            )  # fmt: skip
+            devis.devis_envoyer(
+                devis=quote, user=owner, recipients=[client.email], subject=f"Devis — {subject}",
+                body="Bonjour, veuillez trouver notre devis.",
+                today=today - timedelta(days=days_ago),
+            )  # fmt: skip
+            return devis.devis_pdf_generer(devis_id=quote.pk)
+
+        def accepted(client, subject, days_ago):
+            quote = sent(client, subject, days_ago)
+            devis.devis_accepter(
+                devis=quote, name=client.name, consent=True, options=[len(lines) + 1],
+                pdf_sha256=quote.pdf_sha256, ip="203.0.113.10", user_agent="Démo",
+                now=now - timedelta(days=days_ago - 2),
+            )  # fmt: skip
+            acceptation_pdf_generer(acceptation_id=quote.acceptation.pk)
+            return quote
+
+        devis.devis_creer(company=company, client=customers[0], user=owner,
+                          fields={**fields, "subject": "Éclairage de la terrasse"},
+                          lines=lines)  # fmt: skip
+        sent(customers[1], "Rénovation de la vitrine", 3)
+        devis.devis_marquer_vu(devis=sent(customers[2], "Luminaires du restaurant", 6))
+        accepted(customers[3], "Éclairage de l'accueil", 10)
+        devis.devis_refuser(devis=sent(customers[4], "Lustres de la salle", 12),
+                            reason="Budget dépassé, nous reportons le projet.")  # fmt: skip
+        expired = sent(customers[5], "Appliques du couloir", 45)
+        devis.devis_expirer(devis=expired, today=today)
+        invoiced = accepted(customers[6 % len(customers)], "Showroom, deuxième tranche", 8)
+        deposit = devis.devis_facturer_acompte(devis=invoiced, user=owner, percent=Decimal("30"))
+        facture_emettre(facture=deposit, user=owner, today=today - timedelta(days=5))
+        devis.devis_facturer_solde(devis=invoiced, user=owner)
+        # Demo customers are fictitious: their quote emails are recorded, never sent.
+        EnvoiDevis.objects.filter(company=company, sent_at=None).update(sent_at=now)
 
     def _payments(self, company, owner, issued, *, rng: random.Random, today) -> None:
         """Most invoices paid (some late, some in part), the last weeks' still due, a bounced
