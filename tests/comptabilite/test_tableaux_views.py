@@ -212,3 +212,20 @@ def test_a_new_company_sees_empty_dashboards(client):
         ).active.values
     )
     assert rows[-1] == ("Total", 0, 0, 0, 0, 0, 0)
+
+
+def test_the_sales_tab_shows_quotes_signed_versus_sent_from_the_quotes_app(client):
+    """The quotes app fills the dashboard's slot (pgi.panels.dashboard_panels): quotes sent
+    and signed over the period, and the signing rate."""
+    from tests.devis import factories as quotes
+
+    company = factories.issuing_company("Peintures Tableaux SARL", legal_form="SARL")
+    quotes.accepted(company)
+    quotes.sent(company)
+    login(client, factories.member(company, Role.OWNER))
+    page = client.get(reverse("tableaux:ventes")).content.decode()
+    assert 'data-testid="quotes-panel"' in page and 'data-testid="quotes-slot"' not in page
+    assert 'data-testid="quotes-rate">50 %' in page
+    month = "2020-01"  # a period without quotes
+    page = client.get(reverse("tableaux:ventes") + f"?du={month}&au={month}").content.decode()
+    assert 'data-testid="quotes-rate">—' in page
