@@ -1,7 +1,8 @@
 """What the dashboards read beside the frozen documents."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Client
@@ -30,6 +31,13 @@ class ResteDu(models.Model):
     due_date = models.DateField(_("échéance"), null=True)
     total_incl_vat = models.DecimalField(_("total TTC"), max_digits=14, decimal_places=2)
     amount_due = models.DecimalField(_("reste dû"), max_digits=14, decimal_places=2)
+    # The same in cents, computed by PostgreSQL: the aging balance sums integers, 30-45 %
+    # faster than numerics over 50,000 open invoices (bench/README.md).
+    cents_due = models.GeneratedField(
+        expression=Cast(F("amount_due") * 100, models.BigIntegerField()),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+    )
     # The day of the last payment, once nothing is owed any more (the customer's own delay).
     settled_on = models.DateField(_("soldée le"), null=True)
 
@@ -38,9 +46,9 @@ class ResteDu(models.Model):
         indexes = [
             models.Index(
                 fields=["company", "due_date"],
-                include=["client", "amount_due"],
+                include=["client", "amount_due", "cents_due"],
                 condition=Q(amount_due__gt=0),
-                name="restedu_ouvert_idx",
+                name="restedu_ouvertes_idx",
             ),
             models.Index(
                 fields=["company", "settled_on"],

@@ -24,7 +24,7 @@ from encaissement.relances.selectors import FILTRES_PAR_CLE, efficacite_par_nive
 from facturation.models import Facture, Status
 from facturation.selectors import ZERO, sales
 from pgi.models import Company, Membership
-from pgi.money import cents
+from pgi.money import CENT
 
 # The aging balance's columns, in order: the receivables list's own filters.
 BUCKETS = tuple(
@@ -119,12 +119,21 @@ class LigneAgee:
     total: Decimal = field(default=Decimal("0"))
 
 
+def euros(cents_: int | Decimal) -> Decimal:
+    """Whole cents as euros: 12345 → 123.45 (exact)."""
+    return Decimal(cents_).scaleb(-2).quantize(CENT)
+
+
 def balance_agee(*, company: Company, today: date, limit: int | None = None) -> dict:
     """The aging balance (balance âgée): per customer, what is owed by bucket (not due,
     1-30, 31-60, 61-90, over 90 days late), biggest first, with the totals of every customer;
-    the `limit` biggest only in `lines` (their names read after grouping). Two queries."""
-    aggregates = {b.key: Coalesce(Sum("amount_due", filter=b.q(today)), ZERO) for b in BUCKETS}
-    # The total is the buckets' sum, added up here: one numeric sum less per row in SQL.
+    the `limit` biggest only in `lines` (their names read after grouping). Two queries.
+
+    Named SQL around the ORM's grouping (whose buckets are the receivables list's filters):
+    the sort, the limit and the totals over every customer are done by PostgreSQL, so a page
+    handles 20 rows, not one per customer (2,000 in bench/receivables.py), and the sums are
+    of whole cents (integers: 30-45 % faster than numerics), turned back into euros here."""
+    aggregates = {b.key: Coalesce(Sum("cents_due", filter=b.q(today)), 0) for b in BUCKETS}
     grouped = (
         ouvertes(company=company)
         .values("client_id")
@@ -132,28 +141,33 @@ def balance_agee(*, company: Company, today: date, limit: int | None = None) -> 
         .order_by()
         .values_list("client_id", *aggregates)
     )
-    rows = sorted(
-        ((client, sum(amounts, NOTHING), *amounts) for client, *amounts in grouped),
-        key=lambda row: (-row[1], row[0]),
+    sql, params = grouped.query.sql_with_params()
+    keys = [f'"{b.key}"' for b in BUCKETS]
+    query = (
+        f"WITH g AS ({sql}), t AS (SELECT g.*, {' + '.join(keys)} AS total FROM g) "
+        f"(SELECT client_id, total, {', '.join(keys)}, NULL::bigint, NULL::bigint FROM t "
+        f"ORDER BY total DESC, client_id LIMIT {'ALL' if limit is None else int(limit)}) "
+        f"UNION ALL SELECT NULL, SUM(total), {', '.join(f'SUM({k})' for k in keys)}, "
+        f'COUNT(*), COUNT(*) FILTER (WHERE total > "{NOT_DUE.key}") FROM t'
     )
-    totals = {b.key: NOTHING for b in BUCKETS}
-    for row in rows:
-        for b, amount in zip(BUCKETS, row[2:], strict=True):
-            totals[b.key] += amount
-    shown = rows[:limit] if limit is not None else rows
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        *shown, summary = cursor.fetchall()
     names = client_names(company=company, ids=[row[0] for row in shown])
     lines = [
         LigneAgee(row[0], names[row[0]],
-                  {b.key: cents(v) for b, v in zip(BUCKETS, row[2:], strict=True)}, row[1])
+                  {b.key: euros(v) for b, v in zip(BUCKETS, row[2:7], strict=True)},
+                  euros(row[1]))
         for row in shown
     ]  # fmt: skip
+    totals = {b.key: euros(v or 0) for b, v in zip(BUCKETS, summary[2:7], strict=True)}
     return {
         "buckets": BUCKETS,
         "lines": lines,
-        "customers": len(rows),
-        "late_customers": sum(1 for row in rows if row[1] > row[2]),  # owes more than not due
+        "customers": summary[7],
+        "late_customers": summary[8],  # owing more than what is not due yet
         "totals": totals,
-        "total": sum(totals.values(), NOTHING),
+        "total": euros(summary[1] or 0),
         "overdue": sum((v for k, v in totals.items() if k != NOT_DUE.key), NOTHING),
     }
 
