@@ -275,6 +275,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "encaissement.relances.tasks.sweep_relances",
         "schedule": 300.0,
     },
+    # E-invoicing platform: flows the messenger lost, received invoices and statuses polled.
+    "sweep-plateforme": {
+        "task": "facturation.plateforme.tasks.sweep_plateforme",
+        "schedule": 300.0,
+    },
+    "ereporting-daily": {
+        "task": "facturation.plateforme.tasks.transmit_ereporting",
+        "schedule": crontab(hour=5, minute=30),
+    },
     "verify-registres-nightly": {
         "task": "comptabilite.tasks.verify_all_registres",
         "schedule": crontab(hour=3, minute=15),

@@ -50,3 +50,18 @@ def sweep_plateforme() -> dict[str, int]:
         except PlateformeError:
             logger.warning("flow %s: platform not reachable", flux.pk)
     return {"pending": len(pending), "received": received, "statuses": statuses}
+
+
+@shared_task
+def transmit_ereporting() -> int:
+    """Daily (Celery beat): each connected company's last complete period is transmitted once
+    (the flow's key is the period: a second run queues nothing)."""
+    from facturation.plateforme import selectors
+    from facturation.plateforme.ereporting import ereporting_transmettre, periode_precedente
+
+    today = timezone.localdate()
+    count = 0
+    for connexion in selectors.connexions_actives():
+        periode = periode_precedente(connexion.company, today)
+        count += len(ereporting_transmettre(company=connexion.company, periode=periode))
+    return count
