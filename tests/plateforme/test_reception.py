@@ -25,8 +25,8 @@ def supplier_pdf(buyer_company, number_hint: str = "") -> tuple[bytes, str]:
 
 
 def arrive(fake, data: bytes, name: str = "facture.pdf") -> dict:
-    response = requests.post(fake.url + "/_fake/received",
-                             files={"file": (name, data, "application/pdf")}, timeout=10)  # fmt: skip
+    files = {"file": (name, data, "application/pdf")}
+    response = requests.post(fake.url + "/_fake/received", files=files, timeout=10)
     response.raise_for_status()
     return response.json()
 
