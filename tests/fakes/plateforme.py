@@ -241,15 +241,21 @@ class FakePlateforme:
     def __init__(self, port: int = 0):
         STATE.__init__()  # type: ignore[misc]
         self.state = STATE
+        # The loop runs in its own thread from the start: the caller's thread may already
+        # run one (Playwright's sync API does).
         self.loop = asyncio.new_event_loop()
-        self.runner = web.AppRunner(make_app(), access_log=None)
-        self.loop.run_until_complete(self.runner.setup())
-        site = web.TCPSite(self.runner, "127.0.0.1", port)
-        self.loop.run_until_complete(site.start())
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
+        self.runner = web.AppRunner(make_app(), access_log=None)
+        site = asyncio.run_coroutine_threadsafe(self._start(port), self.loop).result(timeout=10)
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    async def _start(self, port: int) -> web.TCPSite:
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", port)
+        await site.start()
+        return site
 
     def reset(self) -> None:
         STATE.__init__()  # type: ignore[misc]
