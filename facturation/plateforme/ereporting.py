@@ -16,7 +16,7 @@ from django.db import transaction
 
 from facturation.models import Facture, Kind, Status
 from facturation.plateforme.models import Flux, TypeFlux
-from facturation.plateforme.services import _queue, connexion_active, is_e_invoiced
+from facturation.plateforme.services import connexion_active, flux_publier, is_e_invoiced
 from pgi.models import Company, VatRegime
 from pgi.totals import compute_totals
 
@@ -123,6 +123,6 @@ def ereporting_transmettre(*, company: Company, periode: Periode) -> list[Flux]:
             defaults={"kind": TypeFlux.EREPORTING, "payload": payload},
         )  # fmt: skip
         if created:
-            _queue(flux)
+            flux_publier(flux)
         result.append(flux)
     return result

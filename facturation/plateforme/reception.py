@@ -149,7 +149,7 @@ def recues_interroger(*, connexion: ConnexionPlateforme) -> int:
 
 def _status_back(recue: FactureRecue, code: str, reason: str = "", **extra) -> None:
     """The buyer's status on a received invoice, recorded and queued for the platform."""
-    from facturation.plateforme.services import _queue
+    from facturation.plateforme.services import flux_publier
 
     payload = {"invoice": recue.number, "supplier": recue.supplier_siren, "flowId": recue.flow_id,
                "status": code, "reason": reason, **extra}  # fmt: skip
@@ -164,7 +164,7 @@ def _status_back(recue: FactureRecue, code: str, reason: str = "", **extra) -> N
             reason=reason[:500], source=SourceStatut.COMPANY,
             event_id=f"flux:{flux.tracking_id}",
         )  # fmt: skip
-        _queue(flux)
+        flux_publier(flux)
 
 
 def _locked(recue: FactureRecue) -> FactureRecue:

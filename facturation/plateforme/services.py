@@ -124,14 +124,29 @@ def facture_transmettre(facture: Facture) -> Flux | None:
         defaults={"kind": TypeFlux.INVOICE, "facture": facture},
     )  # fmt: skip
     if created:
-        _queue(flux)
+        flux_publier(flux)
     return flux
 
 
-def _queue(flux: Flux) -> None:
+def flux_publier(flux: Flux) -> None:
+    """Publishes the flow's submission once the transaction commits."""
     from facturation.plateforme.tasks import submit_flux
 
     publish_after_commit(submit_flux, flux.pk)  # the sweeper covers a lost one
+
+
+@transaction.atomic
+def flux_relancer(*, company: Company, flux_id: int) -> Flux:
+    """A flow the platform refused at submission (a customer missing from the directory) is
+    tried again once the owner fixed the cause (its SIREN or routing code): the same flow,
+    the same tracking id, the directory asked again."""
+    flux = Flux.objects.select_for_update().filter(pk=flux_id, company=company).first()
+    if flux is None or flux.state != EtatFlux.FAILED:
+        raise PlateformeErreur(_("Ce flux n'est pas en erreur."))
+    Flux.objects.filter(pk=flux.pk).update(state=EtatFlux.PENDING, routing="", error="")
+    flux.refresh_from_db()
+    flux_publier(flux)
+    return flux
 
 
 def _claim(flux_id: int) -> Flux | None:
@@ -163,15 +178,14 @@ def _submission(flux: Flux, plateforme) -> Submission:
         facture = flux.facture
         assert facture is not None
         routing = flux.routing
+        siren = (facture.buyer or {}).get("siren", "")
         if not routing:
             routage = RoutageClient.objects.filter(client_id=facture.client_id).first()
-            routing = plateforme.lookup(
-                facture.buyer["siren"], routage.routing_code if routage else ""
-            )
+            routing = plateforme.lookup(siren, routage.routing_code if routage else "") or ""
             if not routing:
                 raise FlowRefused(
                     _("Le client (SIREN %(s)s) est introuvable dans l'annuaire de la plateforme.")
-                    % {"s": facture.buyer["siren"]}
+                    % {"s": siren}
                 )
             Flux.objects.filter(pk=flux.pk).update(routing=routing)
         pdf = facture_pdf_generer(facture_id=facture.pk)  # idempotent: the sealed PDF
@@ -182,9 +196,10 @@ def _submission(flux: Flux, plateforme) -> Submission:
             filename=f"{facture.number}.pdf", content=content, content_type="application/pdf",
             name=facture.number, routing=routing,
         )  # fmt: skip
-    flow_type = {TypeFlux.STATUS: FLOW_CUSTOMER_LC if flux.facture_id else FLOW_SUPPLIER_LC}.get(
-        flux.kind, flux.payload.get("flow_type", "")
-    )
+    if flux.kind == TypeFlux.STATUS:
+        flow_type = FLOW_CUSTOMER_LC if flux.facture_id else FLOW_SUPPLIER_LC
+    else:  # e-reporting: its report's own type
+        flow_type = str(flux.payload.get("flow_type", ""))
     return Submission(
         tracking_id=tracking, flow_type=flow_type,
         syntax="CDAR" if flux.kind == TypeFlux.STATUS else "FRR",
@@ -275,16 +290,26 @@ def evenement_traiter(*, connexion: ConnexionPlateforme, event: WebhookEvent) ->
 
         recue_importer(connexion=connexion, flow_id=event.flow_id)
         return "received"
-    flux = _flux_of(connexion, event.flow_id, event.tracking_id)
-    if flux is None or event.status is None:
+    if event.status is None:
         return "ignored"
-    recue = FactureRecue.objects.filter(company_id=connexion.company_id,
-                                        flow_id=event.flow_id).first()  # fmt: skip
-    statut_enregistrer(
-        company_id=connexion.company_id, status=event.status, facture=flux.facture,
-        facture_recue=recue if flux.facture_id is None else None,
-    )  # fmt: skip
-    return "status"
+    flux = _flux_of(connexion, event.flow_id, event.tracking_id)
+    if flux is not None and flux.kind == TypeFlux.INVOICE:
+        statut_enregistrer(company_id=connexion.company_id, status=event.status,
+                           facture=flux.facture)  # fmt: skip
+        return "status"
+    recue = FactureRecue.objects.filter(
+        company_id=connexion.company_id, flow_id=event.flow_id
+    ).first()
+    if recue is not None:  # the supplier's side of an invoice we received
+        statut_enregistrer(company_id=connexion.company_id, status=event.status,
+                           facture_recue=recue)  # fmt: skip
+        return "status"
+    # The platform's acknowledgement of a status or a report we sent: kept on the flow.
+    if flux is not None:
+        Flux.objects.filter(pk=flux.pk).update(
+            answer={**flux.answer, "status": event.status.code, "reason": event.status.reason}
+        )
+    return "ignored"
 
 
 def flux_interroger(*, flux: Flux) -> int:
@@ -347,7 +372,7 @@ def encaissee_transmettre(
             at=_at(day), source=SourceStatut.COMPANY, event_id=f"flux:{flux.tracking_id}",
             detail=detail,
         )  # fmt: skip
-        _queue(flux)
+        flux_publier(flux)
     return flux
 
 

@@ -6,7 +6,7 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import DatabaseError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,14 +17,12 @@ from django.views.decorators.http import require_POST
 
 from crm.models import Client
 from facturation.plateforme import ereporting, reception, selectors, services
-from facturation.plateforme.client import InvalidWebhook, plateforme_for
+from facturation.plateforme.client import InvalidWebhook, PlateformeError, plateforme_for
 from facturation.plateforme.forms import ConnexionForm, PayeeForm, RefusForm, RoutageForm
 from facturation.plateforme.models import (
     ConnexionPlateforme,
     EtatFactureRecue,
-    EtatFlux,
     FactureRecue,
-    Flux,
     TypeFlux,
 )
 from pgi.exceptions import DomainError
@@ -94,17 +92,12 @@ def ereporting_transmettre(request):
 @member_required(Perm.COMMERCIAL_WRITE)
 @require_POST
 def flux_relancer(request, pk: int):
-    """A flow the platform refused at submission (a customer missing from the directory):
-    tried again once the owner fixed the cause (its routing code)."""
-    with transaction.atomic():
-        updated = Flux.objects.filter(pk=pk, company=request.company, state=EtatFlux.FAILED).update(
-            state=EtatFlux.PENDING, routing="", error=""
-        )
-    if not updated:
-        raise Http404
-    services._queue(Flux.objects.get(pk=pk))
+    try:
+        flux = services.flux_relancer(company=request.company, flux_id=pk)
+    except DomainError as exc:
+        raise Http404 from exc
     messages.success(request, _("Le flux sera transmis à nouveau."))
-    return redirect(request.POST.get("next") or "plateforme:flux_list")
+    return redirect(flux.facture.get_absolute_url() if flux.facture else "plateforme:flux_list")
 
 
 @member_required(Perm.COMMERCIAL_WRITE)
@@ -210,7 +203,7 @@ def webhook(request, webhook_token):
         return HttpResponseBadRequest("invalid signature")
     try:
         outcome = services.evenement_traiter(connexion=connexion, event=event)
-    except Exception:
+    except (DomainError, PlateformeError, DatabaseError):
         logger.exception("platform event %s could not be recorded", event.event_id)
         return HttpResponse("not recorded", status=500)
     return HttpResponse(outcome, content_type="text/plain; charset=utf-8")

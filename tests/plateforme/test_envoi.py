@@ -276,3 +276,20 @@ def test_no_212_for_goods_debits_or_a_credit_note_offset(
     debits = _issue(company, customer, django_capture_on_commit_callbacks)
     _pay(company, customer, "120", debits, django_capture_on_commit_callbacks)
     assert _encaissees(debits) == []
+
+
+def test_the_acknowledgement_of_a_212_is_kept_on_its_flow_not_on_the_invoice(
+    company, customer, fake_pa, django_capture_on_commit_callbacks, client
+):
+    facture = _issue(company, customer, django_capture_on_commit_callbacks)
+    _pay(company, customer, "120", facture, django_capture_on_commit_callbacks)
+    (encaissee,) = _encaissees(facture)
+    control(fake_pa, f"/_fake/flows/{encaissee.flow_id}/status", code="200")
+    connexion = ConnexionPlateforme.objects.get(company=company)
+    for event in events(fake_pa):
+        deliver(client, connexion, event)
+    assert [s.code for s in selectors.statuts(facture)] == ["200", "212"]
+    encaissee.refresh_from_db()
+    assert encaissee.answer["status"] == "200"
+    unknown = reverse("plateforme_webhooks:webhook", args=["00000000-0000-0000-0000-000000000000"])
+    assert client.post(unknown, data=b"{}", content_type="application/json").status_code == 404
