@@ -116,6 +116,10 @@ class Flux(CompanyOwned):
         constraints = [
             models.UniqueConstraint(fields=["company", "key"], name="flux_key_unique"),
         ]
+        triggers = [
+            # What was transmitted to the platform is never deleted (LEGAL.md §3).
+            pgtrigger.Protect(name="flux_never_deleted", operation=pgtrigger.Delete),
+        ]
 
     def __str__(self) -> str:
         return self.key
@@ -236,6 +240,10 @@ class FactureRecue(CompanyOwned):
         ordering = ["-received_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["company", "flow_id"], name="recue_flow_unique"),
+        ]
+        triggers = [
+            # A received invoice is an accounting document: kept, never deleted.
+            pgtrigger.Protect(name="recue_never_deleted", operation=pgtrigger.Delete),
         ]
 
     def __str__(self) -> str:

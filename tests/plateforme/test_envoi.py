@@ -293,3 +293,46 @@ def test_the_acknowledgement_of_a_212_is_kept_on_its_flow_not_on_the_invoice(
     assert encaissee.answer["status"] == "200"
     unknown = reverse("plateforme_webhooks:webhook", args=["00000000-0000-0000-0000-000000000000"])
     assert client.post(unknown, data=b"{}", content_type="application/json").status_code == 404
+
+
+def test_the_sweeper_sends_what_the_queue_lost(company, customer, fake_pa, no_work_after_commit):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    facture = factories.issued(company, customer)  # committed, its message lost
+    flux = _invoice_flux(facture)
+    assert sweep_plateforme.apply(throw=True).get()["pending"] == 0  # the messenger's head start
+    Flux.objects.filter(pk=flux.pk).update(created_at=timezone.now() - timedelta(minutes=3))
+    assert sweep_plateforme.apply(throw=True).get()["pending"] == 1
+    flux_soumettre(flux_id=flux.pk)  # what the published task does
+    flux.refresh_from_db()
+    assert flux.state == EtatFlux.SUBMITTED and len(flows(fake_pa)) == 1
+    assert sweep_plateforme.apply(throw=True).get()["pending"] == 0
+
+
+def test_a_webhook_that_overtakes_a_lost_answer_completes_the_flow(
+    company, customer, fake_pa, monkeypatch, no_work_after_commit, client
+):
+    facture = factories.issued(company, customer)
+    flux = _invoice_flux(facture)
+    control(fake_pa, "/_fake/slow", seconds="2.5")
+    monkeypatch.setattr(pa_client, "TIMEOUT", 1)
+    with pytest.raises(PlateformeError):
+        flux_soumettre(flux_id=flux.pk)
+    # "Déposée" comes by webhook, naming our tracking id: the flow is known to be submitted.
+    deliver(client, ConnexionPlateforme.objects.get(company=company), event_of(fake_pa, "200"))
+    flux.refresh_from_db()
+    assert flux.state == EtatFlux.SUBMITTED and flux.flow_id == flows(fake_pa)[0]["flowId"]
+    assert selectors.statut_courant(facture).code == "200"
+    assert flux_soumettre(flux_id=flux.pk) is None  # the retry has nothing left to do
+    assert len(flows(fake_pa)) == 1
+
+
+def test_a_flow_sent_to_the_platform_is_never_deleted(company, customer, no_work_after_commit):
+    from django.db import DatabaseError, transaction
+
+    flux = _invoice_flux(factories.issued(company, customer))
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Flux.objects.filter(pk=flux.pk).delete()
+    assert Flux.objects.filter(pk=flux.pk).exists()
