@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from facturation.models import FactureRecue, Flux
 from facturation.plateforme.models import ConnexionPlateforme, EtatFactureRecue
 from facturation.plateforme.services import connexion_enregistrer
+from facturation.services import facture_emettre
 from pgi.permissions import Role
 from tests import factories
 from tests.plateforme.conftest import API_KEY, WEBHOOK_SECRET
@@ -114,4 +115,52 @@ def test_the_owner_refuses_a_received_supplier_invoice(
     assert recue.state == EtatFactureRecue.REFUSED
     sent = requests.get(fake_pa_server.url + "/_fake/flows", timeout=10).json()
     assert [f["flowType"] for f in sent if f["flowType"].endswith("LC")] == ["SupplierInvoiceLC"]
+    assert page.console_errors == []
+
+
+def test_the_owner_connects_a_platform_and_sends_the_e_reporting(
+    page, live_server, fake_pa_server, screenshot
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    company = factories.issuing_company("Boutique Particuliers SAS")
+    factories.member(company, Role.OWNER, email="shop@pa.example")
+    private = factories.client(company, name="Jeanne Martin", kind="particulier",
+                               billing_line1="1 rue", billing_postal_code="75001",
+                               billing_city="Paris")  # fmt: skip
+    last_month = timezone.localdate().replace(day=1) - timedelta(days=3)
+    draft = factories.draft(company, private, lines=[factories.line(unit_price="250")])
+    facture_emettre(facture=draft, user=None, today=last_month)  # in last month's period
+
+    _login(page, "shop@pa.example")
+    page.goto("/facturation-electronique/connexion/")
+    page.get_by_label("Transmettre et recevoir par la plateforme").check()
+    page.get_by_label("Nom de la plateforme").fill("Fake PA")
+    page.get_by_label("Adresse de l'API (XP Z12-013)").fill(fake_pa_server.url)
+    page.get_by_label("Clé d'API").fill(API_KEY)
+    page.get_by_label("Secret de signature des webhooks").fill(WEBHOOK_SECRET)
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Plateforme enregistrée.")).to_be_visible()
+    expect(page.get_by_test_id("api-key-state")).to_contain_text("Clé d'API enregistrée")
+    expect(page.get_by_label("Clé d'API")).to_have_value("")  # never shown back
+    expect(page.get_by_test_id("webhook-url")).to_contain_text("/webhooks/plateforme/")
+
+    page.goto("/facturation-electronique/")
+    page.get_by_test_id("ereporting-send").click()
+    expect(page.get_by_text(re.compile("E-reporting de .* transmis"))).to_be_visible()
+    table = page.get_by_test_id("ereporting")
+    expect(table).to_contain_text("Ventes")
+    expect(table).to_contain_text("Paiements")
+    expect(table).to_contain_text(
+        "Particuliers · TVA 20\u00a0% : 250,00\u00a0€ HT, 50,00\u00a0€ de TVA"
+    )
+    expect(table).to_contain_text("Transmis")
+    screenshot(page, "plateforme-ereporting")
+    sent = requests.get(fake_pa_server.url + "/_fake/flows", timeout=10).json()
+    assert sorted(f["flowType"] for f in sent) == [
+        "AggregatedCustomerPaymentReport",
+        "AggregatedCustomerTransactionReport",
+    ]
     assert page.console_errors == []
