@@ -82,3 +82,26 @@ def test_staff_cannot_change_the_connection(company, client):
     login(client, factories.member(company, Role.STAFF))
     response = client.post(reverse("plateforme:connexion"), {"active": "", "base_url": ""})
     assert response.status_code == 403
+
+
+def test_the_routing_code_is_entered_on_the_customer_page(company, customer, client):
+    from facturation.models import RoutageClient
+
+    login(client, factories.member(company, Role.OWNER))
+    page = client.get(customer.get_absolute_url()).content.decode()
+    assert 'data-testid="client-plateforme"' in page
+    url = reverse("plateforme:routage", args=[customer.pk])
+    assert client.post(url, {"routing_code": " ACHATS-75 "}).status_code == 302
+    assert RoutageClient.objects.get(client=customer).routing_code == "ACHATS-75"
+    stranger = factories.business_client(factories.company("Autre SAS"), name="Autre client")
+    assert client.post(reverse("plateforme:routage", args=[stranger.pk]),
+                       {"routing_code": "X"}).status_code == 404  # fmt: skip
+
+
+def test_the_accountant_reads_but_neither_decides_nor_sends(company, client):
+    login(client, factories.member(company, Role.ACCOUNTANT))
+    assert client.get(reverse("plateforme:flux_list")).status_code == 200
+    assert client.get(reverse("plateforme:recue_list")).status_code == 200
+    assert client.post(reverse("plateforme:ereporting_transmettre")).status_code == 403
+    assert client.post(reverse("plateforme:recue_approuver", args=[1])).status_code == 403
+    assert not Flux.objects.exists()
