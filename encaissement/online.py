@@ -43,13 +43,13 @@ from encaissement.providers import (
     ProviderEvent,
     provider_for,
 )
-from encaissement.providers.secrets import encrypt
 from encaissement.services import Allocation, PaiementError, paiement_annuler, paiement_enregistrer
 from facturation.models import Facture, Kind, Status
 from facturation.selectors import with_amount_due
 from pgi.exceptions import DomainError
 from pgi.models import Company, User
 from pgi.money import ZERO
+from pgi.secrets import encrypt
 
 logger = logging.getLogger(__name__)
 

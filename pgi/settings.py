@@ -63,9 +63,10 @@ else:
         or _development_secret(_legacy_key if _legacy_key.exists() else BASE_DIR / ".registre_key")
     )
 
-# The key(s) that encrypt the secrets of online payment providers stored in the database (a
-# company's Stripe secret key and webhook secret, encaissement.providers.secrets): never in the
-# database itself. Comma-separated: the first encrypts, all decrypt (rotation).
+# The key(s) that encrypt the secrets of outside services stored in the database (a company's
+# Stripe secret key and webhook secret, its e-invoicing platform's API key and webhook secret;
+# pgi.secrets): never in the database itself. Comma-separated: the first encrypts, all
+# decrypt (rotation).
 if PRODUCTION:
     PAYMENT_SECRETS_KEYS = env_list("PAYMENT_SECRETS_KEYS")
     if not PAYMENT_SECRETS_KEYS:

@@ -6,18 +6,37 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('facturation', '0011_plateforme'),
+        ("facturation", "0011_plateforme"),
     ]
 
     operations = [
         pgtrigger.migrations.AddTrigger(
-            model_name='facturerecue',
-            trigger=pgtrigger.compiler.Trigger(name='recue_never_deleted', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;", hash='df6afceb88df3dd039b0541159df3acb1036eced', operation='DELETE', pgid='pgtrigger_recue_never_deleted_871a6', table='facturation_facturerecue', when='BEFORE')),
+            model_name="facturerecue",
+            trigger=pgtrigger.compiler.Trigger(
+                name="recue_never_deleted",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;",
+                    hash="df6afceb88df3dd039b0541159df3acb1036eced",
+                    operation="DELETE",
+                    pgid="pgtrigger_recue_never_deleted_871a6",
+                    table="facturation_facturerecue",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='flux',
-            trigger=pgtrigger.compiler.Trigger(name='flux_never_deleted', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;", hash='4e1ea3017b71dbd1b3771774532e21f066aeb80c', operation='DELETE', pgid='pgtrigger_flux_never_deleted_51923', table='facturation_flux', when='BEFORE')),
+            model_name="flux",
+            trigger=pgtrigger.compiler.Trigger(
+                name="flux_never_deleted",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;",
+                    hash="4e1ea3017b71dbd1b3771774532e21f066aeb80c",
+                    operation="DELETE",
+                    pgid="pgtrigger_flux_never_deleted_51923",
+                    table="facturation_flux",
+                    when="BEFORE",
+                ),
+            ),
         ),
     ]

@@ -61,7 +61,7 @@ def flux_a_interroger(*, since) -> QuerySet[Flux]:
 
 
 def flux_lister(*, company: Company, kind: str | None = None) -> QuerySet[Flux]:
-    qs = Flux.objects.filter(company=company).select_related("facture")
+    qs = Flux.objects.filter(company=company).select_related("facture", "facture_recue")
     return qs.filter(kind=kind) if kind else qs
 
 

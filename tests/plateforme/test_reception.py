@@ -97,3 +97,22 @@ def test_another_company_cannot_see_a_received_invoice(company, fake_pa, client)
     login(client, factories.member(other, Role.OWNER))
     assert client.get(recue.get_absolute_url()).status_code == 404
     assert client.post(reverse("plateforme:recue_approuver", args=[recue.pk])).status_code == 404
+
+
+def test_the_platform_pages_read_in_a_fixed_number_of_queries(
+    company, fake_pa, client, django_assert_max_num_queries
+):
+    from facturation.plateforme.reception import recue_enregistrer, recue_refuser
+
+    data, _number = supplier_pdf(company)
+    for index in range(5):
+        recue = recue_enregistrer(company_id=company.pk, flow_id=f"flow-{index}", data=data)
+        recue_refuser(recue=recue, user=None, reason="Doublon")
+    login(client, factories.member(company, Role.OWNER))
+    # The session, the membership, the company, the page's rows: never one per row.
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("plateforme:recue_list")).content.decode()
+    assert page.count("Doublon ?") == 4
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("plateforme:flux_list")).content.decode()
+    assert page.count("Fournisseur Bureautique SAS") == 5
