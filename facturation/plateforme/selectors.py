@@ -1,6 +1,6 @@
 """Reads of the e-invoicing platform, scoped to one company where a user reads them."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from facturation.models import Facture
 from facturation.plateforme.models import (
@@ -78,3 +78,27 @@ def statuts_client(*, company: Company, client_id: int) -> QuerySet[StatutFactur
         .select_related("facture")
         .order_by("-at", "-pk")[:30]
     )
+
+
+def a_traiter(*, company: Company) -> dict:
+    """What needs the owner on the platform: flows it did not accept, invoices whose current
+    status is "rejetée" or "refusée" (a credit note to make), received invoices to decide."""
+    latest = (
+        StatutFacture.objects.filter(facture=OuterRef("pk"))
+        .exclude(code=CodeStatut.ENCAISSEE)
+        .order_by("-at", "-pk")
+        .values("code")[:1]
+    )
+    problems = (
+        Facture.objects.filter(company=company, flux_pa__kind=TypeFlux.INVOICE)
+        .annotate(pa_code=Subquery(latest))
+        .filter(pa_code__in=FINAL)
+        .exclude(credit_notes__status="emise")
+        .order_by("-issue_date", "-pk")
+    )
+    return {
+        "failed": list(Flux.objects.filter(company=company, state=EtatFlux.FAILED)
+                       .select_related("facture")[:20]),
+        "problems": list(problems[:20]),
+        "to_decide": FactureRecue.objects.filter(company=company, state="recue").count(),
+    }  # fmt: skip

@@ -74,6 +74,7 @@ def flux_list(request):
         "ereporting": flux.filter(kind=TypeFlux.EREPORTING)[:48],
         "periode": ereporting.periode_precedente(request.company, timezone.localdate()),
         "connexion": services.connexion_active(request.company),
+        "a_traiter": selectors.a_traiter(company=request.company),
     })  # fmt: skip
 
 

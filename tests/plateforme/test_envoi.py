@@ -336,3 +336,28 @@ def test_a_flow_sent_to_the_platform_is_never_deleted(company, customer, no_work
     with pytest.raises(DatabaseError), transaction.atomic():
         Flux.objects.filter(pk=flux.pk).delete()
     assert Flux.objects.filter(pk=flux.pk).exists()
+
+
+def test_the_platform_page_lists_what_needs_the_owner(
+    company, customer, fake_pa, django_capture_on_commit_callbacks, client, owner_factory
+):
+    connexion = ConnexionPlateforme.objects.get(company=company)
+    rejected = _issue(company, customer, django_capture_on_commit_callbacks)
+    approved = _issue(company, customer, django_capture_on_commit_callbacks)
+    control(fake_pa, f"/_fake/flows/{_invoice_flux(rejected).flow_id}/status", code="213",
+            reason="Schéma invalide")  # fmt: skip
+    control(fake_pa, f"/_fake/flows/{_invoice_flux(approved).flow_id}/status", code="205")
+    for event in events(fake_pa):
+        deliver(client, connexion, event)
+    login(client, owner_factory(company))
+    box = (
+        client.get(reverse("plateforme:flux_list"))
+        .content.decode()
+        .split('data-testid="a-traiter"')[1]
+    )
+    box = box.split("</ul>")[0]
+    assert rejected.number in box and approved.number not in box
+    # Corrected by a credit note: nothing left to do.
+    facture_emettre(facture=avoir_creer(facture=rejected, user=None), user=None)
+    page = client.get(reverse("plateforme:flux_list")).content.decode()
+    assert 'data-testid="a-traiter"' not in page
