@@ -39,7 +39,7 @@ from facturation.plateforme.models import (
     TypeFlux,
 )
 from pgi.models import Company
-from pgi.queue import publish_after_commit
+from pgi.queue import publish, publish_after_commit
 from pgi.secrets import encrypt
 
 # XP Z12-013 flow types.
@@ -286,9 +286,10 @@ def evenement_traiter(*, connexion: ConnexionPlateforme, event: WebhookEvent) ->
     """Applies a verified webhook event: a status of one of our flows, or a new received
     invoice (fetched and read). Idempotent: a replay changes nothing."""
     if event.kind == "received":
-        from facturation.plateforme.reception import recue_importer
+        from facturation.plateforme.tasks import import_received
 
-        recue_importer(connexion=connexion, flow_id=event.flow_id)
+        # Fetched by a worker, not in the platform's request; the poller covers a lost one.
+        publish(import_received, connexion.pk, event.flow_id)
         return "received"
     if event.status is None:
         return "ignored"

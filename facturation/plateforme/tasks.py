@@ -26,6 +26,16 @@ def submit_flux(self, flux_id: int) -> None:
         pass
 
 
+@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
+def import_received(self, connexion_id: int, flow_id: str) -> None:
+    from facturation.plateforme.models import ConnexionPlateforme
+    from facturation.plateforme.reception import recue_importer
+
+    connexion = ConnexionPlateforme.objects.filter(pk=connexion_id, active=True).first()
+    if connexion is not None:
+        recue_importer(connexion=connexion, flow_id=flow_id)
+
+
 @shared_task
 def sweep_plateforme() -> dict[str, int]:
     """Every few minutes (Celery beat): publishes the flows still pending after GRACE, then
