@@ -75,6 +75,11 @@ else:
     PAYMENT_SECRETS_KEYS = env_list("PAYMENT_SECRETS_KEYS") or [
         _development_secret(BASE_DIR / ".payment_secrets_key")
     ]
+# The e-invoicing platform's API key and webhook secret, for a deployment that keeps them in the
+# environment rather than encrypted in the database (one company per instance): used when the
+# company's connection stores none (facturation.plateforme.client).
+EINVOICING_API_KEY = env("EINVOICING_API_KEY", "")
+EINVOICING_WEBHOOK_SECRET = env("EINVOICING_WEBHOOK_SECRET", "")
 # Where the `stripe` library sends its requests: Stripe itself, or a fake on loopback for
 # tests and demos (tests/fakes/stripe_checkout.py).
 STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from django.conf import settings
+
 from pgi.secrets import decrypt
 
 if TYPE_CHECKING:
@@ -128,8 +130,11 @@ def verify(body: bytes, header: str, secret: str, *, now: float | None = None) -
 class AfnorPlateforme:
     def __init__(self, connexion: "ConnexionPlateforme"):
         self.base = connexion.base_url.rstrip("/")
-        self.api_key = decrypt(connexion.api_key_encrypted)
-        self.webhook_secret = decrypt(connexion.webhook_secret_encrypted)
+        # Stored encrypted with the connection, or else kept in the environment.
+        self.api_key = decrypt(connexion.api_key_encrypted) or settings.EINVOICING_API_KEY
+        self.webhook_secret = (
+            decrypt(connexion.webhook_secret_encrypted) or settings.EINVOICING_WEBHOOK_SECRET
+        )
 
     def _request(self, method: str, path: str, **kwargs):
         import requests

@@ -9,6 +9,7 @@ import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -78,9 +79,11 @@ def connexion_enregistrer(
         problems.append(_("Indiquez l'adresse de l'API de la plateforme."))
     if base_url and not base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
         problems.append(_("L'adresse de l'API doit commencer par https://."))
-    if active and not (api_key or connexion.api_key_encrypted):
+    if active and not (api_key or connexion.api_key_encrypted or settings.EINVOICING_API_KEY):
         problems.append(_("Indiquez la clé d'API de la plateforme."))
-    if active and not (webhook_secret or connexion.webhook_secret_encrypted):
+    if active and not (
+        webhook_secret or connexion.webhook_secret_encrypted or settings.EINVOICING_WEBHOOK_SECRET
+    ):
         problems.append(_("Indiquez le secret de signature des webhooks."))
     if problems:
         raise PlateformeErreur(problems)

@@ -105,3 +105,16 @@ def test_the_accountant_reads_but_neither_decides_nor_sends(company, client):
     assert client.post(reverse("plateforme:ereporting_transmettre")).status_code == 403
     assert client.post(reverse("plateforme:recue_approuver", args=[1])).status_code == 403
     assert not Flux.objects.exists()
+
+
+def test_the_secrets_may_live_in_the_environment(db, fake_pa, settings):
+    from facturation.plateforme.client import plateforme_for
+    from facturation.plateforme.services import connexion_enregistrer
+
+    settings.EINVOICING_API_KEY, settings.EINVOICING_WEBHOOK_SECRET = API_KEY, "whsec_env"
+    company = factories.issuing_company()
+    connexion = connexion_enregistrer(company=company, active=True, base_url=fake_pa.url)
+    assert connexion.api_key_encrypted == ""
+    plateforme = plateforme_for(connexion)
+    assert (plateforme.api_key, plateforme.webhook_secret) == (API_KEY, "whsec_env")
+    assert plateforme.lookup("552081317") == "0225:552081317"  # the fake takes the key
