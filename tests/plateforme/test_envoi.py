@@ -361,3 +361,19 @@ def test_the_platform_page_lists_what_needs_the_owner(
     facture_emettre(facture=avoir_creer(facture=rejected, user=None), user=None)
     page = client.get(reverse("plateforme:flux_list")).content.decode()
     assert 'data-testid="a-traiter"' not in page
+
+
+def test_the_platform_pages_read_in_english(
+    company, customer, fake_pa, django_capture_on_commit_callbacks, client, owner_factory
+):
+    facture = _issue(company, customer, django_capture_on_commit_callbacks)
+    flux_interroger_all = sweep_plateforme.apply(throw=True).get()
+    assert flux_interroger_all["statuses"] == 1  # "déposée", polled
+    login(client, owner_factory(company))
+    client.cookies["django_language"] = "en"
+    page = client.get(facture.get_absolute_url()).content.decode()
+    assert "E-invoicing" in page and "Deposited (200)" in page
+    page = client.get(reverse("plateforme:flux_list")).content.decode()
+    assert "Flows sent" in page and "Send the period" in page
+    assert client.get(reverse("plateforme:connexion")).status_code == 200
+    assert client.get(reverse("plateforme:recue_list")).status_code == 200
