@@ -75,6 +75,7 @@ def _register_routers() -> None:
     # apps' routers are imported when the API is registered, not when the kernel loads.
     from comptabilite.api import router as registre_router
     from crm.api import router as crm_router
+    from devis.api import router as devis_router
     from encaissement.api import liens_router, paiements_router, soldes_router
     from encaissement.relances.api import router as relances_router
     from encaissement.releves.api import router as releves_router
@@ -83,6 +84,7 @@ def _register_routers() -> None:
     api.add_router("/clients", crm_router)
     api.add_router("/articles", articles_router)
     api.add_router("/factures", factures_router)
+    api.add_router("/devis", devis_router)
     api.add_router("/registre", registre_router)
     api.add_router("/releves", releves_router)
     api.add_router("/paiements", paiements_router)

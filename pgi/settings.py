@@ -105,9 +105,9 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pgi",
     "crm",
-    "devis",
     "facturation",
     "encaissement",
+    "devis",  # after the invoices: its numbering series is listed after theirs
     "comptabilite",
 ]
 
@@ -279,6 +279,22 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-relances": {
         "task": "encaissement.relances.tasks.sweep_relances",
+        "schedule": 300.0,
+    },
+    "sweep-online-payments": {
+        "task": "encaissement.tasks.sweep_online_sessions",
+        "schedule": 900.0,
+    },
+    "sweep-notifications": {
+        "task": "pgi.tasks.sweep_notifications",
+        "schedule": 300.0,
+    },
+    "quotes-expiry-daily": {  # expired quotes, and reminders a few days before
+        "task": "devis.tasks.expire_quotes",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    "sweep-devis-emails": {
+        "task": "devis.tasks.sweep_devis_emails",
         "schedule": 300.0,
     },
     # E-invoicing platform: flows the messenger lost, received invoices and statuses polled.
