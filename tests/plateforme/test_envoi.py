@@ -367,8 +367,8 @@ def test_the_platform_pages_read_in_english(
     company, customer, fake_pa, django_capture_on_commit_callbacks, client, owner_factory
 ):
     facture = _issue(company, customer, django_capture_on_commit_callbacks)
-    flux_interroger_all = sweep_plateforme.apply(throw=True).get()
-    assert flux_interroger_all["statuses"] == 1  # "déposée", polled
+    swept = sweep_plateforme.apply(throw=True).get()
+    assert swept["statuses"] == 1  # "déposée", polled
     login(client, owner_factory(company))
     client.cookies["django_language"] = "en"
     page = client.get(facture.get_absolute_url()).content.decode()
