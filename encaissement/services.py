@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from crm.models import Client
 from encaissement.models import Affectation, Imputation, Method, Paiement
 from facturation.models import Facture, Kind, Status
+from facturation.plateforme.services import encaissee_transmettre
 from facturation.selectors import with_amount_due
 from pgi import registre
 from pgi.exceptions import DomainError, PeriodeCloturee
@@ -194,7 +195,20 @@ def paiement_enregistrer(
         for a in allocations
     ]
     _seal(paiement, affectations)
+    _encaissees(paiement, affectations)
     return paiement
+
+
+def _encaissees(paiement: Paiement, affectations: list[Affectation]) -> None:
+    """Each allocation of money received sends one "encaissée" (212) status through the
+    e-invoicing platform when the invoice calls for it (services, VAT due when cashed):
+    once per allocation, with its date and its amount per VAT rate (LEGAL.md §3). Credit-note
+    offsets (`avoir_imputer`) and reversals are no cashing and send none."""
+    for affectation in affectations:
+        encaissee_transmettre(
+            facture=affectation.facture, key=f"affectation:{affectation.pk}", day=paiement.date,
+            amount=affectation.amount, ventilation=affectation.ventilation,
+        )  # fmt: skip
 
 
 def disponible(paiement: Paiement) -> Decimal:
@@ -223,7 +237,7 @@ def paiement_affecter(
         problems.append(_("Choisissez au moins une facture."))
     if problems:
         raise PaiementError(problems)
-    return [
+    affectations = [
         Affectation.objects.create(
             company=paiement.company,
             paiement=paiement,
@@ -234,6 +248,8 @@ def paiement_affecter(
         )  # fmt: skip
         for a in allocations
     ]
+    _encaissees(paiement, affectations)
+    return affectations
 
 
 @transaction.atomic

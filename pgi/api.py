@@ -80,7 +80,7 @@ def _register_routers() -> None:
     from encaissement.api import liens_router, paiements_router, soldes_router
     from encaissement.relances.api import router as relances_router
     from encaissement.releves.api import router as releves_router
-    from facturation.api import articles_router, factures_router
+    from facturation.api import articles_router, factures_router, recues_router, statuts_router
 
     api.add_router("/clients", crm_router)
     api.add_router("/articles", articles_router)
@@ -92,6 +92,8 @@ def _register_routers() -> None:
     api.add_router("/clients", soldes_router)
     api.add_router("/factures", liens_router)
     api.add_router("/relances", relances_router)
+    api.add_router("/factures", statuts_router)
+    api.add_router("/factures-recues", recues_router)
     api.add_router("/tableaux", tableaux_router)
 
 

@@ -62,6 +62,8 @@ urlpatterns = [
     path("d/<str:token>/paiement/", include("encaissement.public_urls")),
     path("d/<str:token>/relances/", include("encaissement.relances.public_urls")),
     path("webhooks/paiement/", include("encaissement.webhook_urls")),
+    path("webhooks/plateforme/", include("facturation.plateforme.webhook_urls")),
+    path("facturation-electronique/", include("facturation.plateforme.urls")),
     path("d/<str:token>/logo/", facture_views.facture_public_logo, name="facture_public_logo"),
     path("d/<str:token>/marque.css", facture_views.facture_public_css, name="facture_public_css"),
     path("comptabilite/", include("comptabilite.urls")),

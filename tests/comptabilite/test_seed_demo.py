@@ -49,3 +49,16 @@ def test_the_demo_has_payments_reversals_credit_and_unpaid_invoices_and_verifies
     out = StringIO()
     call_command("verify_registre", stdout=out)
     assert "anomalie" not in out.getvalue()
+
+
+def test_the_demo_shows_platform_statuses_and_received_invoices():
+    """Issue #21: written without network, as the fake platform would have answered."""
+    from encaissement.models import Litige
+    from facturation.models import FactureRecue, StatutFacture
+
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+    codes = set(StatutFacture.objects.filter(facture__isnull=False).values_list("code", flat=True))
+    assert {"200", "205", "213", "207"} <= codes
+    assert Litige.objects.filter(reason__contains="Quantité livrée").count() == 1
+    assert sorted(FactureRecue.objects.values_list("state", flat=True)) == ["recue", "refusee"]

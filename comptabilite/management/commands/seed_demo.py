@@ -1,7 +1,8 @@
 """Idempotent demo data: two companies, an owner and an accountant, a few dozen customers."""
 
 import random
-from datetime import timedelta
+import uuid
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
@@ -24,7 +25,19 @@ from encaissement.releves.services import (
     releve_importer,
 )
 from encaissement.services import Allocation, paiement_annuler, paiement_enregistrer
-from facturation.models import Article, Facture, Kind, Status
+from facturation.models import (
+    Article,
+    ConnexionPlateforme,
+    Facture,
+    FactureRecue,
+    Flux,
+    Kind,
+    Status,
+)
+from facturation.plateforme.client import LifecycleStatus
+from facturation.plateforme.models import EtatFlux, TypeFlux
+from facturation.plateforme.reception import recue_refuser
+from facturation.plateforme.services import connexion_enregistrer, is_e_invoiced, statut_enregistrer
 from facturation.selectors import with_amount_due
 from facturation.services import (
     acompte_creer,
@@ -144,6 +157,8 @@ class Command(BaseCommand):
             self._catalogue(company, index)
             self._activity(company, owner, seed=index, count=60 if index == 0 else 15)
             self._quotes(company, owner)
+            if index == 0:
+                self._plateforme(company)
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
 
     def _catalogue(self, company: Company, index: int) -> None:
@@ -326,6 +341,57 @@ class Command(BaseCommand):
                 company=company, user=owner, client=client, day=today, amount=Decimal("150"),
                 method="virement", payer=client.name, reference="VIR ACOMPTE SANS FACTURE",
             )  # fmt: skip
+
+    def _plateforme(self, company: Company) -> None:
+        """The e-invoicing platform (issue #21) as the fake of tests/fakes/plateforme.py would
+        have answered, written without network: the last invoices to businesses deposited,
+        approved, one rejected, one disputed; two supplier invoices received."""
+        if ConnexionPlateforme.objects.filter(company=company).exists():
+            return
+        connexion_enregistrer(
+            company=company, active=True, name="Plateforme de démonstration",
+            base_url="http://127.0.0.1:8430", api_key="pa_demo_key", webhook_secret="whsec_fake_pa",
+        )  # fmt: skip
+        invoices = [
+            f for f in Facture.objects.for_company(company)
+            .filter(status="emise", kind="facture").order_by("-issue_date", "-pk")
+            if is_e_invoiced(f.buyer or {})
+        ][:6]  # fmt: skip
+        answers = {0: ("205", ""), 1: ("213", "BR-FR-12 : SIREN de l'acheteur absent"),
+                   2: ("207", "Quantité livrée différente"), 3: ("205", "")}  # fmt: skip
+        for position, facture in enumerate(invoices):
+            at = timezone.make_aware(datetime.combine(facture.issue_date, time(9, 0)))
+            flow_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo-flow-{facture.pk}"))
+            Flux.objects.create(
+                company=company, kind=TypeFlux.INVOICE, key=f"facture:{facture.pk}",
+                facture=facture, state=EtatFlux.SUBMITTED, flow_id=flow_id, attempts=1,
+                submitted_at=at, routing=f"0225:{facture.buyer['siren']}",
+            )  # fmt: skip
+            statuses = [("200", "")] + ([answers[position]] if position in answers else [])
+            for offset, (code, reason) in enumerate(statuses):
+                statut_enregistrer(company_id=company.pk, facture=facture, status=LifecycleStatus(
+                    event_id=f"demo-{flow_id}-{code}", code=code, reason=reason,
+                    at=at + timedelta(hours=2 * offset)))  # fmt: skip
+        today = timezone.localdate()
+        for number, (name, siren, total, refused) in enumerate((
+            ("Papeterie Lyonnaise SAS", "732829320", Decimal("84.00"), False),
+            ("Électricité Générale du Rhône", "542065479", Decimal("1440.00"), True),
+        )):  # fmt: skip
+            recue = FactureRecue.objects.create(
+                company=company, flow_id=f"demo-recue-{number}", supplier_name=name,
+                supplier_siren=siren, number=f"FA-2026-{4711 + number}",
+                issue_date=today - timedelta(days=3 + number), due_date=today + timedelta(days=27),
+                total_excl_vat=cents(total / Decimal("1.2")),
+                total_vat=total - cents(total / Decimal("1.2")), total_incl_vat=total,
+            )  # fmt: skip
+            if refused:
+                recue_refuser(recue=recue, user=None, reason="Prestation non commandée")
+                # As if the platform had taken it: the task finds nothing left to send.
+                Flux.objects.filter(facture_recue=recue).update(
+                    state=EtatFlux.SUBMITTED,
+                    flow_id=f"demo-refus-{number}",
+                    submitted_at=timezone.now(),
+                )
 
     def _bank_and_dunning(self, company, owner, *, today) -> None:
         """This morning's bank statement (a transfer naming its invoice, matched at once; one
