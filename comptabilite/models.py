@@ -105,3 +105,18 @@ class Archive(CompanyOwned):
     @property
     def filename(self) -> str:
         return Path(self.file.name or "").name
+
+
+# The books (journaux comptables VT and BQ), in their own package.
+from comptabilite.livres.models import (  # noqa: E402
+    CompteComptable,
+    Ecriture,
+    Journal,
+    Lettrage,
+    LigneEcriture,
+)
+
+__all__ = [
+    "Archive", "Cloture", "ClotureKind", "CompteComptable", "Ecriture", "Journal", "Lettrage",
+    "LigneEcriture",
+]  # fmt: skip

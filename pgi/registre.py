@@ -117,7 +117,27 @@ def seal(
             ],
         )  # fmt: skip
         record.pk = cursor.fetchone()[0]
+    # One seal, one entry (ARCHITECTURE.md): the books post the record in this transaction,
+    # under the head lock, from the document as sealed (its JSON form, whatever the caller).
+    rule = POSTING_RULES.get(kind)
+    if rule is not None:
+        rule(company, record, json.loads(payload)["doc"])
     return record
+
+
+# Posting rules, registered by the books (comptabilite) at start-up: record kind ->
+# function(company, record, sealed document) that writes the record's balanced entry.
+PostingRule = Callable[[Company, Enregistrement, dict], None]
+POSTING_RULES: dict[str, PostingRule] = {}
+
+
+def register_posting_rule(*kinds: str):
+    def decorator(func: PostingRule) -> PostingRule:
+        for kind in kinds:
+            POSTING_RULES[kind] = func
+        return func
+
+    return decorator
 
 
 @dataclass(frozen=True)
