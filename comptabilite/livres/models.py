@@ -104,6 +104,7 @@ class LigneEcriture(CompanyOwned):
     ecriture = models.ForeignKey(Ecriture, on_delete=models.PROTECT, related_name="lignes")
     position = models.PositiveSmallIntegerField()
     role = models.CharField(_("rôle"), max_length=12, choices=Role)
+    key = models.CharField(_("clé du compte"), max_length=40)  # comptabilite.livres.comptes
     account = models.CharField(_("compte"), max_length=20)
     account_label = models.CharField(_("intitulé du compte"), max_length=100)
     aux = models.CharField(_("compte auxiliaire"), max_length=20, blank=True)

@@ -87,6 +87,7 @@ def _write(
                 ecriture=ecriture,
                 position=len(rows) + 1,
                 role=line.role,
+                key=line.key,
                 account=account.number,
                 account_label=account.label,
                 aux=line.aux[0],

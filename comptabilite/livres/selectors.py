@@ -47,5 +47,3 @@ def grand_livre(*, company: Company, start, end) -> list[dict]:
         .order_by("account", "aux")
     )
     return [{**row, "balance": row["debit"] - row["credit"]} for row in rows]
-
-

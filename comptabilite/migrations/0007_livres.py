@@ -144,6 +144,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("position", models.PositiveSmallIntegerField()),
+                ("key", models.CharField(max_length=40, verbose_name="clé du compte")),
                 (
                     "role",
                     models.CharField(
