@@ -1,10 +1,13 @@
 """Reads on the books: entries, accounts' balances, lettrage, VAT due."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 
 from comptabilite.livres.models import Ecriture, Lettrage, LigneEcriture, Role
+from comptabilite.models import ClotureKind
+from comptabilite.selectors import Period, add_months, fiscal_year_start, period_of
 from facturation.models import Facture
 from pgi.models import Company
 from pgi.money import ZERO
@@ -47,3 +50,16 @@ def grand_livre(*, company: Company, start, end) -> list[dict]:
         .order_by("account", "aux")
     )
     return [{**row, "balance": row["debit"] - row["credit"]} for row in rows]
+
+
+def exercices(*, company: Company, today: date) -> list[Period]:
+    """The fiscal years from the first entry's (or today's) to today's, oldest first."""
+    first = (
+        Ecriture.objects.filter(company=company).order_by("date").values_list("date", flat=True)
+    ).first() or today
+    periods = []
+    start = fiscal_year_start(company, min(first, today))
+    while start <= today:
+        periods.append(period_of(company=company, kind=ClotureKind.FISCAL_YEAR, period_start=start))
+        start = add_months(start, 12)
+    return periods
