@@ -1,11 +1,11 @@
 """The books' pages and API: the accountant reads, exports the FEC and maps the accounts, but
 never changes a commercial document; staff cannot map accounts; scoped to the company."""
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from comptabilite.livres.fec import FIELDS
 from comptabilite.livres.models import CompteComptable, Ecriture
@@ -16,7 +16,10 @@ from tests import factories
 from tests.conftest import login
 
 API = "/api/v1/livres"
-TODAY = date.today()
+
+
+def today():
+    return timezone.localdate()
 
 
 @pytest.fixture
@@ -31,7 +34,8 @@ def activity(company):
     )
     paiement_enregistrer(
         company=company, user=None, client=facture.client, day=facture.issue_date,
-        amount=Decimal("120"), method="virement", allocations=[Allocation(facture.pk, Decimal("120"))],
+        amount=Decimal("120"), method="virement",
+        allocations=[Allocation(facture.pk, Decimal("120"))],
     )  # fmt: skip
     return facture
 
@@ -48,7 +52,7 @@ def test_the_accountant_reads_the_books_and_vat_due(client, company, activity):
     assert "VT000001" in text and "BQ000001" in text and "AAA" in text
     ledger = client.get(reverse("comptabilite:grand_livre")).content.decode()
     assert "411000" in ledger and "44571200" in ledger
-    month = f"{TODAY:%Y-%m}"
+    month = f"{today():%Y-%m}"
     vat = client.get(reverse("comptabilite:tva"), {"periode": month}).content.decode()
     assert 'data-testid="tva-total">20,00' in vat
 
@@ -117,7 +121,9 @@ def test_api_fec_entries_and_vat_due(client, company, activity):
     assert entries["count"] == Ecriture.objects.filter(company=company).count() == 2
     assert {e["code"] for e in entries["items"]} == {"VT000001", "BQ000001"}
     due = client.get(
-        f"{API}/tva-due", {"debut": f"{TODAY:%Y-%m}-01", "fin": TODAY.isoformat()}, headers=headers
+        f"{API}/tva-due",
+        {"debut": f"{today():%Y-%m}-01", "fin": today().isoformat()},
+        headers=headers,
     ).json()
     assert Decimal(due["total_vat"]) == Decimal("20.00")
     other = factories.member(factories.issuing_company("Autre SAS"), Role.OWNER)
