@@ -72,15 +72,12 @@ def export(company, tmp_path, *extra) -> Path:
     return Path(out.getvalue().strip())
 
 
-def test_the_fec_follows_every_rule_of_lpf_a47_a1(books, tmp_path):
-    company, _clients = books
-    path = export(company, tmp_path)
-
-    assert path.name == f"{company.siren}FEC20251231.txt"
+def check_fec(path: Path, *, siren: str, year: int) -> list[list[str]]:
+    """Every rule of LEGAL.md §5 that a file can show; returns the rows (header excluded)."""
+    assert path.name == f"{siren}FEC{year}1231.txt"
     raw = path.read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("iso8859_15")
-    assert "Œstre" in text  # a character of ISO 8859-15 that Latin-1 lacks
     records = text.split("\r\n")
     assert records[-1] == ""  # every record ends with CR/LF
     assert "\n" not in "".join(records)
@@ -93,7 +90,7 @@ def test_the_fec_follows_every_rule_of_lpf_a47_a1(books, tmp_path):
         fields = dict(zip(FIELDS, row, strict=True))
         for name in ("EcritureDate", "PieceDate", "ValidDate"):
             assert re.fullmatch(r"20\d{6}", fields[name]), fields
-        assert fields["EcritureDate"].startswith("2025")
+        assert fields["EcritureDate"].startswith(str(year))
         for name in ("Debit", "Credit"):
             assert re.fullmatch(r"\d+,\d{2}", fields[name]), fields
         assert re.match(r"^[1-8]\d{2}", fields["CompteNum"])
@@ -108,21 +105,28 @@ def test_the_fec_follows_every_rule_of_lpf_a47_a1(books, tmp_path):
         amount = D(fields["Debit"].replace(",", ".")) - D(fields["Credit"].replace(",", "."))
         entries[key] = entries.get(key, D(0)) + amount
         valid_dates.append(fields["ValidDate"])
-    assert all(total == 0 for total in entries.values())
+    assert all(total == 0 for total in entries.values())  # each entry balanced
     assert valid_dates == sorted(valid_dates)
-    # Lines of one entry follow each other.
-    seen, previous = set(), None
+    seen, previous = set(), None  # the lines of an entry follow each other
     for row in rows:
         key = (row[0], row[2])
         assert key == previous or key not in seen
         seen.add(key)
         previous = key
+    assert (path.parent / path.name.replace(".txt", "_description.txt")).exists()
+    return rows
+
+
+def test_the_fec_follows_every_rule_of_lpf_a47_a1(books, tmp_path):
+    company, _clients = books
+    path = export(company, tmp_path)
+    rows = check_fec(path, siren=company.siren, year=2025)
+    assert "Œstre" in path.read_bytes().decode("iso8859_15")  # ISO 8859-15, not Latin-1
     # A tab typed in a customer's name never splits a field (nor a pipe, in the pipe form).
     assert any(row[7] == "Bob|Tab Co" for row in rows)
     # Lettrage: f1 settled by its payment; f2's lines and its three payments share a letter.
     lettered = {row[8]: row[13] for row in rows if row[13]}
     assert len(set(lettered.values())) == 2
-    assert (tmp_path / path.name.replace(".txt", "_description.txt")).exists()
     assert Evenement.objects.filter(company=company, kind=EventKind.EXPORT).exists()
 
 
