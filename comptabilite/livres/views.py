@@ -95,16 +95,15 @@ def _vat_period(value: str, today: date) -> tuple[date, date, str]:
 def tva(request):
     today = timezone.localdate()
     start, end, value = _vat_period(request.GET.get("periode", ""), today)
-    choices = []
+    choices = []  # this month (under way) and the 24 before, with their quarters
     month = today.replace(day=1)
-    for _i in range(24):
-        month = add_months(month, -1)
-        choices.append((f"{month:%Y-%m}", f"{month:%m/%Y}"))
-        if month.month in (1, 4, 7, 10):
+    for _i in range(25):
+        if month.month in (3, 6, 9, 12) or not choices:
             quarter = f"{month.year}-T{(month.month + 2) // 3}"
-            choices.append(
-                (quarter, _("%(q)se trimestre %(y)s") % {"q": quarter[-1], "y": month.year})
-            )
+            label = _("%(q)se trimestre %(y)s") % {"q": quarter[-1], "y": month.year}
+            choices.append((quarter, label))
+        choices.append((f"{month:%Y-%m}", f"{month:%m/%Y}"))
+        month = add_months(month, -1)
     due = tva_due(company=request.company, start=start, end=end)
     context = {"due": due, "value": value, "choices": choices}
     return render(request, "comptabilite/livres/tva.html", context)
