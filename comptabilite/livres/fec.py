@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext_noop
 
 from comptabilite.livres.models import Journal
+from comptabilite.models import Cloture, ClotureKind
 from pgi.events import event_record
 from pgi.models import Company, EventKind, User
 
@@ -54,7 +55,9 @@ def _amount(column: str) -> str:
 
 
 def _query(separator: str) -> str:
-    day = "to_char({}, 'YYYYMMDD')".format
+    # A date as text in the ISO style (set for the export's transaction) without its dashes:
+    # about 15 % faster than to_char over a million lines (bench/fec.py).
+    day = "replace(({})::text, '-', '')".format
     fields = [
         "e.journal", _journal_label(), "e.journal || lpad(e.number::text, 6, '0')",
         day("e.date"), "l.account", _text("l.account_label", separator), "l.aux",
@@ -113,6 +116,7 @@ def fec_stream(
     with transaction.atomic():
         connection.ensure_connection()
         with connection.connection.cursor() as cursor:
+            cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")
             with cursor.copy(sql, [company.pk, start, end]) as copy:
                 for row in copy:  # one COPY message per line
                     batch.append(bytes(row))
@@ -142,6 +146,7 @@ Fichier des écritures comptables (FEC) - article A47 A-1 du Livre des procédur
 
 Société : {name} (SIREN {siren})
 Exercice : du {start:%d/%m/%Y} au {end:%d/%m/%Y}
+Clôture au registre inaltérable : {closure}
 Fichier : {filename}
 Lignes d'écritures : {lines} (plus la ligne des noms de champs)
 
@@ -206,11 +211,18 @@ def fec_exporter(
             company=company, start=start, end=end, options=options, progress=count
         ):
             handle.write(chunk)
+    closure = Cloture.objects.filter(
+        company=company, kind=ClotureKind.FISCAL_YEAR, period_start=start
+    ).first()
     description = folder / name.replace(".txt", "_description.txt")
     description.write_text(
         DESCRIPTION.format(
             name=company.legal_name, siren=company.siren, start=start, end=end, filename=name,
             lines=counted[0], encoding=options.encoding.upper(),
+            closure=(
+                f"{closure.reference} (enregistrement n° {closure.sequence}, empreinte "
+                f"{closure.fingerprint})" if closure else "exercice non clôturé"
+            ),
             separator="tabulation" if options.separator == "tab" else "barre verticale (|)",
         ),
         encoding="utf-8",

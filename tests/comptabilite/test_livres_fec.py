@@ -128,6 +128,10 @@ def test_the_fec_follows_every_rule_of_lpf_a47_a1(books, tmp_path):
     lettered = {row[8]: row[13] for row in rows if row[13]}
     assert len(set(lettered.values())) == 2
     assert Evenement.objects.filter(company=company, kind=EventKind.EXPORT).exists()
+    description = path.with_name(path.name.replace(".txt", "_description.txt")).read_text()
+    assert "ISO-8859-15" in description and "tabulation" in description
+    assert all(name in description for name in FIELDS)
+    assert "exercice non clôturé" in description
 
 
 def test_pipe_and_utf8_on_request(books, tmp_path):
