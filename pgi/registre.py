@@ -140,6 +140,21 @@ def register_posting_rule(*kinds: str):
     return decorator
 
 
+def post(*, company: Company, kind: str, reference: str, document: dict, at: datetime) -> None:
+    """Posts what is written without a seal but moves amounts between a customer's invoices
+    (a credit allocated later, a credit note set against another invoice), in the caller's
+    transaction: the books' rule for `kind` if any, under the head lock, as a seal's.
+
+    The record passed to the rule is not in the chain (no sequence)."""
+    rule = POSTING_RULES.get(kind)
+    if rule is None:
+        return
+    lock_registre_head(company)
+    # Not in the chain: no sequence (its field stays None).
+    record = Enregistrement(company=company, kind=kind, reference=reference, recorded_at=at)
+    rule(company, record, json.loads(canonical_json(document)))
+
+
 @dataclass(frozen=True)
 class Finding:
     sequence: int | None

@@ -28,7 +28,7 @@ from pgi.permissions import Perm
 router = Router(tags=["livres"])
 
 
-class LigneOut(Schema):
+class LigneEcritureOut(Schema):
     account: str
     account_label: str
     aux: str
@@ -46,7 +46,7 @@ class EcritureOut(Schema):
     piece_ref: str
     label: str
     validated_on: date
-    lignes: list[LigneOut]
+    lignes: list[LigneEcritureOut]
 
     @staticmethod
     def resolve_lignes(obj):
@@ -67,7 +67,7 @@ def ecritures(request, journal: str = "", debut: date | None = None, fin: date |
     return qs
 
 
-class TauxOut(Schema):
+class TauxTvaOut(Schema):
     rate: Decimal
     base: Decimal
     vat: Decimal
@@ -78,7 +78,7 @@ class TvaDueOut(Schema):
     start: date
     end: date
     regime: str
-    rates: list[TauxOut]
+    rates: list[TauxTvaOut]
     total_vat: Decimal
     intra_eu_goods: Decimal
     intra_eu_services: Decimal

@@ -42,7 +42,9 @@ def _text(column: str, separator: str) -> str:
 
 
 # The journals' names in the file, in French whatever the reader's language.
-JOURNAL_LABELS = {Journal.SALES: "Ventes", Journal.BANK: "Banque"}
+JOURNAL_LABELS = {
+    Journal.SALES: "Ventes", Journal.BANK: "Banque", Journal.MISC: "Opérations diverses",
+}  # fmt: skip
 
 
 def _journal_label() -> str:
@@ -161,7 +163,8 @@ Format
 - Chaque écriture (EcritureNum, unique dans son journal) est équilibrée
 
 Champs
- 1 JournalCode    code du journal : VT (ventes), BQ (banque)
+ 1 JournalCode    code du journal : VT (ventes), BQ (banque), OD (opérations diverses :
+                  affectation d'un avoir ou d'un acompte client à une facture)
  2 JournalLib     libellé du journal
  3 EcritureNum    numéro de l'écriture, continu par journal (VT000001...)
  4 EcritureDate   date de comptabilisation (date de la pièce)

@@ -19,6 +19,7 @@ from pgi.models import CompanyOwned
 class Journal(models.TextChoices):
     SALES = "VT", _("Ventes")
     BANK = "BQ", _("Banque")
+    MISC = "OD", _("Opérations diverses")
 
 
 class Role(models.TextChoices):
@@ -67,7 +68,8 @@ class Ecriture(CompanyOwned):
     piece_date = models.DateField(_("date de la pièce"))
     label = models.CharField(_("libellé"), max_length=200)
     record_kind = models.CharField(_("type d'enregistrement"), max_length=20)
-    sequence = models.PositiveBigIntegerField(_("enregistrement scellé"))
+    # The sealed record posted; none for a move between invoices (`pgi.registre.post`).
+    sequence = models.PositiveBigIntegerField(_("enregistrement scellé"), null=True)
     vat_case = models.CharField(_("régime de TVA"), max_length=20, blank=True)
     validated_on = models.DateField(_("validée le"))
 

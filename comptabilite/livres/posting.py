@@ -7,7 +7,9 @@ lock, with the document as sealed (ARCHITECTURE.md, "One seal, one entry"):
   output VAT per rate, on 44571 when due on invoicing (goods, or the debits option) or on
   44574 when due when cashed (services, CGI art. 269-2 c); a credit note the other way round;
 - a payment (journal BQ): bank 512 against 411, one customer line per invoice it settles; the
-  VAT of the services it pays moves from 44574 to 44571; a reversal the other way round.
+  VAT of the services it pays moves from 44574 to 44571; a reversal the other way round;
+- what moves between a customer's invoices without a seal (`pgi.registre.post`): a credit
+  allocated later, a credit note set against another invoice (journal OD, 411 to 411).
 Every line about an invoice carries it (`facture`): lettrage and the VAT still waiting for
 payment are read from those lines.
 """
@@ -23,6 +25,7 @@ from django.utils import timezone
 
 from comptabilite.livres.comptes import Plan, customer_aux, rate_key
 from comptabilite.livres.models import Ecriture, Journal, Lettrage, LigneEcriture, Role
+from encaissement.services import ALLOCATION, IMPUTATION
 from facturation.models import Facture, Kind
 from pgi.models import Company, Enregistrement, RecordKind
 from pgi.money import ZERO, cents
@@ -105,6 +108,9 @@ def _write(
 
 
 def _posted(company: Company, record: Enregistrement) -> bool:
+    """Whether the sealed record has its entry (`comptabiliser` posts what has none)."""
+    if record.sequence is None:
+        return False
     return Ecriture.objects.filter(company=company, sequence=record.sequence).exists()
 
 
@@ -215,16 +221,12 @@ def _customer_due(company: Company, ids: set[int]) -> dict[int, Decimal]:
     return dict(rows)
 
 
-@register_posting_rule(*PAYMENT_KINDS)
-def post_payment(company: Company, record: Enregistrement, doc: dict) -> Ecriture | None:
-    """BQ: 512 against 411 per invoice settled (the rest is the customer's credit), and the
-    VAT on services it pays moved from 44574 to 44571; a reversal has negative amounts."""
-    if _posted(company, record):
-        return None
-    amount = Decimal(doc["amount"])
-    client = doc["client"]
-    aux = customer_aux(client["id"], client["name"])
-    allocations = doc.get("allocations") or []
+def _allocation_lines(
+    company: Company, allocations: list[dict], aux: tuple[str, str]
+) -> tuple[list[Line], set[int], Decimal]:
+    """The customer lines of what a payment settles, one per invoice, and the VAT of the
+    services it pays moved from 44574 to 44571 (all that still waits once an invoice is
+    settled, else its share); with the invoices touched and the amount allocated."""
     invoices = dict(
         Facture.objects.filter(
             company=company, number__in=[a["invoice"] for a in allocations],
@@ -234,7 +236,7 @@ def post_payment(company: Company, record: Enregistrement, doc: dict) -> Ecritur
     ids = set(invoices.values())
     pending = _pending_vat(company, ids)
     due = _customer_due(company, ids)
-    lines = [Line(Role.BANK, "banque", amount)]
+    lines: list[Line] = []
     allocated = ZERO
     for allocation in allocations:
         facture_id = invoices[allocation["invoice"]]
@@ -260,6 +262,20 @@ def post_payment(company: Company, record: Enregistrement, doc: dict) -> Ecritur
                 Line(Role.VAT_PENDING, f"tva_attente:{rate}", vat, rate, -base, facture_id)
             )
             lines.append(Line(Role.VAT, f"tva:{rate}", -vat, rate, base, facture_id))
+    return lines, ids, allocated
+
+
+@register_posting_rule(*PAYMENT_KINDS)
+def post_payment(company: Company, record: Enregistrement, doc: dict) -> Ecriture | None:
+    """BQ: 512 against 411 per invoice settled (the rest is the customer's credit), and the
+    VAT on services it pays moved from 44574 to 44571; a reversal has negative amounts."""
+    if _posted(company, record):
+        return None
+    amount = Decimal(doc["amount"])
+    client = doc["client"]
+    aux = customer_aux(client["id"], client["name"])
+    settled, ids, allocated = _allocation_lines(company, doc.get("allocations") or [], aux)
+    lines = [Line(Role.BANK, "banque", amount), *settled]
     if amount - allocated:
         lines.append(Line(Role.CUSTOMER, "client", -(amount - allocated), aux=aux))
     label = f"{LABELS[doc['type']]} {doc['number']} {client['name']}"
@@ -268,6 +284,48 @@ def post_payment(company: Company, record: Enregistrement, doc: dict) -> Ecritur
         label=label, lines=lines,
     )  # fmt: skip
     lettrage_mettre_a_jour(company=company, facture_ids=ids)
+    return ecriture
+
+
+@register_posting_rule(ALLOCATION)
+def post_allocation(company: Company, record: Enregistrement, doc: dict) -> Ecriture:
+    """OD: part of a customer's credit (a payment posted without an invoice) now settles
+    invoices: 411 from the credit to each invoice, and the VAT of the services paid."""
+    client = doc["client"]
+    aux = customer_aux(client["id"], client["name"])
+    settled, ids, allocated = _allocation_lines(company, doc["allocations"], aux)
+    lines = [Line(Role.CUSTOMER, "client", allocated, aux=aux), *settled]
+    label = f"Affectation {doc['number']} {client['name']}"
+    ecriture = _write(
+        company, record, journal=Journal.MISC, day=date.fromisoformat(doc["date"]),
+        label=label, lines=lines,
+    )  # fmt: skip
+    lettrage_mettre_a_jour(company=company, facture_ids=ids)
+    return ecriture
+
+
+@register_posting_rule(IMPUTATION)
+def post_imputation(company: Company, record: Enregistrement, doc: dict) -> Ecriture:
+    """OD: a credit note set against another invoice of the customer: 411 moves from the
+    invoice the credit note corrected to the one it now pays."""
+    client = doc["client"]
+    aux = customer_aux(client["id"], client["name"])
+    numbers = dict(
+        Facture.objects.filter(company=company, number__in=[doc["from"], doc["to"]]).values_list(
+            "number", "pk"
+        )
+    )
+    amount = Decimal(doc["amount"])
+    lines = [
+        Line(Role.CUSTOMER, "client", amount, facture_id=numbers[doc["from"]], aux=aux),
+        Line(Role.CUSTOMER, "client", -amount, facture_id=numbers[doc["to"]], aux=aux),
+    ]
+    label = f"Imputation {doc['number']} {doc['to']} {client['name']}"
+    ecriture = _write(
+        company, record, journal=Journal.MISC, day=date.fromisoformat(doc["date"]),
+        label=label, lines=lines,
+    )  # fmt: skip
+    lettrage_mettre_a_jour(company=company, facture_ids=set(numbers.values()))
     return ecriture
 
 

@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
                 (
                     "journal",
                     models.CharField(
-                        choices=[("VT", "Ventes"), ("BQ", "Banque")],
+                        choices=[("VT", "Ventes"), ("BQ", "Banque"), ("OD", "Opérations diverses")],
                         max_length=2,
                         verbose_name="journal",
                     ),
@@ -81,7 +81,10 @@ class Migration(migrations.Migration):
                     "record_kind",
                     models.CharField(max_length=20, verbose_name="type d'enregistrement"),
                 ),
-                ("sequence", models.PositiveBigIntegerField(verbose_name="enregistrement scellé")),
+                (
+                    "sequence",
+                    models.PositiveBigIntegerField(null=True, verbose_name="enregistrement scellé"),
+                ),
                 (
                     "vat_case",
                     models.CharField(blank=True, max_length=20, verbose_name="régime de TVA"),

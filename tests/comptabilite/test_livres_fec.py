@@ -97,7 +97,7 @@ def check_fec(path: Path, *, siren: str, year: int) -> list[list[str]]:
         for name, value in fields.items():
             if name not in BLANK_ALLOWED:
                 assert value.strip(), (name, fields)
-        assert fields["JournalCode"] in ("VT", "BQ")
+        assert fields["JournalCode"] in ("VT", "BQ", "OD")
         assert fields["Montantdevise"] == fields["Idevise"] == ""
         if fields["EcritureLet"]:
             assert re.fullmatch(r"20\d{6}", fields["DateLet"])

@@ -157,3 +157,44 @@ def test_the_database_refuses_an_unbalanced_or_changed_entry(company):
         LigneEcriture.objects.filter(ecriture=entry).update(label="changed")
     with pytest.raises(DatabaseError), transaction.atomic():
         entry.delete()
+
+
+def test_a_credit_allocated_later_moves_to_the_invoice_and_its_vat(company):
+    """Money received before its invoice is chosen: the OD entry moves it from the
+    customer's credit to the invoice, with the VAT of the services it pays."""
+    from encaissement.services import paiement_affecter
+
+    first = issue(company, [factories.line(unit_price="100", vat_rate="20")])
+    second = issue(company, [factories.line(unit_price="50", vat_rate="20")], first.client)
+    paiement = paiement_enregistrer(
+        company=company, user=None, client=first.client, day=DAY, amount=D("180"),
+        method="virement", allocations=[Allocation(first.pk, D("120"))],
+    )  # fmt: skip
+    assert balance(company, account="44574200") == D("-10.00")  # second's VAT still waits
+    paiement_affecter(paiement=paiement, user=None, allocations=[Allocation(second.pk, D("60"))])
+    entry = Ecriture.objects.get(company=company, journal=Journal.MISC)
+    assert entry.number == 1 and entry.piece_ref == paiement.number
+    assert balance(company, account="44574200") == D("0")
+    assert balance(company, account="44571200") == D("-30.00")
+    assert Lettrage.objects.filter(facture__in=[first, second]).count() == 2
+    assert balance(company, role=Role.CUSTOMER) == D("0")
+    # Reversing the payment un-allocates both invoices, in the books too.
+    paiement_annuler(paiement=paiement, user=None, day=DAY)
+    assert not Lettrage.objects.filter(facture__in=[first, second]).exists()
+    assert balance(company, role=Role.CUSTOMER) == D("180.00")
+
+
+def test_a_credit_note_set_against_another_invoice(company):
+    from encaissement.services import avoir_imputer
+
+    first = issue(company, [factories.line(unit_price="100", vat_rate="20")])
+    second = issue(company, [factories.line(unit_price="100", vat_rate="20")], first.client)
+    pay(company, first, "120.00")
+    avoir = avoir_creer(facture=first, user=None, amount_excl_vat=D("50"), vat_rate=D("20"))
+    avoir = facture_emettre(facture=avoir, user=None, today=DAY)
+    assert not Lettrage.objects.filter(facture=first).exists()  # over-credited
+    avoir_imputer(avoir=avoir, facture=second, amount=D("60"), user=None)
+    assert Lettrage.objects.filter(facture=first).exists()
+    pay(company, second, "60.00")
+    assert Lettrage.objects.filter(facture=second).exists()
+    assert balance(company, role=Role.CUSTOMER) == D("0")
