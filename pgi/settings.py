@@ -275,6 +275,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "encaissement.relances.tasks.sweep_relances",
         "schedule": 300.0,
     },
+    "sweep-online-payments": {
+        "task": "encaissement.tasks.sweep_online_sessions",
+        "schedule": 900.0,
+    },
+    "sweep-notifications": {
+        "task": "pgi.tasks.sweep_notifications",
+        "schedule": 300.0,
+    },
     "verify-registres-nightly": {
         "task": "comptabilite.tasks.verify_all_registres",
         "schedule": crontab(hour=3, minute=15),

@@ -32,6 +32,15 @@ def test_the_demo_has_payments_reversals_credit_and_unpaid_invoices_and_verifies
     assert any(due == 0 for due, _total in dues)  # paid
     assert any(0 < due < total for due, total in dues)  # paid in part
     assert any(due == total for due, total in dues)  # not paid yet
+    # This morning's bank statement, a dispute, a promise and yesterday's dunning.
+    from encaissement.models import Litige, PromessePaiement, Relance
+    from encaissement.releves.models import LigneReleve
+
+    lines = LigneReleve.objects.filter(company=company)
+    assert set(lines.values_list("status", flat=True)) >= {"rapprochee", "a_rapprocher"}
+    assert Litige.objects.filter(company=company).exists()
+    assert PromessePaiement.objects.filter(company=company).exists()
+    assert Relance.objects.filter(company=company).exists()
     out = StringIO()
     call_command("verify_registre", stdout=out)
     assert "anomalie" not in out.getvalue()

@@ -16,8 +16,16 @@ from comptabilite.models import ClotureKind
 from comptabilite.services import cloture_effectuer
 from crm.models import Client, ClientKind, ClientStatus
 from crm.services import client_creer, contact_creer
+from encaissement.relances.services import litige_ouvrir, promesse_enregistrer, relances_executer
+from encaissement.releves.demo import camt053
+from encaissement.releves.services import (
+    compte_initial,
+    reglages_enregistrer,
+    releve_deposer,
+    releve_importer,
+)
 from encaissement.services import Allocation, paiement_annuler, paiement_enregistrer
-from facturation.models import Article, Facture
+from facturation.models import Article, Facture, Kind, Status
 from facturation.selectors import with_amount_due
 from facturation.services import (
     acompte_creer,
@@ -198,6 +206,7 @@ class Command(BaseCommand):
             facture_emettre(facture=deposit, user=owner, today=today - timedelta(days=20))
             facture_deduire_acomptes(facture=final, deposits=[deposit])
             facture_emettre(facture=final, user=owner, today=today - timedelta(days=2))
+        self._bank_and_dunning(company, owner, today=today)
         # Two drafts waiting to be issued
         for client in customers[:2]:
             facture_creer(
@@ -248,6 +257,37 @@ class Command(BaseCommand):
                 company=company, user=owner, client=client, day=today, amount=Decimal("150"),
                 method="virement", payer=client.name, reference="VIR ACOMPTE SANS FACTURE",
             )  # fmt: skip
+
+    def _bank_and_dunning(self, company, owner, *, today) -> None:
+        """This morning's bank statement (a transfer naming its invoice, matched at once; one
+        from a customer to allocate by hand; the bank's fees), yesterday's dunning recorded
+        (sent by the worker), a dispute and a promise to pay on two late invoices."""
+        late = list(
+            with_amount_due(Facture.objects.for_company(company).filter(status=Status.ISSUED))
+            .filter(amount_due__gt=0, due_date__lt=today)
+            .exclude(kind=Kind.CREDIT_NOTE)
+            .select_related("client")
+            .order_by("due_date", "pk")
+        )
+        if company.iban and len(late) >= 4:
+            compte_initial(company)
+            reglages_enregistrer(company=company, auto_confirm=True)
+            content = camt053(iban=company.iban, day=today, entries=[
+                {"amount": f"{late[0].amount_due:.2f}", "payer": late[0].client.name,
+                 "label": f"VIR SEPA {late[0].number}"},
+                {"amount": "200.00", "payer": late[1].client.name, "label": "REGLEMENT"},
+                {"amount": "12.90", "debit": True, "label": "FRAIS TENUE DE COMPTE"},
+            ])  # fmt: skip
+            releve = releve_deposer(company=company, user=owner, content=content,
+                                    filename=f"releve-{today:%Y%m%d}.xml")  # fmt: skip
+            releve_importer(releve=releve, user=owner)
+        if len(late) >= 4:
+            litige_ouvrir(facture=late[2], reason="Prestation contestée", user=owner,
+                          message="Le client conteste la quantité livrée.")  # fmt: skip
+            promesse_enregistrer(facture=late[3], day=today + timedelta(days=10),
+                                 amount=late[3].amount_due, user=owner,
+                                 note="Promis au téléphone")  # fmt: skip
+        relances_executer(company=company, today=today - timedelta(days=1), send=False)
 
     def _user(self, email: str, full_name: str) -> User:
         user = User.objects.filter(email=email).first()
