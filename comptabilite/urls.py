@@ -10,6 +10,7 @@ urlpatterns = [
     path("evenements/", views.evenements, name="evenements"),
     path("clotures/", views.clotures, name="clotures"),
     path("clotures/cloturer/", views.cloture_creer, name="cloture_creer"),
+    path("clotures/premier-exercice/", views.premier_exercice, name="premier_exercice"),
     path("clotures/<int:pk>/pdf/", views.cloture_pdf, name="cloture_pdf"),
     path("clotures/<int:pk>/archiver/", views.cloture_archiver, name="cloture_archiver"),
     path("clotures/archives/<int:pk>/", views.archive_telecharger, name="archive_telecharger"),

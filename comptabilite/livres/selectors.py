@@ -7,7 +7,7 @@ from django.db.models import Count, QuerySet, Sum
 
 from comptabilite.livres.models import Ecriture, Lettrage, LigneEcriture, Role
 from comptabilite.models import ClotureKind
-from comptabilite.selectors import Period, add_months, fiscal_year_start, period_of
+from comptabilite.selectors import Period, fiscal_year_start, period_of, premier_exercice
 from facturation.models import Facture
 from pgi.models import Company
 from pgi.money import ZERO
@@ -53,13 +53,17 @@ def grand_livre(*, company: Company, start, end) -> list[dict]:
 
 
 def exercices(*, company: Company, today: date) -> list[Period]:
-    """The fiscal years from the first entry's (or today's) to today's, oldest first."""
+    """The fiscal years from the first one (declared, or the first entry's, or today's) to
+    today's, oldest first."""
     first = (
         Ecriture.objects.filter(company=company).order_by("date").values_list("date", flat=True)
     ).first() or today
+    if (declared := premier_exercice(company)) is not None:
+        first = min(first, declared.start)
     periods = []
     start = fiscal_year_start(company, min(first, today))
     while start <= today:
-        periods.append(period_of(company=company, kind=ClotureKind.FISCAL_YEAR, period_start=start))
-        start = add_months(start, 12)
+        period = period_of(company=company, kind=ClotureKind.FISCAL_YEAR, period_start=start)
+        periods.append(period)
+        start = period.end + date.resolution
     return periods

@@ -367,5 +367,35 @@ class Migration(migrations.Migration):
                 ),
             ),
         ),
+        migrations.CreateModel(
+            name="PremierExercice",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.DateField(verbose_name="début du premier exercice")),
+                ("end", models.DateField(verbose_name="fin du premier exercice")),
+                (
+                    "company",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="pgi.company",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "premier exercice",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("start__day", 1), ("end__gt", models.F("start"))),
+                        name="premier_exercice_dates",
+                    )
+                ],
+            },
+        ),
         migrations.RunSQL(BALANCED, reverse_sql=UNDO),
     ]

@@ -131,3 +131,18 @@ def test_api_fec_entries_and_vat_due(client, company, activity):
         f"{API}/ecritures", headers={"Authorization": f"Bearer {factories.token(other)}"}
     ).json()
     assert foreign["count"] == 0
+
+
+def test_the_first_fiscal_year_is_set_from_the_closures_page(client, company):
+    from comptabilite.models import PremierExercice
+
+    as_role(client, company, Role.STAFF)
+    url = reverse("comptabilite:premier_exercice")
+    data = {"start": "2025-04-01", "end": "2026-12-31"}
+    assert client.post(url, data).status_code == 403
+    as_role(client, company, Role.ACCOUNTANT)
+    assert client.post(url, data).status_code == 302
+    first = PremierExercice.objects.get(company=company)
+    assert (first.start.isoformat(), first.end.isoformat()) == ("2025-04-01", "2026-12-31")
+    page = client.get(reverse("comptabilite:clotures")).content.decode()
+    assert "01/04/2025 – 31/12/2026" in page
