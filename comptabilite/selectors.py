@@ -32,8 +32,15 @@ def month_end(day: date) -> date:
     return day.replace(day=monthrange(day.year, day.month)[1])
 
 
+_FIRST = "_premier_exercice"
+
+
 def premier_exercice(company: Company) -> PremierExercice | None:
-    return PremierExercice.objects.filter(company=company).first()
+    """The company's first fiscal year if declared; read once per company object (a
+    request's, a command's), as the periods below ask for it often."""
+    if not hasattr(company, _FIRST):
+        setattr(company, _FIRST, PremierExercice.objects.filter(company=company).first())
+    return getattr(company, _FIRST)
 
 
 def fiscal_year_start(company: Company, day: date) -> date:

@@ -296,6 +296,7 @@ def premier_exercice_definir(*, company: Company, start: date, end: date) -> Pre
     first, _created = PremierExercice.objects.update_or_create(
         company=company, defaults={"start": start, "end": end}
     )
+    company._premier_exercice = first  # type: ignore[attr-defined]  (selectors' memo)
     return first
 
 

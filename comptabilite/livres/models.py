@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from facturation.models import Facture
-from pgi.models import CompanyOwned
+from pgi.models import Company, CompanyOwned
 
 
 class Journal(models.TextChoices):
@@ -61,6 +61,10 @@ class CompteComptable(CompanyOwned):
 class Ecriture(CompanyOwned):
     """A validated entry of one journal, from one sealed record (`record_kind`, `reference`)."""
 
+    # Indexes kept few: each costs every issue (bench/README.md). The company's own index is
+    # the one of (company, journal, number).
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+",
+                                db_index=False)  # fmt: skip
     journal = models.CharField(_("journal"), max_length=2, choices=Journal)
     number = models.PositiveIntegerField(_("numéro"))
     date = models.DateField(_("date"))
@@ -83,7 +87,6 @@ class Ecriture(CompanyOwned):
             # One seal, one entry: a record is posted once, so posting again is a no-op.
             models.UniqueConstraint(fields=["company", "sequence"], name="ecriture_record_unique"),
         ]
-        indexes = [models.Index(fields=["company", "validated_on", "journal", "number"])]
         triggers = [
             pgtrigger.Protect(
                 name="ecriture_append_only", operation=pgtrigger.Update | pgtrigger.Delete
@@ -103,7 +106,13 @@ class LigneEcriture(CompanyOwned):
     them as posted); `facture` is the invoice whose settlement this customer line counts in
     (lettrage); `rate` and `base` tell the VAT a line carries or the sale it books."""
 
-    ecriture = models.ForeignKey(Ecriture, on_delete=models.PROTECT, related_name="lignes")
+    # No index of their own: (company, account, aux) leads with the company, the unique
+    # (ecriture, position) with the entry.
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+",
+                                db_index=False)  # fmt: skip
+    ecriture = models.ForeignKey(
+        Ecriture, on_delete=models.PROTECT, related_name="lignes", db_index=False
+    )
     position = models.PositiveSmallIntegerField()
     role = models.CharField(_("rôle"), max_length=12, choices=Role)
     key = models.CharField(_("clé du compte"), max_length=40)  # comptabilite.livres.comptes
@@ -131,11 +140,7 @@ class LigneEcriture(CompanyOwned):
                 name="ligne_debit_xor_credit",
             ),
         ]
-        indexes = [
-            models.Index(fields=["company", "account", "aux"]),
-            models.Index(fields=["company", "facture"], condition=Q(facture__isnull=False),
-                         name="ligne_lettrage_idx"),
-        ]  # fmt: skip
+        indexes = [models.Index(fields=["company", "account", "aux"])]
         triggers = [
             pgtrigger.Protect(
                 name="ligne_append_only", operation=pgtrigger.Update | pgtrigger.Delete
