@@ -56,9 +56,9 @@ class Line:
     aux: tuple[str, str] = ("", "")
 
 
-# One round trip for the entry, its number and its lines (raw SQL, on the issue path: through
-# the ORM, three statements, issuing ran at about 50 invoices/s instead of 70; bench/README.md,
-# "What posting costs the issue path"): the next number is read under the register head lock,
+# One round trip for the entry, its number and its lines (raw SQL on the issue path: two round
+# trips fewer than the ORM's three statements; bench/README.md, "What posting costs the issue
+# path", found the tables' indexes the larger cost): the next number is read under the head lock,
 # which `seal` and `ecritures_comptabiliser` hold, so no other transaction can take it
 # before this one commits (the unique constraint is the backstop).
 _LINE = (
