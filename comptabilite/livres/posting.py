@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
@@ -56,29 +55,13 @@ class Line:
     aux: tuple[str, str] = ("", "")
 
 
-# One round trip for the entry, its number and its lines (raw SQL on the issue path: two round
-# trips fewer than the ORM's three statements; bench/README.md, "What posting costs the issue
-# path", found the tables' indexes the larger cost): the next number is read under the head lock,
-# which `seal` and `ecritures_comptabiliser` hold, so no other transaction can take it
-# before this one commits (the unique constraint is the backstop).
-_LINE = (
-    "(%s, %s, %s, %s, %s, %s, %s, %s, %s::numeric, %s::numeric, %s::numeric, %s::numeric, "
-    "%s::bigint)"
-)
-_WRITE = """
-WITH entry AS (
-    INSERT INTO comptabilite_ecriture (company_id, journal, number, date, piece_ref,
-        piece_date, label, record_kind, sequence, vat_case, validated_on)
-    SELECT %s, %s, COALESCE(MAX(number), 0) + 1, %s, %s, %s, %s, %s, %s, %s, %s
-    FROM comptabilite_ecriture WHERE company_id = %s AND journal = %s
-    RETURNING id, number
-), lines AS (
-    INSERT INTO comptabilite_ligneecriture (company_id, ecriture_id, position, role, key,
-        account, account_label, aux, aux_label, label, debit, credit, rate, base, facture_id)
-    SELECT %s, entry.id, v.* FROM entry, (VALUES {values}) AS v
-)
-SELECT id, number FROM entry
-"""
+def _next_number(company: Company, journal: str) -> int:
+    """The next entry number of the journal. Postings run under the register head lock
+    (`pgi.registre.seal` and `post`, `ecritures_comptabiliser`), which serialises them per
+    company: the last number read here cannot be taken by another transaction before this
+    one commits (the unique constraint is the backstop)."""
+    last = Ecriture.objects.filter(company=company, journal=journal).aggregate(n=Max("number"))
+    return (last["n"] or 0) + 1
 
 
 def _write(
@@ -87,45 +70,39 @@ def _write(
 ) -> Ecriture:  # fmt: skip
     plan = Plan(company)
     label = label[:200]
-    rows: list[tuple] = []
+    ecriture = Ecriture.objects.create(
+        company=company, journal=journal, number=_next_number(company, journal), date=day,
+        piece_ref=record.reference, piece_date=day, label=label, record_kind=record.kind,
+        sequence=record.sequence, vat_case=vat_case,
+        validated_on=timezone.localdate(record.recorded_at),
+    )  # fmt: skip
+    rows = []
     for line in lines:
         amount = cents(line.amount)
         if amount == ZERO:
             continue
         account = plan[line.key]
         rows.append(
-            (
-                len(rows) + 1,
-                line.role,
-                line.key,
-                account.number,
-                account.label,
-                line.aux[0],
-                line.aux[1],
-                label,
-                amount if amount > 0 else ZERO,
-                -amount if amount < 0 else ZERO,
-                Decimal(line.rate) if line.rate is not None else None,
-                cents(line.base) if line.base is not None else None,
-                line.facture_id,
+            LigneEcriture(
+                company=company,
+                ecriture=ecriture,
+                position=len(rows) + 1,
+                role=line.role,
+                key=line.key,
+                account=account.number,
+                account_label=account.label,
+                aux=line.aux[0],
+                aux_label=line.aux[1],
+                label=label,
+                debit=amount if amount > 0 else ZERO,
+                credit=-amount if amount < 0 else ZERO,
+                rate=Decimal(line.rate) if line.rate is not None else None,
+                base=cents(line.base) if line.base is not None else None,
+                facture_id=line.facture_id,
             )  # fmt: skip
         )
-    entry = Ecriture(
-        company=company, journal=journal, date=day, piece_ref=record.reference,
-        piece_date=day, label=label, record_kind=record.kind, sequence=record.sequence,
-        vat_case=vat_case, validated_on=timezone.localdate(record.recorded_at),
-    )  # fmt: skip
-    params = [
-        company.pk, journal, day, record.reference, day, label, record.kind, record.sequence,
-        vat_case, entry.validated_on, company.pk, journal, company.pk,
-    ]  # fmt: skip
-    for row in rows:
-        params.extend(row)
-    with connection.cursor() as cursor:
-        cursor.execute(_WRITE.format(values=", ".join([_LINE] * len(rows))), params)
-        entry.pk, entry.number = cursor.fetchone()
-    entry._state.adding = False
-    return entry
+    LigneEcriture.objects.bulk_create(rows)
+    return ecriture
 
 
 def _sales_key(nature: str, rate: str, vat_case: str) -> str:
