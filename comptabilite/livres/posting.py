@@ -74,7 +74,7 @@ def _write(
         company=company, journal=journal, number=_next_number(company, journal), date=day,
         piece_ref=record.reference, piece_date=day, label=label, record_kind=record.kind,
         sequence=record.sequence, vat_case=vat_case,
-        validated_on=timezone.localdate(record.recorded_at),
+        validated_on=timezone.localdate(),  # posted now: at the seal, or later by `comptabiliser`
     )  # fmt: skip
     rows = []
     for line in lines:

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -115,7 +116,7 @@ def comptes(request):
     can_edit = request.membership.has_perm(Perm.BOOKS)
     if request.method == "POST":
         if not can_edit:
-            raise Http404
+            raise PermissionDenied
         try:
             compte_modifier(
                 company=request.company, key=request.POST.get("key", ""),

@@ -198,3 +198,24 @@ def test_a_credit_note_set_against_another_invoice(company):
     pay(company, second, "60.00")
     assert Lettrage.objects.filter(facture=second).exists()
     assert balance(company, role=Role.CUSTOMER) == D("0")
+
+
+def test_a_deposit_goes_to_4191_and_its_final_invoice_takes_it_back(company):
+    from facturation.services import acompte_creer, facture_deduire_acomptes
+
+    final = factories.draft(company, lines=[factories.line("Chantier", unit_price="1000")])
+    deposit = acompte_creer(
+        company=company, client=final.client, user=None, facture=final, percent=D("30")
+    )
+    deposit = facture_emettre(facture=deposit, user=None, today=DAY)
+    _entry, lines = lines_of(deposit, company)
+    aux = f"C{final.client_id:06d}"
+    assert lines[("411000", aux)] == (D("360.00"), D("0"))
+    assert lines[("419100", "")] == (D("0"), D("300.00"))
+    facture_deduire_acomptes(facture=final, deposits=[deposit])
+    final = facture_emettre(facture=final, user=None, today=DAY)
+    _entry, lines = lines_of(final, company)
+    assert lines[("411000", aux)] == (D("840.00"), D("0"))
+    assert lines[("419100", "")] == (D("300.00"), D("0"))
+    assert lines[("706200", "")] == (D("0"), D("1000.00"))
+    assert balance(company, account="419100") == D("0")

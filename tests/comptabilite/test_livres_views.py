@@ -80,7 +80,7 @@ def test_staff_reads_but_cannot_map_accounts(client, company):
     response = client.post(
         reverse("comptabilite:comptes"), {"key": "banque", "number": "512100", "label": "B"}
     )
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert not CompteComptable.objects.filter(company=company).exists()
 
 
