@@ -171,7 +171,7 @@ class Prestataire(models.TextChoices):
 
 class ComptePrestataire(CompanyOwned):
     """A company's account with an online payment provider: its keys, the secrets encrypted
-    (`encaissement.providers.secrets`), never shown back; `webhook_token` names the account
+    (`pgi.secrets`), never shown back; `webhook_token` names the account
     in the webhook's URL (the provider's signature, checked with `webhook_secret`, proves the
     sender)."""
 

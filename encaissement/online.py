@@ -43,7 +43,6 @@ from encaissement.providers import (
     ProviderEvent,
     provider_for,
 )
-from encaissement.providers.secrets import encrypt
 from encaissement.services import Allocation, PaiementError, paiement_annuler, paiement_enregistrer
 from facturation.models import Facture, Kind, Status
 from facturation.selectors import with_amount_due
@@ -51,6 +50,7 @@ from pgi.exceptions import DomainError, PeriodeCloturee
 from pgi.models import Company, User
 from pgi.money import ZERO
 from pgi.registre import periode_verifier_ouverte
+from pgi.secrets import encrypt
 
 logger = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from crm.models import Client
 from encaissement.models import Affectation, Imputation, Method, Paiement
 from facturation.models import Facture, Kind, Status
+from facturation.plateforme.services import encaissee_transmettre
 from facturation.selectors import with_amount_due
 from pgi import registre
 from pgi.exceptions import DomainError, PeriodeCloturee
@@ -197,7 +198,20 @@ def paiement_enregistrer(
         for a in allocations
     ]
     _seal(paiement, affectations)
+    _encaissees(paiement, affectations)
     return paiement
+
+
+def _encaissees(paiement: Paiement, affectations: list[Affectation]) -> None:
+    """Each allocation of money received sends one "encaissée" (212) status through the
+    e-invoicing platform when the invoice calls for it (services, VAT due when cashed):
+    once per allocation, with its date and its amount per VAT rate (LEGAL.md §3). Credit-note
+    offsets (`avoir_imputer`) and reversals are no cashing and send none."""
+    for affectation in affectations:
+        encaissee_transmettre(
+            facture=affectation.facture, key=f"affectation:{affectation.pk}", day=paiement.date,
+            amount=affectation.amount, ventilation=affectation.ventilation,
+        )  # fmt: skip
 
 
 def disponible(paiement: Paiement) -> Decimal:
@@ -237,6 +251,7 @@ def paiement_affecter(
         )  # fmt: skip
         for a in allocations
     ]
+    _encaissees(paiement, affectations)
     # Not sealed (the payment was), but the books move the credit onto the invoices it pays.
     registre.post(
         company=paiement.company, kind=ALLOCATION, reference=paiement.number,

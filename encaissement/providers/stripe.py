@@ -27,7 +27,7 @@ from encaissement.providers import (
     ProviderError,
     ProviderEvent,
 )
-from encaissement.providers.secrets import decrypt
+from pgi.secrets import decrypt
 
 # Our payment methods, as Stripe names them.
 METHOD_TYPES = {"carte": "card", "prelevement": "sepa_debit"}

@@ -72,3 +72,16 @@ def test_the_demo_books_export_a_valid_fec(tmp_path):
     for client in Client.objects.filter(company=company):
         expected = reste_du_client(client) - solde_client(client)
         assert solde_client_comptable(company=company, client_id=client.pk) == expected, client
+
+
+def test_the_demo_shows_platform_statuses_and_received_invoices():
+    """Issue #21: written without network, as the fake platform would have answered."""
+    from encaissement.models import Litige
+    from facturation.models import FactureRecue, StatutFacture
+
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+    codes = set(StatutFacture.objects.filter(facture__isnull=False).values_list("code", flat=True))
+    assert {"200", "205", "213", "207"} <= codes
+    assert Litige.objects.filter(reason__contains="Quantité livrée").count() == 1
+    assert sorted(FactureRecue.objects.values_list("state", flat=True)) == ["recue", "refusee"]
