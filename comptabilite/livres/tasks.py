@@ -1,6 +1,8 @@
 """The FEC export in the background, with progress the page polls (large fiscal years)."""
 
 import logging
+import shutil
+import time
 from pathlib import Path
 
 from celery import shared_task
@@ -24,6 +26,16 @@ def fec_folder(company_id: int, run_id: str) -> Path:
     return Path(settings.MEDIA_ROOT) / "exports" / "fec" / str(company_id) / run_id
 
 
+def _purge_old_runs(company_id: int) -> None:
+    """Removes the company's exports older than a run's life in the cache: nothing links to
+    them any more (the FEC can be exported again at any time)."""
+    root = fec_folder(company_id, "x").parent
+    limit = time.time() - RUN_TTL
+    for folder in root.glob("*") if root.exists() else []:
+        if folder.is_dir() and folder.stat().st_mtime < limit:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 @shared_task
 def fec_export_task(
     company_id: int, run_id: str, start: str, end: str, separator: str, encoding: str,
@@ -33,6 +45,7 @@ def fec_export_task(
     from datetime import date
 
     key = fec_run_key(company_id, run_id)
+    _purge_old_runs(company_id)
     company = Company.objects.get(pk=company_id)
     user = User.objects.filter(pk=user_id).first() if user_id else None
     first, last = date.fromisoformat(start), date.fromisoformat(end)

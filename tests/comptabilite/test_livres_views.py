@@ -146,3 +146,21 @@ def test_the_first_fiscal_year_is_set_from_the_closures_page(client, company):
     assert (first.start.isoformat(), first.end.isoformat()) == ("2025-04-01", "2026-12-31")
     page = client.get(reverse("comptabilite:clotures")).content.decode()
     assert "01/04/2025 – 31/12/2026" in page
+
+
+def test_an_export_older_than_a_day_is_removed_by_the_next(client, company, activity):
+    import os
+    import time
+
+    from comptabilite.livres.tasks import fec_folder
+
+    old = fec_folder(company.pk, "0" * 32)
+    old.mkdir(parents=True)
+    (old / "ancien.txt").write_text("x")
+    os.utime(old, (time.time() - 2 * 86400, time.time() - 2 * 86400))
+    as_role(client, company, Role.ACCOUNTANT)
+    client.post(
+        reverse("comptabilite:fec"),
+        {"exercice": str(activity.issue_date.year), "separator": "tab", "encoding": "utf-8"},
+    )
+    assert not old.exists()
