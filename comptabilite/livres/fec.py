@@ -13,12 +13,14 @@ no row object. Raw SQL on purpose: bench/fec.py measures a million lines.
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from django.db import connection, transaction
+from django.db.models import Max, Sum
 from django.utils.translation import gettext_noop
 
-from comptabilite.livres.models import Journal
+from comptabilite.livres.models import Journal, LigneEcriture
 from comptabilite.models import Cloture, ClotureKind
 from pgi.events import event_record
 from pgi.models import Company, EventKind, User
@@ -119,6 +121,9 @@ def fec_stream(
         connection.ensure_connection()
         with connection.connection.cursor() as cursor:
             cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+            # LEGAL.md §5: opening balances first.
+            if opening := opening_lines(company=company, start=start, separator=separator):
+                yield "".join(line + "\r\n" for line in opening).encode(codec, "replace")
             with cursor.copy(sql, [company.pk, start, end]) as copy:
                 for row in copy:  # one COPY message per line
                     batch.append(bytes(row))
@@ -133,6 +138,58 @@ def fec_stream(
         yield _transcode(batch, codec)
     if progress is not None:
         progress(lines)
+
+
+OPENING_JOURNAL = ("AN", "A nouveaux")
+# The balancing line of the opening entry: the previous years' result, before the
+# accountant allocates it (PCG 120 profit, 129 loss).
+RESULT_ACCOUNTS = {"profit": ("120000", "Résultat de l'exercice (bénéfice)"),
+                   "loss": ("129000", "Résultat de l'exercice (perte)")}  # fmt: skip
+
+
+def _clean(text: str, separator: str) -> str:
+    for char in ("\t", "\r", "\n", "\x1e", "\x1f", separator):
+        text = text.replace(char, " ")
+    return text
+
+
+def opening_lines(*, company: Company, start: date, separator: str) -> list[str]:
+    """The opening entry (à-nouveaux) of the fiscal year starting on `start`: the balance of
+    each balance-sheet account (classes 1 to 5, per customer for 411) from the entries dated
+    before, and the result of those years on 120 or 129 so that the entry balances. Empty
+    for a first fiscal year."""
+    rows = (
+        LigneEcriture.objects.filter(
+            company=company, ecriture__date__lt=start, account__regex=r"^[1-5]"
+        )
+        .values("account", "aux")
+        .annotate(
+            balance=Sum("debit") - Sum("credit"), label=Max("account_label"),
+            aux_label=Max("aux_label"),
+        )
+        .order_by("account", "aux")
+    )  # fmt: skip
+    lines = [(r["account"], r["label"], r["aux"], r["aux_label"], r["balance"]) for r in rows
+             if r["balance"]]  # fmt: skip
+    if not lines:
+        return []
+    result = -sum((line[4] for line in lines), Decimal(0))
+    if result:
+        number, label = RESULT_ACCOUNTS["loss" if result > 0 else "profit"]
+        lines.append((number, label, "", "", result))
+    day = f"{start:%Y%m%d}"
+    code, journal = OPENING_JOURNAL
+    out = []
+    for account, label, aux, aux_label, balance in lines:
+        debit, credit = (balance, Decimal(0)) if balance > 0 else (Decimal(0), -balance)
+        fields = [
+            code, journal, f"{code}000001", day, account, _clean(label, separator), aux,
+            _clean(aux_label, separator), f"AN-{start:%Y%m%d}", day, "A nouveaux",
+            f"{debit:.2f}".replace(".", ","), f"{credit:.2f}".replace(".", ","), "", "", day,
+            "", "",
+        ]  # fmt: skip
+        out.append(separator.join(fields))
+    return out
 
 
 def _transcode(rows: list[bytes], codec: str) -> bytes:
@@ -163,8 +220,10 @@ Format
 - Chaque écriture (EcritureNum, unique dans son journal) est équilibrée
 
 Champs
- 1 JournalCode    code du journal : VT (ventes), BQ (banque), OD (opérations diverses :
-                  affectation d'un avoir ou d'un acompte client à une facture)
+ 1 JournalCode    code du journal : AN (à-nouveaux, en tête : soldes des comptes de bilan
+                  au premier jour de l'exercice, résultat antérieur en 120/129), VT (ventes),
+                  BQ (banque), OD (opérations diverses : affectation d'un avoir ou d'un
+                  acompte client à une facture)
  2 JournalLib     libellé du journal
  3 EcritureNum    numéro de l'écriture, continu par journal (VT000001...)
  4 EcritureDate   date de comptabilisation (date de la pièce)

@@ -97,7 +97,7 @@ def check_fec(path: Path, *, siren: str, year: int) -> list[list[str]]:
         for name, value in fields.items():
             if name not in BLANK_ALLOWED:
                 assert value.strip(), (name, fields)
-        assert fields["JournalCode"] in ("VT", "BQ", "OD")
+        assert fields["JournalCode"] in ("AN", "VT", "BQ", "OD")
         assert fields["Montantdevise"] == fields["Idevise"] == ""
         if fields["EcritureLet"]:
             assert re.fullmatch(r"20\d{6}", fields["DateLet"])
@@ -223,3 +223,28 @@ def test_records_sealed_before_the_books_are_posted_once(db, monkeypatch):
     assert solde_client_comptable(company=company, client_id=client.pk) == D("0")
     call_command("comptabiliser", stdout=(second := StringIO()))
     assert second.getvalue() == "" and Ecriture.objects.filter(company=company).count() == 2
+
+
+def test_the_next_fiscal_year_opens_with_the_balances(books, tmp_path):
+    """LEGAL.md §5: opening balances first: 411 per customer, 512, VAT accounts, and the
+    previous result on 120 so that the opening entry balances."""
+    company, clients = books
+    out = StringIO()
+    call_command(
+        "export_fec", "--company", company.siren, "--year", "2026", "--output", str(tmp_path),
+        stdout=out, stderr=StringIO(),
+    )  # fmt: skip
+    rows = check_fec(Path(out.getvalue().strip()), siren=company.siren, year=2026)
+    assert {row[0] for row in rows} == {"AN"}
+    assert {row[2] for row in rows} == {"AN000001"}
+    opening = {(row[4], row[6]): D(row[11].replace(",", ".")) - D(row[12].replace(",", "."))
+               for row in rows}  # fmt: skip
+    for client in clients:
+        expected = solde_client_comptable(company=company, client_id=client.pk)
+        assert opening.get(("411000", f"C{client.pk:06d}"), D(0)) == expected
+    sales = sum(
+        (line.credit - line.debit for line in LigneEcriture.objects.filter(
+            company=company, role=Role.SALES)),
+        D(0),
+    )  # fmt: skip
+    assert opening[("120000", "")] == -sales  # a profit: no expenses in these books
