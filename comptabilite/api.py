@@ -1,5 +1,6 @@
 from ninja import Router, Schema
 
+from comptabilite.livres.api import router as livres_router
 from comptabilite.tasks import company_verify
 from pgi.api import require
 from pgi.permissions import Perm
@@ -25,3 +26,6 @@ def verify_registre(request):
         "ok": not findings,
         "findings": [str(finding) for finding in findings],
     }
+
+
+__all__ = ["livres_router", "router"]

@@ -7,4 +7,6 @@ class ComptabiliteConfig(AppConfig):
     verbose_name = _("Comptabilité")
 
     def ready(self) -> None:
-        from comptabilite import integrity  # noqa: F401  (registers the register checks)
+        # The register checks, and the posting rules the register calls when it seals.
+        from comptabilite import integrity  # noqa: F401
+        from comptabilite.livres import posting  # noqa: F401

@@ -66,6 +66,29 @@ class Cloture(models.Model):
         return self.totals["period"]["label"]
 
 
+class PremierExercice(models.Model):
+    """The company's first fiscal year, when it is not twelve months long: it starts on any
+    first of a month and may run up to 24 months (C. com. L123-12 and its practice: a first
+    fiscal year up to 23 or 24 months); it ends where the company's fiscal years start
+    (`Company.fiscal_year_start_month`). The following ones are twelve months long."""
+
+    company = models.OneToOneField(Company, on_delete=models.PROTECT, related_name="+")
+    start = models.DateField(_("début du premier exercice"))
+    end = models.DateField(_("fin du premier exercice"))
+
+    class Meta:
+        verbose_name = _("premier exercice")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__day=1) & models.Q(end__gt=models.F("start")),
+                name="premier_exercice_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start:%d/%m/%Y} – {self.end:%d/%m/%Y}"
+
+
 class Archive(CompanyOwned):
     """The signed archive of a closed period, built once and kept as it was sealed.
 
@@ -105,3 +128,18 @@ class Archive(CompanyOwned):
     @property
     def filename(self) -> str:
         return Path(self.file.name or "").name
+
+
+# The books (journaux comptables VT and BQ), in their own package.
+from comptabilite.livres.models import (  # noqa: E402
+    CompteComptable,
+    Ecriture,
+    Journal,
+    Lettrage,
+    LigneEcriture,
+)
+
+__all__ = [
+    "Archive", "Cloture", "ClotureKind", "CompteComptable", "Ecriture", "Journal", "Lettrage",
+    "LigneEcriture", "PremierExercice",
+]  # fmt: skip

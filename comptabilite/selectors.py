@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from comptabilite.models import Archive, Cloture, ClotureKind
+from comptabilite.models import Archive, Cloture, ClotureKind, PremierExercice
 from encaissement.selectors import paiements_scelles, totaux_encaissements
 from pgi import registre
 from pgi.models import Company, Enregistrement, Registre
@@ -32,8 +32,23 @@ def month_end(day: date) -> date:
     return day.replace(day=monthrange(day.year, day.month)[1])
 
 
+_FIRST = "_premier_exercice"
+
+
+def premier_exercice(company: Company) -> PremierExercice | None:
+    """The company's first fiscal year if declared; read once per company object (a
+    request's, a command's), as the periods below ask for it often."""
+    if not hasattr(company, _FIRST):
+        setattr(company, _FIRST, PremierExercice.objects.filter(company=company).first())
+    return getattr(company, _FIRST)
+
+
 def fiscal_year_start(company: Company, day: date) -> date:
-    """The first day of the fiscal year holding `day` (`company.fiscal_year_start_month`)."""
+    """The first day of the fiscal year holding `day` (`company.fiscal_year_start_month`;
+    the first fiscal year's own dates when it is longer or shorter, `PremierExercice`)."""
+    first = premier_exercice(company)
+    if first is not None and first.start <= day <= first.end:
+        return first.start
     month = company.fiscal_year_start_month or 1
     year = day.year if day.month >= month else day.year - 1
     return date(year, month, 1)
@@ -70,6 +85,9 @@ def period_of(*, company: Company, kind: str, period_start: date) -> Period:
     """The month, or the fiscal year, starting on `period_start` (which must be a 1st)."""
     if kind == ClotureKind.MONTHLY:
         return Period(kind, period_start, month_end(period_start))
+    first = premier_exercice(company)
+    if first is not None and period_start == first.start:
+        return Period(kind, first.start, first.end)
     return Period(kind, period_start, add_months(period_start, 12) - date.resolution)
 
 
@@ -82,11 +100,15 @@ def period_from_label(*, company: Company, label: str) -> Period:
         start = date(year, month, 1)
         return period_of(company=company, kind=ClotureKind.MONTHLY, period_start=start)
     if re.fullmatch(r"\d{4}", label):
+        first = premier_exercice(company)
+        if first is not None and first.end.year == int(label):
+            return Period(ClotureKind.FISCAL_YEAR, first.start, first.end)
         month = company.fiscal_year_start_month or 1
         year = int(label) if month == 1 else int(label) - 1
-        return period_of(
-            company=company, kind=ClotureKind.FISCAL_YEAR, period_start=date(year, month, 1)
-        )
+        start = date(year, month, 1)
+        if first is not None and start <= first.end and add_months(start, 12) > first.start:
+            raise ValueError(label)  # a year that overlaps the first fiscal year
+        return period_of(company=company, kind=ClotureKind.FISCAL_YEAR, period_start=start)
     raise ValueError(label)
 
 

@@ -19,19 +19,21 @@ from django.utils.translation import gettext_noop
 
 from comptabilite.archives import archive_exporter
 from comptabilite.exceptions import ComptabiliteError
-from comptabilite.models import Archive, Cloture, ClotureKind
+from comptabilite.models import Archive, Cloture, ClotureKind, PremierExercice
 from comptabilite.selectors import (
     Period,
     add_amounts,
     add_months,
     cloture_lire,
     grand_total_before,
+    month_end,
     payments_grand_total_before,
     period_document_numbers,
     period_of,
     period_payments,
     period_sealed_documents,
     period_totals,
+    premier_exercice,
 )
 from pgi import registre
 from pgi.events import event_record
@@ -53,8 +55,11 @@ def _closure_problems(company: Company, period: Period, today: date) -> list[str
     problems = []
     if period.start.day != 1:
         problems.append(_("Une période commence le premier jour d'un mois."))
-    if period.kind == ClotureKind.FISCAL_YEAR and period.start.month != (
-        company.fiscal_year_start_month or 1
+    first = premier_exercice(company)
+    if (
+        period.kind == ClotureKind.FISCAL_YEAR
+        and period.start.month != (company.fiscal_year_start_month or 1)
+        and (first is None or period.start != first.start)
     ):
         problems.append(
             _("Les exercices de la société commencent le 1er %(m)s.")
@@ -256,6 +261,43 @@ def cloture_effectuer(
         reference=period.reference, closed_at=now, closed_by=user, sequence=record.sequence,
         fingerprint=record.fingerprint, totals=_normalised(document),
     )  # fmt: skip
+
+
+@transaction.atomic
+def premier_exercice_definir(*, company: Company, start: date, end: date) -> PremierExercice:
+    """Sets the company's first fiscal year: from a first of a month, up to 24 months, ending
+    the day before the month its fiscal years start in; only before any fiscal year closure.
+
+    Lock order (pgi.locks): the register head, as closures take it, so that no closure nor
+    document comes in between."""
+    lock_registre_head(company)
+    month = company.fiscal_year_start_month or 1
+    problems = []
+    if start.day != 1:
+        problems.append(_("Un exercice commence le premier jour d'un mois."))
+    if end != month_end(end) or end.month != (month - 2) % 12 + 1:
+        problems.append(
+            _("Le premier exercice se termine à la fin du mois qui précède le début des "
+              "exercices de la société (le 1er %(m)s).") % {"m": MONTHS[month - 1]}
+        )  # fmt: skip
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    if not 1 <= months <= 24:
+        problems.append(_("Le premier exercice dure au plus 24 mois."))
+    first_day = registre.first_document_day(company=company)
+    if first_day is not None and first_day < start:
+        problems.append(
+            _("Un document est daté du %(d)s, avant le début du premier exercice.")
+            % {"d": f"{first_day:%d/%m/%Y}"}
+        )
+    if Cloture.objects.filter(company=company, kind=ClotureKind.FISCAL_YEAR).exists():
+        problems.append(_("Un exercice est déjà clôturé : le premier exercice est fixé."))
+    if problems:
+        raise ComptabiliteError(problems)
+    first, _created = PremierExercice.objects.update_or_create(
+        company=company, defaults={"start": start, "end": end}
+    )
+    company._premier_exercice = first  # type: ignore[attr-defined]  (selectors' memo)
+    return first
 
 
 @transaction.atomic

@@ -145,3 +145,7 @@ def verify_all_registres() -> int:
             "\n".join(f"- {f}" for f in site.findings[:100]),
         )
     return failures
+
+
+# The books' tasks live with them; imported here so that the worker finds them.
+from comptabilite.livres.tasks import fec_export_task  # noqa: E402, F401

@@ -15,7 +15,8 @@ from comptabilite.exceptions import ComptabiliteError
 from comptabilite.models import Archive, Cloture, ClotureKind
 from comptabilite.pdf import render_cloture_pdf
 from comptabilite.selectors import add_months, archive_lister, cloture_lister
-from comptabilite.services import archive_creer, cloture_effectuer
+from comptabilite.selectors import premier_exercice as premier_exercice_lire
+from comptabilite.services import archive_creer, cloture_effectuer, premier_exercice_definir
 from comptabilite.tableaux.selectors import chiffres_accueil
 from comptabilite.tasks import run_key, verify_registre_task
 from crm.models import Client, ClientStatus
@@ -115,6 +116,7 @@ def clotures(request):
         "archives": archive_lister(company=request.company) if can_close else [],
         "can_close": can_close,
         "public_key": public_key_hex(),
+        "premier_exercice": premier_exercice_lire(request.company),
     }
     return render(request, "comptabilite/clotures.html", context)
 
@@ -136,6 +138,25 @@ def cloture_creer(request):
         messages.error(request, " ".join(exc.problems))
     else:
         messages.success(request, _("Période clôturée : %(r)s.") % {"r": cloture.reference})
+    return redirect("comptabilite:clotures")
+
+
+@require_POST
+@member_required(Perm.CLOSE)
+def premier_exercice(request):
+    """Sets the first fiscal year (up to 24 months), before any fiscal year is closed."""
+    try:
+        start = date.fromisoformat(request.POST.get("start", ""))
+        end = date.fromisoformat(request.POST.get("end", ""))
+    except ValueError:
+        messages.error(request, _("Dates invalides."))
+        return redirect("comptabilite:clotures")
+    try:
+        first = premier_exercice_definir(company=request.company, start=start, end=end)
+    except ComptabiliteError as exc:
+        messages.error(request, " ".join(exc.problems))
+    else:
+        messages.success(request, _("Premier exercice : %(p)s.") % {"p": first})
     return redirect("comptabilite:clotures")
 
 

@@ -27,6 +27,9 @@ from pgi.text import clean_text
 from pgi.totals import compute_totals, split_by_rate
 
 SERIES = "encaissement"
+# What the books post without a seal (pgi.registre.post).
+ALLOCATION = "affectation"
+IMPUTATION = "imputation"
 
 
 class PaiementError(DomainError):
@@ -249,6 +252,15 @@ def paiement_affecter(
         for a in allocations
     ]
     _encaissees(paiement, affectations)
+    # Not sealed (the payment was), but the books move the credit onto the invoices it pays.
+    registre.post(
+        company=paiement.company, kind=ALLOCATION, reference=paiement.number,
+        document={
+            **paiement_document(paiement, affectations), "type": ALLOCATION,
+            "date": timezone.localdate().isoformat(),
+        },
+        at=timezone.now(),
+    )  # fmt: skip
     return affectations
 
 
@@ -355,6 +367,18 @@ def avoir_imputer(*, avoir: Facture, facture: Facture, amount, user: User | None
         )
     if problems:
         raise PaiementError(problems)
-    return Imputation.objects.create(
+    imputation = Imputation.objects.create(
         company_id=avoir.company_id, avoir=avoir, facture=target, amount=amount, created_by=user
     )
+    # The books move that much of the customer's account from one invoice to the other.
+    registre.post(
+        company=avoir.company, kind=IMPUTATION, reference=avoir.number,
+        document={
+            "type": IMPUTATION, "number": avoir.number, "date": timezone.localdate().isoformat(),
+            "client": {"id": avoir.client_id, "name": avoir.client.name},
+            "from": avoir.origin.number if avoir.origin_id else avoir.number,
+            "to": target.number, "amount": str(amount),
+        },
+        at=timezone.now(),
+    )  # fmt: skip
+    return imputation

@@ -73,6 +73,7 @@ def not_found(request, exc):
 def _register_routers() -> None:
     # The kernel's only upward imports, with the root URLs (import-linter's exceptions): the
     # apps' routers are imported when the API is registered, not when the kernel loads.
+    from comptabilite.api import livres_router
     from comptabilite.api import router as registre_router
     from comptabilite.tableaux.api import router as tableaux_router
     from crm.api import router as crm_router
@@ -87,6 +88,7 @@ def _register_routers() -> None:
     api.add_router("/factures", factures_router)
     api.add_router("/devis", devis_router)
     api.add_router("/registre", registre_router)
+    api.add_router("/livres", livres_router)
     api.add_router("/releves", releves_router)
     api.add_router("/paiements", paiements_router)
     api.add_router("/clients", soldes_router)

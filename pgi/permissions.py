@@ -25,15 +25,16 @@ class Perm(StrEnum):
     API_TOKENS = "api.tokens"  # personal API tokens
     INTEGRITY = "integrity"  # run and read the register verification
     CLOSE = "close"  # close periods (clôtures) and export their archives
+    BOOKS = "books"  # the books' account mapping (plan de comptes)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.OWNER: frozenset(Perm),
     Role.STAFF: frozenset({Perm.VIEW, Perm.EXPORT, Perm.COMMERCIAL_WRITE, Perm.API_TOKENS}),
-    # The accountant reads everything and exports, but never creates or changes a
-    # commercial document.
+    # The accountant reads everything, exports (the FEC) and maps the accounts of the books,
+    # but never creates or changes a commercial document.
     Role.ACCOUNTANT: frozenset(
-        {Perm.VIEW, Perm.EXPORT, Perm.API_TOKENS, Perm.INTEGRITY, Perm.CLOSE}
+        {Perm.VIEW, Perm.EXPORT, Perm.API_TOKENS, Perm.INTEGRITY, Perm.CLOSE, Perm.BOOKS}
     ),
 }
 

@@ -117,7 +117,42 @@ def seal(
             ],
         )  # fmt: skip
         record.pk = cursor.fetchone()[0]
+    # One seal, one entry (ARCHITECTURE.md): the books post the record in this transaction,
+    # under the head lock, from the document as sealed (its JSON form, whatever the caller).
+    rule = POSTING_RULES.get(kind)
+    if rule is not None:
+        rule(company, record, json.loads(payload)["doc"])
     return record
+
+
+# Posting rules, registered by the books (comptabilite) at start-up: record kind ->
+# function(company, record, sealed document) that writes the record's balanced entry.
+PostingRule = Callable[[Company, Enregistrement, dict], None]
+POSTING_RULES: dict[str, PostingRule] = {}
+
+
+def register_posting_rule(*kinds: str):
+    def decorator(func: PostingRule) -> PostingRule:
+        for kind in kinds:
+            POSTING_RULES[kind] = func
+        return func
+
+    return decorator
+
+
+def post(*, company: Company, kind: str, reference: str, document: dict, at: datetime) -> None:
+    """Posts what is written without a seal but moves amounts between a customer's invoices
+    (a credit allocated later, a credit note set against another invoice), in the caller's
+    transaction: the books' rule for `kind` if any, under the head lock, as a seal's.
+
+    The record passed to the rule is not in the chain (no sequence)."""
+    rule = POSTING_RULES.get(kind)
+    if rule is None:
+        return
+    lock_registre_head(company)
+    # Not in the chain: no sequence (its field stays None).
+    record = Enregistrement(company=company, kind=kind, reference=reference, recorded_at=at)
+    rule(company, record, json.loads(canonical_json(document)))
 
 
 @dataclass(frozen=True)

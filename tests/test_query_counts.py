@@ -196,7 +196,8 @@ def test_recurring_invoice_list(as_owner, seller):
 
 
 def test_closure_list(as_owner, seller):
-    assert_flat(page(as_owner, "comptabilite:clotures"), closures(seller), bound=7)
+    # 8: the first fiscal year, shown with its form (issue #19).
+    assert_flat(page(as_owner, "comptabilite:clotures"), closures(seller), bound=8)
 
 
 def test_event_log(as_owner, seller, owner):
@@ -311,3 +312,16 @@ def test_api_invoice_list(api, seller):
 
 def test_api_receivables(api, seller):
     assert_flat(api("/relances/creances/"), receivables(seller), bound=8)
+
+
+def test_books_entries(as_owner, seller):
+    """Entries with their lines and letters (issue #19)."""
+    assert_flat(page(as_owner, "comptabilite:ecritures"), payments(seller), bound=10)
+
+
+def test_books_general_ledger(as_owner, seller):
+    assert_flat(page(as_owner, "comptabilite:grand_livre"), payments(seller), bound=7)
+
+
+def test_api_books_entries(api, seller):
+    assert_flat(api("/livres/ecritures"), payments(seller), bound=4)

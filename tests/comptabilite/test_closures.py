@@ -300,3 +300,37 @@ def test_a_period_whose_documents_lost_their_records_is_not_closed(company):
     with pytest.raises(ComptabiliteError) as excinfo:
         close(company, date(2026, 1, 1))
     assert f"Documents émis absents du registre : {second.number}." in problems_of(excinfo)
+
+
+def test_a_first_fiscal_year_of_18_months_closes_as_one(company):
+    """C. com.: the first fiscal year may run up to 24 months; closures, the books' periods
+    and the FEC follow it; the next one is twelve months long again."""
+    from comptabilite.livres.selectors import exercices
+    from comptabilite.selectors import fiscal_year_start
+    from comptabilite.services import premier_exercice_definir
+
+    with pytest.raises(ComptabiliteError) as excinfo:
+        premier_exercice_definir(company=company, start=date(2024, 7, 1), end=date(2026, 12, 31))
+    assert "24 mois" in problems_of(excinfo)
+    with pytest.raises(ComptabiliteError) as excinfo:
+        premier_exercice_definir(company=company, start=date(2024, 7, 1), end=date(2025, 11, 30))
+    assert "1er janvier" in problems_of(excinfo)
+    first = premier_exercice_definir(
+        company=company, start=date(2024, 7, 1), end=date(2025, 12, 31)
+    )
+    assert period_from_label(company=company, label="2025").start == date(2024, 7, 1)
+    assert fiscal_year_start(company, date(2025, 3, 1)) == first.start
+    with pytest.raises(ValueError):
+        period_from_label(company=company, label="2024")  # inside the first fiscal year
+    assert [p.label for p in exercices(company=company, today=date(2026, 3, 1))] == [
+        "2025", "2026",
+    ]  # fmt: skip
+    issue(company, date(2024, 7, 15))
+    for month in range(18):
+        close(company, date(2024 + (6 + month) // 12, (6 + month) % 12 + 1, 1))
+    closure = close(company, date(2024, 7, 1), FISCAL_YEAR)
+    assert (closure.period_start, closure.period_end) == (date(2024, 7, 1), date(2025, 12, 31))
+    assert closure.reference == "CLOTURE-E-2025"
+    with pytest.raises(ComptabiliteError) as excinfo:
+        premier_exercice_definir(company=company, start=date(2024, 7, 1), end=date(2025, 12, 31))
+    assert "déjà clôturé" in problems_of(excinfo)

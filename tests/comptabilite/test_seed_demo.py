@@ -51,6 +51,34 @@ def test_the_demo_has_payments_reversals_credit_and_unpaid_invoices_and_verifies
     assert "anomalie" not in out.getvalue()
 
 
+def test_the_demo_books_export_a_valid_fec(tmp_path):
+    """The demo company's FEC of its current fiscal year: balanced, sorted, right name and
+    encoding, 18 fields; its customers' 411 accounts equal their balances."""
+    from django.utils import timezone
+
+    from comptabilite.livres.selectors import solde_client_comptable
+    from comptabilite.selectors import fiscal_year_start
+    from crm.models import Client
+    from encaissement.selectors import reste_du_client, solde_client
+    from tests.comptabilite.test_livres_fec import check_fec
+
+    call_command("seed_demo", stdout=StringIO())
+    company = Company.objects.order_by("pk").first()
+    year = fiscal_year_start(company, timezone.localdate()).year
+    out = StringIO()
+    call_command(
+        "export_fec", "--company", company.siren, "--year", str(year), "--output",
+        str(tmp_path), stdout=out, stderr=StringIO(),
+    )  # fmt: skip
+    from pathlib import Path
+
+    rows = check_fec(Path(out.getvalue().strip()), siren=company.siren, year=year)
+    assert {row[0] for row in rows} >= {"VT", "BQ"}
+    for client in Client.objects.filter(company=company):
+        expected = reste_du_client(client) - solde_client(client)
+        assert solde_client_comptable(company=company, client_id=client.pk) == expected, client
+
+
 def test_the_demo_shows_platform_statuses_and_received_invoices():
     """Issue #21: written without network, as the fake platform would have answered."""
     from encaissement.models import Litige

@@ -12,6 +12,7 @@ from django.utils.text import slugify  # an e-mail address is ASCII: Léa → le
 from stdnum import luhn
 from stdnum.fr import siren as fr_siren
 
+from comptabilite.livres.services import ecritures_comptabiliser
 from comptabilite.models import ClotureKind
 from comptabilite.services import cloture_effectuer
 from crm.models import Client, ClientKind, ClientStatus
@@ -159,6 +160,9 @@ class Command(BaseCommand):
             self._quotes(company, owner)
             if index == 0:
                 self._plateforme(company)
+            # Entries are posted when documents are issued; this posts those of a demo made
+            # before the books existed (idempotent).
+            ecritures_comptabiliser(company=company)
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
 
     def _catalogue(self, company: Company, index: int) -> None:
