@@ -15,6 +15,7 @@ from facturation.documents import (
     vat_case,
 )
 from facturation.exceptions import FactureError
+from facturation.hooks import document_issued
 from facturation.mentions import missing_mentions
 from facturation.models import (
     Facture,
@@ -136,6 +137,8 @@ def facture_emettre(*, facture: Facture, user: User | None, today: date | None =
         )  # fmt: skip
     except PeriodeCloturee as exc:
         raise FactureError(exc.problems) from exc
+
+    document_issued(facture, user)  # the apps above (a quote becomes invoiced), same transaction
 
     if client.status == ClientStatus.PROSPECT:  # a prospect becomes a customer when invoiced
         Client.objects.filter(pk=client.pk).update(status=ClientStatus.CUSTOMER)
