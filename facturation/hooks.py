@@ -1,8 +1,10 @@
 """What the apps above facturation do when a document is issued or a draft deleted: a quote
 (`devis`) is invoiced once its final invoice is issued, and accepted again when that draft is
 deleted. Facturation never imports them: they register their handlers here from their
-`AppConfig.ready`, and the handlers run in the transaction that issues (after its number and
-sealed record) or deletes (before the row goes), so both commit or roll back together."""
+`AppConfig.ready`, and the handlers run in the transaction that issues (once it is numbered
+and marked issued, before its record is sealed: they lock their rows after the document and
+its counter, before the register head, pgi.locks) or deletes (before the row goes), so both
+commit or roll back together."""
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING

@@ -98,7 +98,8 @@ def _lock_for_issue(pk: int) -> tuple[Facture, list[LigneFacture]]:
 def facture_emettre(*, facture: Facture, user: User | None, today: date | None = None) -> Facture:
     """Issues a draft: checks every mention, numbers it without gap, freezes it, seals it.
 
-    Lock order (pgi.locks): the draft, then the numbering counter, then the register head.
+    Lock order (pgi.locks): the draft, then the numbering counter, then what the issued
+    hooks lock (the invoice's quote), then the register head.
     Everything that can be computed is computed before the counter is taken.
     """
     facture, lines = _lock_for_issue(facture.pk)
@@ -129,6 +130,9 @@ def facture_emettre(*, facture: Facture, user: User | None, today: date | None =
     facture.total_incl_vat = cents(content["total_incl_vat"])
     facture.issued_at = now
     _save_issued(facture)
+    # The apps above (its quote becomes invoiced), in this transaction: after the counter and
+    # before the register head, the lock order of a quote's own acceptance (pgi.locks).
+    document_issued(facture, user)
     # `dated`: no document in a closed period (LEGAL.md §4), checked under the head lock.
     try:
         registre.seal(
@@ -137,8 +141,6 @@ def facture_emettre(*, facture: Facture, user: User | None, today: date | None =
         )  # fmt: skip
     except PeriodeCloturee as exc:
         raise FactureError(exc.problems) from exc
-
-    document_issued(facture, user)  # the apps above (a quote becomes invoiced), same transaction
 
     if client.status == ClientStatus.PROSPECT:  # a prospect becomes a customer when invoiced
         Client.objects.filter(pk=client.pk).update(status=ClientStatus.CUSTOMER)
