@@ -101,6 +101,7 @@ def test_acceptance_is_sealed_with_its_evidence_and_twice_changes_nothing(
     assert devis.total_excl_vat == Decimal("1090.00")
     acceptation = Acceptation.objects.get(devis=devis)
     record = Enregistrement.objects.get(company=seller, kind=RECORD_KIND)
+    assert record.get_kind_display() == "Acceptation de devis"  # pgi.models.RecordKind
     sealed = json.loads(bytes(record.payload))["doc"]
     assert sealed["name"] == "Jeanne Client"
     assert sealed["ip"] == "203.0.113.7"
