@@ -257,6 +257,23 @@ def test_a_deleted_final_draft_leaves_the_quote_accepted_and_it_can_be_invoiced_
     assert devis.status == Statut.INVOICED
 
 
+def test_the_migration_puts_back_to_accepted_the_quotes_invoiced_on_a_draft(seller):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("devis.migrations.0003_sent_frozen")
+    on_draft = quotes.accepted(seller)
+    services.devis_facturer_solde(devis=on_draft, user=None)
+    Devis.objects.filter(pk=on_draft.pk).update(status=Statut.INVOICED)  # the former rule
+    issued = quotes.accepted(seller)
+    facture_emettre(facture=services.devis_facturer_solde(devis=issued, user=None), user=None)
+    migration.accepted_until_issued(apps, None)
+    on_draft.refresh_from_db(), issued.refresh_from_db()
+    assert on_draft.status == Statut.ACCEPTED and issued.status == Statut.INVOICED
+    assert on_draft.historique.last().note == "Facture pas encore émise"
+
+
 def test_a_rolled_back_issue_leaves_the_quote_accepted(seller):
     from django.db import transaction
 
