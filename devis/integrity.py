@@ -3,10 +3,11 @@ at start-up (`DevisConfig.ready`): each sealed acceptance against the live evide
 every acceptance against its record."""
 
 from devis.models import Acceptation
-from pgi.models import Company
+from pgi.models import Company, RecordKind
 from pgi.registre import Finding, SealedDocument, register_coverage_check, register_document_check
 
-RECORD_KIND = "accord_devis"  # the record kind of an acceptance (devis.services seals it)
+# The record kind of an acceptance (devis.services seals it).
+RECORD_KIND = RecordKind.QUOTE_ACCEPTANCE
 EVIDENCE = ("name", "ip", "user_agent", "pdf_sha256", "consent_text", "options")
 
 

@@ -38,6 +38,66 @@ class Statut(models.TextChoices):
 OPEN_STATES = (Statut.SENT, Statut.VIEWED)
 
 
+# What was sent is what the customer accepts (LEGAL.md §1): once a quote leaves the draft
+# state, its terms, lines and frozen content never change, whatever the path (issue #18).
+# What still moves: its state and answer dates, its customer link's version, its PDF until it
+# is rendered once, and its totals when the customer's acceptance adds the options ticked.
+SENT_FROZEN_COLUMNS = (
+    "company_id", "client_id", "number", "version", "origine_id", "subject", "notes",
+    "issue_date", "validity_days", "valid_until", "start_date", "duration", "deposit_percent",
+    "deposit_amount", "payment_terms", "execution_terms", "after_sales_terms",
+    "price_revision_terms", "is_paid_quote", "quote_price", "cgv", "content", "sent_at",
+    "created_at",
+)  # fmt: skip
+
+
+def _row(prefix: str, columns: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"{prefix}.{column}" for column in columns) + ")"
+
+
+DEVIS_SENT_FROZEN_SQL = f"""
+IF OLD.status <> 'brouillon' AND (
+    TG_OP = 'DELETE'
+    OR NEW.status = 'brouillon'
+    OR {_row("NEW", SENT_FROZEN_COLUMNS)} IS DISTINCT FROM {_row("OLD", SENT_FROZEN_COLUMNS)}
+    OR (OLD.pdf_sha256 <> ''
+        AND (NEW.pdf, NEW.pdf_sha256) IS DISTINCT FROM (OLD.pdf, OLD.pdf_sha256))
+    OR ((NEW.total_excl_vat, NEW.total_vat, NEW.total_incl_vat)
+            IS DISTINCT FROM (OLD.total_excl_vat, OLD.total_vat, OLD.total_incl_vat)
+        AND NOT (OLD.status IN ('envoye', 'vu') AND NEW.status = 'accepte'))
+) THEN
+    RAISE EXCEPTION 'devis: % is sent, what was sent cannot change', OLD.number
+        USING ERRCODE = 'restrict_violation';
+END IF;
+IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+RETURN NEW;
+"""
+
+# The lines of a sent quote: none added, changed or deleted, but the options the customer
+# ticks (`chosen`) while the quote is still open to an answer.
+LINE_SENT_FROZEN_SQL = """
+IF TG_OP <> 'INSERT' AND EXISTS (
+    SELECT 1 FROM devis_devis d WHERE d.id = OLD.devis_id AND d.status <> 'brouillon'
+) AND NOT (
+    TG_OP = 'UPDATE'
+    AND (to_jsonb(NEW) - 'chosen') = (to_jsonb(OLD) - 'chosen')
+    AND EXISTS (SELECT 1 FROM devis_devis d WHERE d.id = OLD.devis_id
+                AND d.status IN ('envoye', 'vu'))
+) THEN
+    RAISE EXCEPTION 'devis: the lines of a sent quote cannot change'
+        USING ERRCODE = 'restrict_violation';
+END IF;
+IF TG_OP = 'INSERT' AND EXISTS (
+    SELECT 1 FROM devis_devis d WHERE d.id = NEW.devis_id AND d.status <> 'brouillon'
+) THEN
+    RAISE EXCEPTION 'devis: the lines of a sent quote cannot change'
+        USING ERRCODE = 'restrict_violation';
+END IF;
+IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+RETURN NEW;
+"""
+
+
 class ParametresDevis(models.Model):
     """A company's quote settings: validity, reminder, default terms, and for an artisan
     whose work calls for a compulsory insurance, the insurer and covered area (loi Pinel,
@@ -152,6 +212,14 @@ class Devis(CompanyOwned):
                 condition=Q(status="brouillon") | ~Q(number=""), name="devis_sent_has_number"
             ),
         ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="devis_sent_frozen",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                when=pgtrigger.Before,
+                func=DEVIS_SENT_FROZEN_SQL,
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.reference or _("Devis brouillon n° %(pk)s") % {"pk": self.pk}
@@ -199,6 +267,14 @@ class LigneDevis(CompanyOwned, LigneDocument):
     class Meta:
         verbose_name = _("ligne de devis")
         ordering = ["position", "pk"]
+        triggers = [
+            pgtrigger.Trigger(
+                name="ligne_devis_sent_frozen",
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                when=pgtrigger.Before,
+                func=LINE_SENT_FROZEN_SQL,
+            ),
+        ]
 
     @property
     def counts(self) -> bool:
@@ -289,6 +365,7 @@ class Motif(models.TextChoices):
     QUOTE = "devis", _("Envoi du devis")
     REMINDER = "rappel", _("Rappel avant expiration")
     SIGNED_COPY = "copie", _("Copie signée au client")
+    # The owner's notices of earlier versions; the team is now told by `pgi.notifications`.
     OWNER_ACCEPTED = "accepte", _("Avis d'acceptation")
     OWNER_REFUSED = "refuse", _("Avis de refus")
 

@@ -1,5 +1,6 @@
 """Reads on quotes, always scoped to one company."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -128,3 +129,11 @@ def devis_signes_envoyes(*, company: Company, start: date, end: date) -> SignesE
         signed_amount=Coalesce(Sum("total_excl_vat", filter=signed), ZERO),
     )
     return SignesEnvoyes(**row)
+
+
+def numeros_donnes(company: Company) -> Iterable[str]:
+    """Every quote number given so far (a revision keeps its quote's number): what a new
+    number format must not give again (`pgi.numbering`, registered in `DevisConfig.ready`).
+    Quotes are not sealed in the register under their series, acceptances alone are."""
+    numbers = Devis.objects.filter(company=company).exclude(number="").order_by()
+    return numbers.values_list("number", flat=True).distinct().iterator(chunk_size=5000)

@@ -54,7 +54,8 @@ from pgi.lignes import LINE_FIELD_NAMES, line_problems
 from pgi.locks import lock_draft
 from pgi.mentions import vat_case
 from pgi.models import Company, User
-from pgi.money import cents
+from pgi.money import cents, format_eur
+from pgi.notifications import notifier
 from pgi.numbering import numero_attribuer
 from pgi.queue import publish_after_commit
 from pgi.text import clean_text
@@ -360,14 +361,10 @@ def _templated_email(devis: Devis, motif: str, recipients: list[str], **context:
     _queue_email(devis, motif, recipients, subject, body)
 
 
-def _owner_addresses(devis: Devis) -> list[str]:
-    """Who is told of the customer's answer: the company's contact address, else the user
-    who made the quote."""
-    if devis.company.email:
-        return [devis.company.email]
-    if devis.created_by_id and devis.created_by is not None:
-        return [devis.created_by.email]
-    return []
+def _notify_team(devis: Devis, subject: str, body: str) -> None:
+    """The customer's answer, told to the members who may act on it (owner and staff), once
+    after commit (`pgi.notifications`), with the quote's page."""
+    notifier(company=devis.company, subject=subject, body=body, url=devis.get_absolute_url())
 
 
 @transaction.atomic
@@ -448,7 +445,7 @@ def devis_accepter(
     Accepting twice changes nothing; an expired, refused or superseded quote cannot be
     accepted. The evidence (name, time, IP, user agent, the SHA-256 of the PDF shown, the
     consent text) is sealed in the company's register in this transaction; the signed copy
-    is rendered and emailed after commit, with a notice to the owner."""
+    is rendered and emailed after commit, and the team is told (`pgi.notifications`)."""
     devis = _lock(devis)
     if devis.status in (Statut.ACCEPTED, Statut.INVOICED):
         return devis  # already accepted: nothing changes
@@ -498,8 +495,14 @@ def devis_accepter(
     )  # fmt: skip
     if devis.client.email:
         _templated_email(devis, Motif.SIGNED_COPY, [devis.client.email], acceptation=acceptation)
-    if owners := _owner_addresses(devis):
-        _templated_email(devis, Motif.OWNER_ACCEPTED, owners, acceptation=acceptation)
+    names = {"ref": devis.reference, "client": devis.client.name}
+    _notify_team(
+        devis, _("Devis %(ref)s accepté par %(client)s") % names,
+        _("Le devis %(ref)s a été accepté en ligne par %(name)s (%(total)s TTC). "
+          "L'acceptation est scellée dans le registre ; la copie signée est sur la page du "
+          "devis.") % {**names, "name": acceptation.name,
+                       "total": format_eur(devis.total_incl_vat)},
+    )  # fmt: skip
     return devis
 
 
@@ -509,7 +512,7 @@ def _is_png(data: str) -> bool:
 
 @transaction.atomic
 def devis_refuser(*, devis: Devis, reason: str, now=None) -> Devis:
-    """The customer declines the quote, with a reason; the owner is told."""
+    """The customer declines the quote, with a reason; the team is told."""
     devis = _lock(devis)
     if devis.status == Statut.REFUSED:
         return devis
@@ -519,8 +522,11 @@ def devis_refuser(*, devis: Devis, reason: str, now=None) -> Devis:
     reason = clean_text(reason).strip()
     _set_status(devis, Statut.REFUSED, note=reason[:300], refusal_reason=reason,
                 answered_at=now)  # fmt: skip
-    if owners := _owner_addresses(devis):
-        _templated_email(devis, Motif.OWNER_REFUSED, owners)
+    names = {"ref": devis.reference, "client": devis.client.name}
+    _notify_team(
+        devis, _("Devis %(ref)s refusé par %(client)s") % names,
+        _("Le devis %(ref)s a été refusé.") % names + "\n" + _("Motif :") + " " + (reason or "—"),
+    )  # fmt: skip
     return devis
 
 
@@ -650,9 +656,19 @@ def devis_facturer_acompte(
 @transaction.atomic
 def devis_facturer_solde(*, devis: Devis, user: User | None) -> Facture:
     """The final invoice draft of an accepted quote, the deposits already issued for it
-    deducted (`facturation.services.facture_deduire_acomptes`); the quote is then invoiced."""
+    deducted (`facturation.services.facture_deduire_acomptes`). The quote stays accepted
+    until that invoice is issued (`facture_du_devis_emise`).
+
+    Lock order: an existing final invoice before the quote, as `facture_emettre` takes them
+    (the invoice, then the quote in its hook)."""
+    existing = DevisFacture.objects.filter(devis_id=devis.pk, role=Role.FINAL).first()
+    if existing is not None:
+        lock_draft(Facture, existing.facture_id)
     devis = _lock(devis)
     _ensure_accepted(devis)
+    if existing is None and devis.factures.filter(role=Role.FINAL).exists():
+        # made meanwhile by a concurrent call, which deducted the deposits
+        return devis.factures.select_related("facture").get(role=Role.FINAL).facture
     final = _final_invoice(devis, user)
     if final.status != FactureStatus.DRAFT:
         return final
@@ -663,6 +679,40 @@ def devis_facturer_solde(*, devis: Devis, user: User | None) -> Facture:
     ]
     if deposits:
         facture_deduire_acomptes(facture=final, deposits=deposits)
-    if devis.status == Statut.ACCEPTED:
-        _set_status(devis, Statut.INVOICED, user=user, note=str(final))
+    if existing is None:
+        _history(devis, before=devis.status, after=devis.status, user=user,
+                 note=_("Facture préparée"))  # fmt: skip
     return final
+
+
+# Called by facturation (`facturation.hooks`, registered in `DevisConfig.ready`) in the
+# transaction that issues an invoice or deletes a draft: the invoice is locked already, the
+# quote is locked after it.
+
+
+def facture_du_devis_emise(facture: Facture, user: User | None) -> None:
+    """An invoice of a quote was issued: the final one makes the quote invoiced; a deposit
+    is written in its history."""
+    link = DevisFacture.objects.filter(facture_id=facture.pk).only("devis_id", "role").first()
+    if link is None:
+        return
+    devis = _lock(Devis(pk=link.devis_id))
+    if link.role == Role.FINAL and devis.status == Statut.ACCEPTED:
+        _set_status(devis, Statut.INVOICED, user=user, note=facture.number)
+    elif link.role == Role.DEPOSIT:
+        _history(devis, before=devis.status, after=devis.status, user=user,
+                 note=_("Facture d'acompte %(n)s émise") % {"n": facture.number})  # fmt: skip
+
+
+def facture_du_devis_supprimee(facture: Facture) -> None:
+    """A draft invoice of a quote is deleted: the quote can be invoiced again, and is
+    accepted again if it was marked invoiced."""
+    link = DevisFacture.objects.filter(facture_id=facture.pk).only("devis_id", "role").first()
+    if link is None or link.role != Role.FINAL:
+        return
+    devis = _lock(Devis(pk=link.devis_id))
+    if devis.status == Statut.INVOICED:
+        _set_status(devis, Statut.ACCEPTED, note=_("Brouillon de facture supprimé"))
+    else:
+        _history(devis, before=devis.status, after=devis.status,
+                 note=_("Brouillon de facture supprimé"))  # fmt: skip

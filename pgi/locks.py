@@ -3,7 +3,10 @@
 Lock order, always the same so that two transactions never deadlock:
     1. the document being issued (`lock_draft`),
     2. its numbering counter (`pgi.numbering.numero_attribuer`, which takes it in the same
-       statement that increments it, so it lives with the numbering service),
+       statement that increments it, so it lives with the numbering service), then what the
+       apps above lock when it is issued or deleted (`facturation.hooks`: the quote of an
+       invoice, after the invoice; a quote's own services take an existing invoice of it
+       before the quote, `devis.services.devis_facturer_solde`),
     3. the company's register head (`lock_registre_head`),
     4. the head of the company's technical event log (`lock_journal_head`): a closure
        locks the register head first, then logs its event and seals its record; an archive

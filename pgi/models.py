@@ -424,6 +424,7 @@ class RecordKind(models.TextChoices):
     PAYMENT_REVERSAL = "annulation", _("Annulation d'encaissement")
     CLOSURE = "cloture", _("Clôture")
     ARCHIVE = "archive", _("Archive")
+    QUOTE_ACCEPTANCE = "accord_devis", _("Acceptation de devis")
 
 
 HEAD_IS_THE_LAST_RECORD_SQL = """

@@ -10,7 +10,8 @@ A format holds `{numero}` and may hold `{annee}` and `{mois}`; with `{annee}` th
 restarts at 1 every year, with `{mois}` every month, without either it never restarts.
 A format is checked when it is saved, never at the next issue: it must render, fit the
 column of the documents' numbers, and give no number already issued in the series (the
-register's records of a series' documents carry the series' key as their kind).
+register's records of a series' documents carry the series' key as their kind; a series
+whose documents are not sealed, quotes, gives its own `issued` numbers).
 
 A business that moves here mid-year continues its series once, before the first number of
 the period: `numerotation_reprendre` (the counter's `first_number`, which the database
@@ -19,6 +20,7 @@ accepts only when the counter is created).
 
 import re
 import string
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -50,6 +52,9 @@ class Series:
     label: str | Promise
     default_pattern: str
     max_length: int
+    # The numbers already given in the series, for a series whose documents are not sealed
+    # in the register under its key; None: the register's records of kind `key`.
+    issued: Callable[[Company], Iterable[str]] | None = None
 
 
 _registry: dict[str, Series] = {}
@@ -60,10 +65,13 @@ LONGEST_DAY = date(2099, 12, 31)
 
 
 def register_series(
-    key: str, *, label: str | Promise, default_pattern: str, max_length: int | None = None
-) -> Series:
+    key: str, *, label: str | Promise, default_pattern: str, max_length: int | None = None,
+    issued: Callable[[Company], Iterable[str]] | None = None,
+) -> Series:  # fmt: skip
     """Declares a series; call it from the owning app's `AppConfig.ready`. `max_length` is
-    the width of the app's column for the number (the register's reference at most)."""
+    the width of the app's column for the number (the register's reference at most);
+    `issued(company)`, the numbers given so far when its documents are not sealed under
+    `key` (a module-level function: registering twice must compare equal)."""
     width = NumberingSeries._meta.get_field("series").max_length or 0
     if not key or len(key) > width:
         raise ImproperlyConfigured(f"Numbering series key {key!r}: 1 to {width} characters.")
@@ -73,7 +81,10 @@ def register_series(
         _check_length(default_pattern, max_length)
     except NumerotationError as exc:
         raise ImproperlyConfigured(f"Numbering series {key!r}: {exc}") from exc
-    series = Series(key=key, label=label, default_pattern=default_pattern, max_length=max_length)
+    series = Series(
+        key=key, label=label, default_pattern=default_pattern, max_length=max_length,
+        issued=issued,
+    )  # fmt: skip
     if _registry.setdefault(key, series) != series:
         raise ImproperlyConfigured(f"Numbering series {key!r} is already registered.")
     return series
@@ -207,10 +218,7 @@ def _first_collision(
         )
     )
     counters.update(starts or {})
-    issued = Enregistrement.objects.filter(company=company, kind=series).values_list(
-        "reference", flat=True
-    )
-    for reference in issued.iterator(chunk_size=5000):
+    for reference in _issued_numbers(company=company, series=series):
         match = regex.fullmatch(reference)
         if match is None:
             continue
@@ -225,6 +233,15 @@ def _first_collision(
         if number >= counters.get(_period(pattern, day), 1):
             return reference
     return None
+
+
+def _issued_numbers(*, company: Company, series: str) -> Iterable[str]:
+    """Every number given so far in `series` to the documents of `company`."""
+    declared = _series(series)
+    if declared.issued is not None:
+        return declared.issued(company)
+    sealed = Enregistrement.objects.filter(company=company, kind=series)
+    return sealed.values_list("reference", flat=True).iterator(chunk_size=5000)
 
 
 def _counter_next(*, company: Company, series: str, period: str) -> int:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from crm.models import Client
 from facturation.exceptions import FactureError
+from facturation.hooks import draft_deleted
 from facturation.mentions import payment_terms_problem
 from facturation.models import (
     Article,
@@ -237,4 +238,5 @@ def facture_supprimer(*, facture: Facture) -> None:
     """Deletes a draft; it never had a number, so no gap appears."""
     facture = lock_draft(Facture, facture.pk)
     _ensure_draft(facture)
+    draft_deleted(facture)  # the apps above (a quote accepted again), same transaction
     facture.delete()

@@ -15,6 +15,7 @@ from facturation.documents import (
     vat_case,
 )
 from facturation.exceptions import FactureError
+from facturation.hooks import document_issued
 from facturation.mentions import missing_mentions
 from facturation.models import (
     Facture,
@@ -97,7 +98,8 @@ def _lock_for_issue(pk: int) -> tuple[Facture, list[LigneFacture]]:
 def facture_emettre(*, facture: Facture, user: User | None, today: date | None = None) -> Facture:
     """Issues a draft: checks every mention, numbers it without gap, freezes it, seals it.
 
-    Lock order (pgi.locks): the draft, then the numbering counter, then the register head.
+    Lock order (pgi.locks): the draft, then the numbering counter, then what the issued
+    hooks lock (the invoice's quote), then the register head.
     Everything that can be computed is computed before the counter is taken.
     """
     facture, lines = _lock_for_issue(facture.pk)
@@ -128,6 +130,9 @@ def facture_emettre(*, facture: Facture, user: User | None, today: date | None =
     facture.total_incl_vat = cents(content["total_incl_vat"])
     facture.issued_at = now
     _save_issued(facture)
+    # The apps above (its quote becomes invoiced), in this transaction: after the counter and
+    # before the register head, the lock order of a quote's own acceptance (pgi.locks).
+    document_issued(facture, user)
     # `dated`: no document in a closed period (LEGAL.md §4), checked under the head lock.
     try:
         registre.seal(

@@ -1,6 +1,7 @@
 """A quote from the customer's email to the final invoice (issue #18): the customer opens the
 emailed link, ticks an option and accepts with a name; the owner sees it accepted and
-converts it into a 30 % deposit invoice, then the final invoice that deducts it."""
+converts it into a 30 % deposit invoice, then the final invoice that deducts it; the quote is
+invoiced once that invoice is issued."""
 
 import re
 from decimal import Decimal
@@ -64,6 +65,9 @@ def test_the_customer_accepts_online_and_the_owner_invoices_deposit_and_balance(
     assert devis.acceptation.options == [4]
     assert devis.acceptation.signature.startswith("data:image/png;base64,")
     assert page.console_errors == []
+    # the team is told once (pgi.notifications), not the company's contact address
+    notices = [m for m in mail.outbox if "accepté par" in m.subject]
+    assert [m.to for m in notices] == [["owner@martin.example"]]
 
     # The owner
     page.on("dialog", lambda dialog: dialog.accept())
@@ -84,11 +88,13 @@ def test_the_customer_accepts_online_and_the_owner_invoices_deposit_and_balance(
     page.get_by_role("button", name="Préparer la facture (acomptes déduits)").click()
     expect(page.get_by_test_id("total-ttc")).to_have_text("915,60 €")  # 1 308 − 392,40
     screenshot(page, "devis-final-invoice")
+    assert Devis.objects.get(pk=devis.pk).status == Statut.ACCEPTED  # a draft: not invoiced
     page.get_by_role("button", name="Enregistrer et émettre").click()
     expect(page.get_by_test_id("facture-devis")).to_contain_text(devis.reference)
     page.goto(f"/devis/{devis.pk}/")
     expect(page.get_by_test_id("devis-status")).to_have_text("Facturé")
     expect(page.get_by_test_id("devis-factures").locator("li")).to_have_count(2)
+    screenshot(page, "devis-invoiced")
     assert Devis.objects.get(pk=devis.pk).factures.count() == 2
 
 

@@ -41,11 +41,12 @@ def draft(company, client=None, lines_=None, **fields):
     )  # fmt: skip
 
 
-def sent(company, client=None, lines_=None, **fields):
+def sent(company, client=None, lines_=None, today=None, **fields):
+    """A sent quote; `today` is the day it was sent (its validity runs from then)."""
     devis = draft(company, client, lines_, **fields)
     services.devis_envoyer(
         devis=devis, user=None, recipients=[devis.client.email or "client@example.com"],
-        subject="Devis", body="Bonjour",
+        subject="Devis", body="Bonjour", today=today,
     )  # fmt: skip
     devis.refresh_from_db()
     return devis

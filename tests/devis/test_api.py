@@ -74,6 +74,9 @@ def test_create_send_read_list_pdf_and_convert(api, seller):
     final = api.post(f"/api/v1/devis/{devis_id}/facturer", {"what": "solde"},
                      content_type="application/json")  # fmt: skip
     assert final.status_code == 201 and final.json()["kind"] == "facture"
+    assert Devis.objects.get(pk=devis_id).status == Statut.ACCEPTED  # a draft: not invoiced
+    issued = api.post(f"/api/v1/factures/{final.json()['id']}/emettre")
+    assert issued.status_code == 200, issued.json()
     assert Devis.objects.get(pk=devis_id).status == Statut.INVOICED
     assert len(api.get(f"/api/v1/devis/{devis_id}").json()["invoices"]) == 2
 

@@ -89,6 +89,11 @@ def test_an_artisan_with_compulsory_insurance_must_name_the_insurer(seller):
 def test_acceptance_is_sealed_with_its_evidence_and_twice_changes_nothing(
     seller, django_capture_on_commit_callbacks
 ):
+    from pgi.permissions import Role
+
+    factories.member(seller, Role.OWNER, email="patron@martin.fr")
+    factories.member(seller, Role.STAFF, email="equipe@martin.fr")
+    factories.member(seller, Role.ACCOUNTANT, email="expert@cabinet.fr")
     with django_capture_on_commit_callbacks(execute=True):
         devis = quotes.accepted(seller, options=[4])
     assert devis.status == Statut.ACCEPTED
@@ -96,6 +101,7 @@ def test_acceptance_is_sealed_with_its_evidence_and_twice_changes_nothing(
     assert devis.total_excl_vat == Decimal("1090.00")
     acceptation = Acceptation.objects.get(devis=devis)
     record = Enregistrement.objects.get(company=seller, kind=RECORD_KIND)
+    assert record.get_kind_display() == "Acceptation de devis"  # pgi.models.RecordKind
     sealed = json.loads(bytes(record.payload))["doc"]
     assert sealed["name"] == "Jeanne Client"
     assert sealed["ip"] == "203.0.113.7"
@@ -104,18 +110,27 @@ def test_acceptance_is_sealed_with_its_evidence_and_twice_changes_nothing(
     assert "Bon pour accord" in sealed["consent_text"]
     assert sealed["options"] == [4]
     assert verify_chain(seller).ok
-    # the signed copy went to the customer, the notice to the owner
+    # the signed copy went to the customer; the team (owner and staff, not the accountant)
+    # was told once, by the kernel's notifications, never at the company's address
     subjects = {m.subject: m for m in mail.outbox}
     copy = next(m for s, m in subjects.items() if "signé" in s)
-    assert copy.attachments[0][0].endswith("-signe.pdf")
-    assert any("accepté par" in s for s in subjects)
+    assert copy.attachments[0][0].endswith("-signe.pdf") and copy.to == ["client@example.com"]
+    (notice,) = [m for m in mail.outbox if "accepté par" in m.subject]
+    assert notice.to == ["equipe@martin.fr", "patron@martin.fr"]
+    assert notice.subject == f"[Peintures Martin SARL] Devis {devis.reference} accepté par " + (
+        devis.client.name
+    )
+    assert "Jeanne Client" in notice.body and f"/devis/{devis.pk}/" in notice.body
+    assert not any("gerant@martin.fr" in m.to for m in mail.outbox)
     acceptation.refresh_from_db()
     assert acceptation.signed_sha256
 
-    again = services.devis_accepter(
-        devis=devis, name="Autre", consent=True, options=[], pdf_sha256=devis.pdf_sha256
-    )
-    assert again.status == Statut.ACCEPTED
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.devis_accepter(
+            devis=devis, name="Autre", consent=True, options=[], pdf_sha256=devis.pdf_sha256
+        )
+    assert again.status == Statut.ACCEPTED and mail.outbox == []  # told once
     assert Enregistrement.objects.filter(company=seller, kind=RECORD_KIND).count() == 1
     assert Acceptation.objects.get(devis=devis).name == "Jeanne Client"
 
@@ -148,12 +163,10 @@ def test_refused_or_expired_quotes_cannot_be_accepted(seller):
 def test_the_daily_task_expires_past_quotes_and_reminds_before(
     seller, django_capture_on_commit_callbacks
 ):
-    old = quotes.sent(seller)
-    soon = quotes.sent(seller)
-    fresh = quotes.sent(seller)
     today = timezone.localdate()
-    Devis.objects.filter(pk=old.pk).update(valid_until=today - timedelta(days=1))
-    Devis.objects.filter(pk=soon.pk).update(valid_until=today + timedelta(days=3))
+    old = quotes.sent(seller, today=today - timedelta(days=31))  # valid 30 days: until yesterday
+    soon = quotes.sent(seller, validity_days=3)
+    fresh = quotes.sent(seller)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert expire_quotes() == {"expired": 1, "reminded": 1}
@@ -204,17 +217,74 @@ def test_conversion_deposit_then_final_invoice_deducting_it(seller):
     deposit = services.devis_facturer_acompte(devis=devis, user=None, percent=Decimal("30"))
     assert deposit.kind == "acompte"
     assert deposit.lines.get().unit_price == Decimal("267.00")  # 30 % of 890 HT
-    facture_emettre(facture=deposit, user=None)
+    issued_deposit = facture_emettre(facture=deposit, user=None)
     final = services.devis_facturer_solde(devis=devis, user=None)
     devis.refresh_from_db()
-    assert devis.status == Statut.INVOICED
+    assert devis.status == Statut.ACCEPTED  # prepared, not issued: not invoiced yet
     lines = list(final.lines.order_by("position"))
     assert [line.designation for line in lines][:3] == ["Peinture murale", "Pose", "Déplacement"]
     assert lines[-1].deposit_id == deposit.pk
     issued = facture_emettre(facture=final, user=None)
     assert issued.total_incl_vat == Decimal("1068.00") - Decimal("320.40")
+    devis.refresh_from_db()
+    assert devis.status == Statut.INVOICED  # in the transaction that issued it
+    notes = list(devis.historique.values_list("to_status", "note"))
+    assert ("accepte", f"Facture d'acompte {issued_deposit.number} émise") in notes
+    assert notes[-1] == ("facture", issued.number)
     assert {link.facture_id for link in devis.factures.all()} == {deposit.pk, final.pk}
     assert final.devis_lien.devis == devis
+
+
+def test_a_deleted_final_draft_leaves_the_quote_accepted_and_it_can_be_invoiced_again(seller):
+    from facturation.models import Facture
+    from facturation.services import facture_supprimer
+
+    devis = quotes.accepted(seller)
+    final = services.devis_facturer_solde(devis=devis, user=None)
+    facture_supprimer(facture=final)
+    devis.refresh_from_db()
+    assert devis.status == Statut.ACCEPTED
+    assert not Facture.objects.filter(pk=final.pk).exists() and not devis.factures.exists()
+    # A quote marked invoiced before issue existed (data of an earlier version) goes back too.
+    again = services.devis_facturer_solde(devis=devis, user=None)
+    Devis.objects.filter(pk=devis.pk).update(status=Statut.INVOICED)
+    facture_supprimer(facture=again)
+    devis.refresh_from_db()
+    assert devis.status == Statut.ACCEPTED
+    third = services.devis_facturer_solde(devis=devis, user=None)
+    facture_emettre(facture=third, user=None)
+    devis.refresh_from_db()
+    assert devis.status == Statut.INVOICED
+
+
+def test_the_migration_puts_back_to_accepted_the_quotes_invoiced_on_a_draft(seller):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("devis.migrations.0003_sent_frozen")
+    on_draft = quotes.accepted(seller)
+    services.devis_facturer_solde(devis=on_draft, user=None)
+    Devis.objects.filter(pk=on_draft.pk).update(status=Statut.INVOICED)  # the former rule
+    issued = quotes.accepted(seller)
+    facture_emettre(facture=services.devis_facturer_solde(devis=issued, user=None), user=None)
+    migration.accepted_until_issued(apps, None)
+    on_draft.refresh_from_db(), issued.refresh_from_db()
+    assert on_draft.status == Statut.ACCEPTED and issued.status == Statut.INVOICED
+    assert on_draft.historique.last().note == "Facture pas encore émise"
+
+
+def test_a_rolled_back_issue_leaves_the_quote_accepted(seller):
+    from django.db import transaction
+
+    devis = quotes.accepted(seller)
+    final = services.devis_facturer_solde(devis=devis, user=None)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        facture_emettre(facture=final, user=None)
+        raise RuntimeError("the issuing transaction fails after the hook")
+    devis.refresh_from_db()
+    final.refresh_from_db()
+    assert devis.status == Statut.ACCEPTED and final.status == "brouillon"
 
 
 def test_the_list_filters_and_the_month_summary(seller):

@@ -79,7 +79,8 @@ def test_the_customer_ticks_an_option_and_accepts(
     assert client.get(url).text.count("Devis accepté par Jeanne Client") == 1
     pdf = client.get(url + "pdf/")
     assert pdf["Content-Disposition"].endswith('-signe.pdf"')
-    assert {m.to[0] for m in mail.outbox} == {"client@example.com", "gerant@vendeur.fr"}
+    # the signed copy to the customer; no notice to the company's address without members
+    assert [m.to for m in mail.outbox] == [["client@example.com"]]
 
 
 def test_acceptance_without_consent_is_refused_in_words(client, seller):
@@ -94,10 +95,25 @@ def test_acceptance_without_consent_is_refused_in_words(client, seller):
     assert devis.status == Statut.SENT
 
 
-def test_the_customer_refuses_with_a_reason(client, seller):
+def test_the_customer_refuses_with_a_reason(client, seller, django_capture_on_commit_callbacks):
+    from pgi.models import EtatNotification, Notification
+    from pgi.permissions import Role
+
+    factories.member(seller, Role.OWNER, email="patron@vendeur.fr")
+    factories.member(seller, Role.STAFF, email="commercial@vendeur.fr")
     devis = quotes.sent(seller)
     url = f"/q/{public_token(devis)}/"
-    assert client.post(url + "refuser/", {"reason": "Délai trop long"}).status_code == 302
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url + "refuser/", {"reason": "Délai trop long"}).status_code == 302
+    (notice,) = mail.outbox  # once, to the members who may act, not the company's address
+    assert notice.to == ["commercial@vendeur.fr", "patron@vendeur.fr"]
+    assert f"Devis {devis.reference} refusé par" in notice.subject
+    assert "Délai trop long" in notice.body
+    assert Notification.objects.get().state == EtatNotification.SENT
+    with django_capture_on_commit_callbacks(execute=True):  # answering twice tells nobody
+        client.post(url + "refuser/", {"reason": "Encore"})
+    assert len(mail.outbox) == 1
     devis.refresh_from_db()
     assert devis.status == Statut.REFUSED and devis.refusal_reason == "Délai trop long"
     assert "Vous avez refusé ce devis." in client.get(url).text
@@ -149,6 +165,34 @@ def test_an_accountant_reads_but_cannot_convert(client, seller):
     assert response.status_code == 403
 
 
+def test_the_quote_is_invoiced_when_its_final_invoice_is_issued_from_the_invoice_page(
+    owner, seller
+):
+    """Prepared from the quote's page, the final invoice is a draft: the quote stays accepted;
+    deleted, the quote can be invoiced again; issued from the invoice's page, it is invoiced."""
+    devis = quotes.accepted(seller)
+    detail = reverse("devis:devis_detail", args=[devis.pk])
+    draft = owner.post(reverse("devis:devis_solde", args=[devis.pk]))
+    final = devis.factures.get().facture
+    assert draft.url == final.get_absolute_url()
+    devis.refresh_from_db()
+    assert devis.status == Statut.ACCEPTED
+    assert owner.post(reverse("facturation:facture_delete", args=[final.pk])).status_code == 302
+    devis.refresh_from_db()
+    assert devis.status == Statut.ACCEPTED and not devis.factures.exists()
+    assert "Brouillon de facture supprimé" in owner.get(detail).text
+
+    owner.post(reverse("devis:devis_solde", args=[devis.pk]))
+    final = devis.factures.get().facture
+    issued = owner.post(reverse("facturation:facture_issue", args=[final.pk]))
+    assert issued.status_code == 302
+    final.refresh_from_db()
+    devis.refresh_from_db()
+    assert final.status == "emise" and devis.status == Statut.INVOICED
+    page = owner.get(detail).text
+    assert "Facturé" in page and final.number in page
+
+
 def test_another_company_cannot_see_the_quote(client, seller, company_b, owner_b):
     devis = quotes.sent(seller)
     login(client, owner_b)
@@ -194,8 +238,7 @@ def test_an_expired_quote_page_says_so_and_refuses_acceptance(client, seller):
 
     from django.utils import timezone
 
-    devis = quotes.sent(seller)
-    Devis.objects.filter(pk=devis.pk).update(valid_until=timezone.localdate() - timedelta(days=1))
+    devis = quotes.sent(seller, today=timezone.localdate() - timedelta(days=31))
     url = f"/q/{public_token(devis)}/"
     page = client.get(url)
     assert "Ce devis a expiré" in page.text and 'name="consent"' not in page.text

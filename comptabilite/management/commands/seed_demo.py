@@ -238,6 +238,7 @@ class Command(BaseCommand):
         from devis import services as devis
         from devis.delivery import acceptation_pdf_generer
         from devis.models import Devis, EnvoiDevis
+        from pgi.models import EtatNotification, Notification
 
         if Devis.objects.for_company(company).exists():
             return
@@ -300,9 +301,14 @@ class Command(BaseCommand):
         invoiced = accepted(customers[6 % len(customers)], "Showroom, deuxième tranche", 8)
         deposit = devis.devis_facturer_acompte(devis=invoiced, user=owner, percent=Decimal("30"))
         facture_emettre(facture=deposit, user=owner, today=today - timedelta(days=5))
-        devis.devis_facturer_solde(devis=invoiced, user=owner)
-        # Demo customers are fictitious: their quote emails are recorded, never sent.
+        final = devis.devis_facturer_solde(devis=invoiced, user=owner)
+        facture_emettre(facture=final, user=owner, today=today)  # the quote is now invoiced
+        # Demo customers are fictitious: their quote emails are recorded, never sent; so are
+        # the team's notices of their answers.
         EnvoiDevis.objects.filter(company=company, sent_at=None).update(sent_at=now)
+        Notification.objects.filter(
+            company=company, state=EtatNotification.PENDING, url__startswith="/devis/"
+        ).update(state=EtatNotification.SENT, sent_at=now)
 
     def _payments(self, company, owner, issued, *, rng: random.Random, today) -> None:
         """Most invoices paid (some late, some in part), the last weeks' still due, a bounced
