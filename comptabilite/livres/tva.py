@@ -126,3 +126,9 @@ def franchise_suivi(*, company: Company, year: int) -> dict:
         }
         for nature, (base, upper) in FRANCHISE_THRESHOLDS.items()
     }
+
+
+def tva_due_par_taux(*, company: Company, start: date, end: date) -> list[dict]:
+    """The rows the dashboards show (comptabilite.tableaux.registry): rate, base, VAT."""
+    due = tva_due(company=company, start=start, end=end)
+    return [{"rate": r.rate, "base": r.base, "vat": r.vat} for r in due.rates]

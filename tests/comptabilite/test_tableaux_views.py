@@ -177,6 +177,7 @@ def test_the_vat_slot_shows_and_exports_what_the_books_register(client, seller, 
     """Until the books register `tva_due`, the tab says so; once they do, its rows show and
     export, for the period asked."""
     login(client, factories.member(seller, Role.ACCOUNTANT))
+    monkeypatch.setattr(registry, "TVA_DUE", [])
     page = client.get(reverse("tableaux:tva_relances")).content.decode()
     assert 'data-testid="vat-slot"' in page
     asked = []
@@ -229,3 +230,27 @@ def test_the_sales_tab_shows_quotes_signed_versus_sent_from_the_quotes_app(clien
     month = "2020-01"  # a period without quotes
     page = client.get(reverse("tableaux:ventes") + f"?du={month}&au={month}").content.decode()
     assert 'data-testid="quotes-rate">—' in page
+
+
+def test_the_vat_tab_shows_the_vat_due_of_the_books(client, seller):
+    """The books register their VAT due: the tab shows, per rate, what the entries say (here
+    with an invoice of goods issued this month, taxed when invoiced)."""
+    from comptabilite.livres.tva import tva_due
+    from pgi.money import format_eur
+
+    today = timezone.localdate()
+    before = tva_due(company=seller, start=today.replace(day=1), end=today).total_base
+    customer = factories.business_client(seller)
+    draft = factories.draft(
+        seller, customer, lines=[factories.line(unit_price="500", nature="bien")]
+    )
+    facture_emettre(facture=draft, user=None, today=today)
+    due = tva_due(company=seller, start=today.replace(day=1), end=today)
+    assert due.total_base == before + Decimal("500.00")
+    login(client, factories.member(seller, Role.ACCOUNTANT))
+    month = today.strftime("%Y-%m")
+    html = client.get(reverse("tableaux:tva_relances") + f"?du={month}&au={month}")
+    html = html.content.decode()
+    assert 'data-testid="vat"' in html
+    for row in due.rates:
+        assert format_eur(row.base) in html and format_eur(row.vat) in html
