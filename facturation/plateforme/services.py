@@ -371,13 +371,47 @@ def encaissee_transmettre(
                   "status_code": CodeStatut.ENCAISSEE, "payload": detail},
     )  # fmt: skip
     if created:
-        StatutFacture.objects.create(
-            company_id=facture.company_id, facture=facture, code=CodeStatut.ENCAISSEE,
-            at=_at(day), source=SourceStatut.COMPANY, event_id=f"flux:{flux.tracking_id}",
-            detail=detail,
-        )  # fmt: skip
-        flux_publier(flux)
+        _encaissee_statut(flux, day)
     return flux
+
+
+def encaissee_corriger(*, facture: Facture, key: str, corrects: str, day: date) -> Flux | None:
+    """Called in the transaction that reverses a payment (`encaissement.paiement_annuler`):
+    the "encaissée" (212) sent for the allocation `corrects` is answered by a corrective 212
+    of the opposite amounts per VAT rate, dated `day`, so that what the platform holds as
+    cashed is right again; once (`key`); nothing when no 212 was sent for that allocation."""
+    original = Flux.objects.filter(company_id=facture.company_id, key=f"212:{corrects}").first()
+    if original is None:
+        return None
+    sent = original.payload
+
+    def opposite(value: str) -> str:
+        return str(-Decimal(value))
+
+    detail = {
+        **sent, "date": day.isoformat(), "amount": opposite(sent["amount"]),
+        "per_rate": [{name: v[name] if name == "rate" else opposite(v[name]) for name in v}
+                     for v in sent["per_rate"]],
+        "corrects": str(original.tracking_id),
+    }  # fmt: skip
+    flux, created = Flux.objects.get_or_create(
+        company_id=facture.company_id, key=f"212:{key}",
+        defaults={"kind": TypeFlux.STATUS, "facture": facture,
+                  "status_code": CodeStatut.ENCAISSEE, "payload": detail},
+    )  # fmt: skip
+    if created:
+        _encaissee_statut(flux, day)
+    return flux
+
+
+def _encaissee_statut(flux: Flux, day: date) -> None:
+    """The 212 in the invoice's history (the seller's own status), and the flow sent."""
+    StatutFacture.objects.create(
+        company_id=flux.company_id, facture_id=flux.facture_id, code=CodeStatut.ENCAISSEE,
+        at=_at(day), source=SourceStatut.COMPANY, event_id=f"flux:{flux.tracking_id}",
+        detail=flux.payload,
+    )  # fmt: skip
+    flux_publier(flux)
 
 
 def _at(day: date) -> datetime:

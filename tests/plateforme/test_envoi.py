@@ -377,3 +377,66 @@ def test_the_platform_pages_read_in_english(
     assert "Flows sent" in page and "Send the period" in page
     assert client.get(reverse("plateforme:connexion")).status_code == 200
     assert client.get(reverse("plateforme:recue_list")).status_code == 200
+
+
+# A reversed payment: the 212 corrected ------------------------------------------------------
+
+
+def _cashed(fake) -> dict:
+    import requests
+
+    return requests.get(fake.url + "/_fake/cashed", timeout=10).json()
+
+
+def test_a_reversed_payment_sends_a_corrective_212_once_and_the_platforms_total_stays_right(
+    company, customer, fake_pa, django_capture_on_commit_callbacks
+):
+    from encaissement.services import paiement_annuler
+    from facturation.plateforme.services import encaissee_corriger
+
+    facture = _issue(company, customer, django_capture_on_commit_callbacks, lines=TWO_RATES)
+    kept = _pay(company, customer, "115", facture, django_capture_on_commit_callbacks)
+    wrong = _pay(company, customer, "100", facture, django_capture_on_commit_callbacks)
+    assert _cashed(fake_pa)[facture.number]["amount"] == "215.00"
+    with django_capture_on_commit_callbacks(execute=True):
+        paiement_annuler(paiement=wrong, user=None, reason="Chèque impayé")
+    first, second, correction = _encaissees(facture)
+    assert correction.state == EtatFlux.SUBMITTED
+    assert correction.payload["amount"] == "-100.00"
+    assert correction.payload["corrects"] == str(second.tracking_id)
+    assert correction.payload["per_rate"] == [
+        {"rate": r["rate"], "amount": f"-{r['amount']}", "base": f"-{r['base']}",
+         "vat": f"-{r['vat']}"} for r in second.payload["per_rate"]
+    ]  # fmt: skip
+    # The platform holds what was really cashed: the first payment, per rate.
+    cashed = _cashed(fake_pa)[facture.number]
+    assert D(cashed["amount"]) == D("115.00")
+    assert {r: D(a) for r, a in cashed["per_rate"].items()} == {
+        r["rate"]: D(r["amount"]) for r in first.payload["per_rate"]
+    }
+    # Once: called again, retried, nothing more is recorded nor sent.
+    affectation = wrong.affectations.get()
+    again = encaissee_corriger(
+        facture=facture, key=f"annulation:affectation:{affectation.pk}",
+        corrects=f"affectation:{affectation.pk}", day=wrong.date,
+    )  # fmt: skip
+    assert again == correction
+    flux_soumettre(flux_id=correction.pk)
+    assert len(_encaissees(facture)) == 3
+    assert [s.code for s in selectors.statuts(facture)].count("212") == 3
+    assert D(_cashed(fake_pa)[facture.number]["amount"]) == D("115.00")
+    assert not hasattr(kept, "reversal")
+
+
+def test_a_reversed_payment_that_sent_no_212_sends_no_correction(
+    company, customer, fake_pa, django_capture_on_commit_callbacks
+):
+    from encaissement.services import paiement_annuler
+
+    goods = _issue(company, customer, django_capture_on_commit_callbacks,
+                   lines=[factories.line("Chaise", nature="bien")])  # fmt: skip
+    paid = _pay(company, customer, "120", goods, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        paiement_annuler(paiement=paid, user=None)
+    assert _encaissees(goods) == []
+    assert goods.number not in _cashed(fake_pa)
