@@ -209,7 +209,21 @@ def _encaissees(paiement: Paiement, affectations: list[Affectation]) -> None:
         encaissee_transmettre(
             facture=affectation.facture, key=f"affectation:{affectation.pk}", day=paiement.date,
             amount=affectation.amount, ventilation=affectation.ventilation,
+            before=_alloue_avant(affectation),
         )  # fmt: skip
+
+
+def _alloue_avant(affectation: Affectation) -> dict[Decimal, Decimal]:
+    """What the earlier allocations (reversals included) put on each VAT rate of the invoice:
+    a mixed invoice's services part is rounded on the cumulative amount (`part_services`).
+    The invoice is locked: no allocation slips in between."""
+    per_rate: dict[Decimal, Decimal] = {}
+    earlier = Affectation.objects.filter(facture_id=affectation.facture_id, pk__lt=affectation.pk)
+    for ventilation in earlier.values_list("ventilation", flat=True):
+        for share in ventilation:
+            rate = Decimal(share["rate"])
+            per_rate[rate] = per_rate.get(rate, ZERO) + Decimal(share["amount"])
+    return per_rate
 
 
 def disponible(paiement: Paiement) -> Decimal:
