@@ -461,9 +461,8 @@ def test_a_mixed_invoice_reports_cashed_the_services_part_of_each_payment_per_ra
     # 20 %: 240 (half services), 10 %: 110 (services), 5,5 %: 105,50 (goods).
     assert facture.total_incl_vat == D("455.50")
     partial = _pay(company, customer, "100", facture, django_capture_on_commit_callbacks)
-    assert [v["amount"] for v in partial.affectations.get().ventilation] == [
-        "52.69", "24.15", "23.16"
-    ]  # the allocation's split, all lines
+    split = [v["amount"] for v in partial.affectations.get().ventilation]
+    assert split == ["52.69", "24.15", "23.16"]  # the allocation's split, all lines
     (first,) = _encaissees(facture)
     # 20 %: 52,69 × 120 / 240 = 26,35 (VAT 26,35 × 20 / 120 = 4,39); 10 %: all of 24,15;
     # 5,5 %: goods, nothing.
