@@ -3,7 +3,9 @@
 from django.db.models import (
     Case,
     CharField,
+    Count,
     DecimalField,
+    Exists,
     OuterRef,
     Q,
     QuerySet,
@@ -13,12 +15,13 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 
 from facturation.models import Facture
 from facturation.plateforme.models import (
     CodeStatut,
     ConnexionPlateforme,
+    EtatFactureRecue,
     EtatFlux,
     FactureRecue,
     Flux,
@@ -153,3 +156,36 @@ def a_traiter(*, company: Company) -> dict:
         "problems": list(problems[:20]),
         "to_decide": FactureRecue.objects.filter(company=company, state="recue").count(),
     }  # fmt: skip
+
+
+def _count(qs: QuerySet) -> Coalesce:
+    """The number of rows of `qs` (filtered on `company=OuterRef("pk")`), as a subquery."""
+    counted = qs.order_by().values("company").annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted), 0)
+
+
+def a_traiter_compte(*, company: Company) -> dict:
+    """`a_traiter` as counts, in one query (the home dashboard's card): whether a platform is
+    connected, flows it did not accept, invoices rejected (213) or refused (210) not yet
+    credited, received invoices to decide."""
+    sent = a_corriger(
+        Facture.objects.filter(company=OuterRef("pk"), flux_pa__kind=TypeFlux.INVOICE).annotate(
+            pa_code=Subquery(_current().values("code")[:1])
+        )
+    )
+    return (
+        Company.objects.filter(pk=company.pk)
+        .annotate(
+            connected=Exists(
+                ConnexionPlateforme.objects.filter(company=OuterRef("pk"), active=True)
+            ),
+            failed=_count(Flux.objects.filter(company=OuterRef("pk"), state=EtatFlux.FAILED)),
+            rejected=_count(sent.filter(pa_code=CodeStatut.REJETEE)),
+            refused=_count(sent.filter(pa_code=CodeStatut.REFUSEE)),
+            to_decide=_count(
+                FactureRecue.objects.filter(company=OuterRef("pk"), state=EtatFactureRecue.RECEIVED)
+            ),
+        )
+        .values("connected", "failed", "rejected", "refused", "to_decide")
+        .get()
+    )

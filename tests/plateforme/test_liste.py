@@ -100,3 +100,34 @@ def test_the_api_list_gives_the_platform_status_and_filters_what_to_correct(
     assert {item["id"] for item in items} == {lifecycle["rejected"].pk, lifecycle["refused"].pk}
     response = client.get("/api/v1/factures/?plateforme=autre", headers=headers)
     assert response.status_code == 422
+
+
+def test_the_home_dashboard_shows_what_needs_the_owner_on_the_platform(
+    company, lifecycle, fake_pa, client, django_assert_num_queries
+):
+    from facturation.plateforme import selectors
+    from facturation.plateforme.reception import recues_interroger
+    from tests.plateforme.test_reception import arrive, supplier_pdf
+
+    arrive(fake_pa, supplier_pdf(company)[0])
+    recues_interroger(connexion=ConnexionPlateforme.objects.get(company=company))
+    with django_assert_num_queries(1):
+        counts = selectors.a_traiter_compte(company=company)
+    # The refused invoice already credited is not counted; the draft was never sent.
+    assert counts == {"connected": True, "failed": 0, "rejected": 1, "refused": 1,
+                      "to_decide": 1}  # fmt: skip
+    login(client, factories.member(company, Role.OWNER))
+    page = client.get(reverse("home")).content.decode()
+    assert 'data-testid="plateforme-card"' in page
+    assert "1 facture rejetée à corriger" in page and "1 facture refusée sans avoir" in page
+    assert "1 facture reçue à approuver" in page
+    assert f"{reverse('facturation:facture_list')}?plateforme=a_corriger" in page
+
+
+def test_the_dashboard_card_says_nothing_is_to_do_and_is_absent_without_a_platform(company, client):
+    login(client, factories.member(company, Role.OWNER))
+    page = client.get(reverse("home")).content.decode()
+    assert 'data-testid="pa-nothing"' in page
+    other = factories.issuing_company("Sans plateforme SARL")
+    login(client, factories.member(other, Role.OWNER))
+    assert 'data-testid="plateforme-card"' not in client.get(reverse("home")).content.decode()
