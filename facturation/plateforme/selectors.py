@@ -79,7 +79,14 @@ def with_statut_pa(qs: QuerySet[Facture]) -> QuerySet[Facture]:
 def a_corriger(qs: QuerySet[Facture]) -> QuerySet[Facture]:
     """Invoices of `with_statut_pa` whose current status is "rejetée" or "refusée" and that no
     issued credit note cancels yet: the owner corrects them (a credit note, a new invoice)."""
-    return qs.filter(pa_code__in=FINAL).exclude(credit_notes__status="emise")
+    # The few invoices that ever had a final status first (a semi-join), before the current
+    # status of each is read: not a subquery for every invoice of the company.
+    ever = StatutFacture.objects.filter(code__in=FINAL, facture__isnull=False)
+    return (
+        qs.filter(pk__in=ever.values("facture_id"))
+        .filter(pa_code__in=FINAL)
+        .exclude(credit_notes__status="emise")
+    )
 
 
 def libelle(code: str | None) -> str:
