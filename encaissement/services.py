@@ -209,11 +209,11 @@ def _encaissees(paiement: Paiement, affectations: list[Affectation]) -> None:
         encaissee_transmettre(
             facture=affectation.facture, key=f"affectation:{affectation.pk}", day=paiement.date,
             amount=affectation.amount, ventilation=affectation.ventilation,
-            before=_alloue_avant(affectation),
+            before=alloue_avant(affectation),
         )  # fmt: skip
 
 
-def _alloue_avant(affectation: Affectation) -> dict[Decimal, Decimal]:
+def alloue_avant(affectation: Affectation) -> dict[Decimal, Decimal]:
     """What the earlier allocations (reversals included) put on each VAT rate of the invoice:
     a mixed invoice's services part is rounded on the cumulative amount (`part_services`).
     The invoice is locked: no allocation slips in between."""
