@@ -389,7 +389,7 @@ def _cashed(fake) -> dict:
 
 
 def test_a_reversed_payment_sends_a_corrective_212_once_and_the_platforms_total_stays_right(
-    company, customer, fake_pa, django_capture_on_commit_callbacks
+    company, customer, fake_pa, django_capture_on_commit_callbacks, client, owner_factory
 ):
     from encaissement.services import paiement_annuler
     from facturation.plateforme.services import encaissee_corriger
@@ -426,6 +426,13 @@ def test_a_reversed_payment_sends_a_corrective_212_once_and_the_platforms_total_
     assert [s.code for s in selectors.statuts(facture)].count("212") == 3
     assert D(_cashed(fake_pa)[facture.number]["amount"]) == D("115.00")
     assert not hasattr(kept, "reversal")
+    # The invoice's lifecycle shows the correction; the list, what is still cashed.
+    login(client, owner_factory(company))
+    page = client.get(facture.get_absolute_url()).content.decode()
+    assert 'data-testid="pa-correction"' in page
+    assert "-52,17\u00a0€ à 20\u00a0%" in page  # 100 × 120 / 230, the opposite
+    listed = client.get(reverse("facturation:facture_list")).content.decode()
+    assert 'data-code="212"' in listed
 
 
 def test_a_reversed_payment_that_sent_no_212_sends_no_correction(
