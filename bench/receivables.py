@@ -40,7 +40,7 @@ def generate(n_invoices: int, n_payments: int):
 
     from crm.models import Client
     from encaissement.models import Affectation, Paiement
-    from facturation.models import Facture
+    from facturation.models import Facture, Flux, StatutFacture
     from pgi.models import Company
     from tests import factories
 
@@ -48,6 +48,7 @@ def generate(n_invoices: int, n_payments: int):
     if company and (
         Facture.objects.filter(company=company).count() == n_invoices
         and Paiement.objects.filter(company=company).count() == n_payments
+        and StatutFacture.objects.filter(company=company).exists()
     ):
         _reste_du(company, n_invoices)
         return company
@@ -57,6 +58,7 @@ def generate(n_invoices: int, n_payments: int):
         cursor.execute("SET LOCAL session_replication_role = replica")
         if company:
             for table in ("encaissement_affectation", "encaissement_paiement",
+                          StatutFacture._meta.db_table, Flux._meta.db_table,
                           "facturation_facture"):  # fmt: skip
                 cursor.execute(f"DELETE FROM {table} WHERE company_id = %s", [company.pk])
             Client.objects.filter(company=company).delete()
@@ -98,8 +100,27 @@ def generate(n_invoices: int, n_payments: int):
              for p, f in zip(payments, paid, strict=True)),
             batch_size=5000,
         )  # fmt: skip
+        # Every invoice sent through the platform and "déposée"; a tenth approved, 1 % rejected,
+        # 1 % refused (the list's platform column, its "à corriger" filter, the home card).
+        Flux.objects.bulk_create(
+            (Flux(company=company, kind="facture", key=f"facture:{f.pk}", facture=f,
+                  state="transmis", flow_id=f"bench-{f.pk}") for f in invoices),
+            batch_size=5000,
+        )  # fmt: skip
+        at = timezone.now() - timedelta(days=1)
+        statuses = []
+        for f in invoices:
+            statuses.append(StatutFacture(company=company, facture=f, code="200", at=at,
+                                          event_id=f"bench-{f.pk}-200"))  # fmt: skip
+            answer = rng.choices(["", "205", "213", "210"], weights=[88, 10, 1, 1])[0]
+            if answer:
+                statuses.append(StatutFacture(company=company, facture=f, code=answer,
+                                              at=at + timedelta(hours=1),
+                                              event_id=f"bench-{f.pk}-{answer}"))  # fmt: skip
+        StatutFacture.objects.bulk_create(statuses, batch_size=5000)
     with connection.cursor() as cursor:
-        for table in ("facturation_facture", "encaissement_paiement", "encaissement_affectation"):
+        for table in ("facturation_facture", "encaissement_paiement", "encaissement_affectation",
+                      StatutFacture._meta.db_table, Flux._meta.db_table):  # fmt: skip
             cursor.execute(f"VACUUM ANALYZE {table}")
     _reste_du(company, n_invoices)
     return company
@@ -173,6 +194,7 @@ def main() -> None:
         ("dashboard: VAT and dunning tab", "/tableaux/tva-relances/"),
         ("aging balance export, XLSX", "/tableaux/export/balance-agee.xlsx"),
         ("invoice list, first page", "/factures/"),
+        ("invoice list, à corriger", "/factures/?plateforme=a_corriger"),
         ("payment list, first page", "/encaissements/"),
         ("customer page", f"/clients/{company_client(company)}/"),
     ):

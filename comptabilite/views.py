@@ -20,6 +20,7 @@ from comptabilite.services import archive_creer, cloture_effectuer, premier_exer
 from comptabilite.tableaux.selectors import chiffres_accueil
 from comptabilite.tasks import run_key, verify_registre_task
 from crm.models import Client, ClientStatus
+from facturation.plateforme import selectors as pa_selectors
 from pgi import registre
 from pgi.events import sealed_events
 from pgi.models import Evenement, Registre
@@ -29,13 +30,15 @@ from pgi.tenancy import member_required
 
 @member_required(Perm.VIEW)
 def tableau_de_bord(request):
-    """The home page: customers and prospects, sales of the last 12 months, due and overdue."""
+    """The home page: customers and prospects, sales of the last 12 months, due and overdue,
+    what needs the owner on the e-invoicing platform."""
     clients = Client.objects.for_company(request.company)
     context = {
         "customer_count": clients.filter(status=ClientStatus.CUSTOMER).count(),
         "prospect_count": clients.filter(status=ClientStatus.PROSPECT).count(),
         "recent_clients": clients.order_by("-created_at")[:5],
         "figures": chiffres_accueil(company=request.company, today=timezone.localdate()),
+        "plateforme": pa_selectors.a_traiter_compte(company=request.company),
     }
     return render(request, "comptabilite/tableau_de_bord.html", context)
 

@@ -9,12 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from encaissement.models import Affectation, Litige, PromessePaiement, SourceDemande
+from encaissement.services import alloue_avant
 from facturation.models import Facture
 from facturation.plateforme.ereporting import Periode, register_payment_source
 from facturation.plateforme.hooks import register_status_handler
 from facturation.plateforme.models import CodeStatut, StatutFacture
-from facturation.plateforme.services import is_e_invoiced
+from facturation.plateforme.services import is_e_invoiced, part_services
 from facturation.selectors import with_amount_due
+from pgi.lignes.models import Nature
 from pgi.models import Company
 
 # "Paiement transmis" (211): the buyer says the money is on its way; dunning waits this long.
@@ -54,18 +56,27 @@ register_status_handler(CodeStatut.PAIEMENT_TRANSMIS, _hold)
 @register_payment_source
 def _payments(company: Company, periode: Periode) -> list[dict]:
     """Payments of private (or foreign) customers for services, per VAT rate, for e-reporting:
-    the allocations of the period (reversals subtract), never a credit-note offset."""
+    the allocations of the period (reversals subtract), a mixed invoice's services part only
+    (`part_services`), never a credit-note offset."""
     rows = []
     affectations = (
         Affectation.objects.filter(
-            company=company, paiement__date__gte=periode.start, paiement__date__lte=periode.end
+            company=company, paiement__date__gte=periode.start, paiement__date__lte=periode.end,
+            facture__lines__nature=Nature.SERVICE,
         )
-        .exclude(facture__lines__nature="bien")
         .select_related("facture")
+        .prefetch_related("facture__lines")
         .distinct()
-    )
+    )  # fmt: skip
     for affectation in affectations:
-        if is_e_invoiced(affectation.facture.buyer or {}):
+        facture = affectation.facture
+        if is_e_invoiced(facture.buyer or {}):
             continue
-        rows.extend({"rate": v["rate"], "amount": v["amount"]} for v in affectation.ventilation)
+        # A mixed invoice: its services' part only, as its "encaissée" would say.
+        mixed = any(line.nature != Nature.SERVICE for line in facture.lines.all())
+        before = alloue_avant(affectation) if mixed else None
+        rows.extend(
+            {"rate": v["rate"], "amount": v["amount"]}
+            for v in part_services(facture, affectation.ventilation, before=before)
+        )
     return rows

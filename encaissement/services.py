@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from crm.models import Client
 from encaissement.models import Affectation, Imputation, Method, Paiement
 from facturation.models import Facture, Kind, Status
-from facturation.plateforme.services import encaissee_transmettre
+from facturation.plateforme.services import encaissee_corriger, encaissee_transmettre
 from facturation.selectors import with_amount_due
 from pgi import registre
 from pgi.exceptions import DomainError, PeriodeCloturee
@@ -206,12 +206,27 @@ def _encaissees(paiement: Paiement, affectations: list[Affectation]) -> None:
     """Each allocation of money received sends one "encaissée" (212) status through the
     e-invoicing platform when the invoice calls for it (services, VAT due when cashed):
     once per allocation, with its date and its amount per VAT rate (LEGAL.md §3). Credit-note
-    offsets (`avoir_imputer`) and reversals are no cashing and send none."""
+    offsets (`avoir_imputer`) are no cashing and send none; a reversal (`paiement_annuler`)
+    sends the opposite of each."""
     for affectation in affectations:
         encaissee_transmettre(
             facture=affectation.facture, key=f"affectation:{affectation.pk}", day=paiement.date,
             amount=affectation.amount, ventilation=affectation.ventilation,
+            before=alloue_avant(affectation),
         )  # fmt: skip
+
+
+def alloue_avant(affectation: Affectation) -> dict[Decimal, Decimal]:
+    """What the earlier allocations (reversals included) put on each VAT rate of the invoice:
+    a mixed invoice's services part is rounded on the cumulative amount (`part_services`).
+    The invoice is locked: no allocation slips in between."""
+    per_rate: dict[Decimal, Decimal] = {}
+    earlier = Affectation.objects.filter(facture_id=affectation.facture_id, pk__lt=affectation.pk)
+    for ventilation in earlier.values_list("ventilation", flat=True):
+        for share in ventilation:
+            rate = Decimal(share["rate"])
+            per_rate[rate] = per_rate.get(rate, ZERO) + Decimal(share["amount"])
+    return per_rate
 
 
 def disponible(paiement: Paiement) -> Decimal:
@@ -294,7 +309,8 @@ def paiement_annuler(
     )  # fmt: skip
     by_invoice: dict[int, Decimal] = {}
     invoices = {}
-    for a in paiement.affectations.select_related("facture"):
+    originals = list(paiement.affectations.select_related("facture"))
+    for a in originals:
         by_invoice[a.facture_id] = by_invoice.get(a.facture_id, ZERO) + a.amount
         invoices[a.facture_id] = a.facture
     affectations = [
@@ -311,6 +327,13 @@ def paiement_annuler(
         if amount
     ]
     _seal(reversal, affectations)
+    # What was reported "encaissée" (212) for each allocation is corrected, once: the
+    # platform's cashed total must not keep money that came back.
+    for a in originals:
+        encaissee_corriger(
+            facture=a.facture, key=f"annulation:affectation:{a.pk}",
+            corrects=f"affectation:{a.pk}", day=day,
+        )  # fmt: skip
     return reversal
 
 

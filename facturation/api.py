@@ -21,6 +21,7 @@ from facturation import selectors, services
 from facturation.exceptions import FactureError
 from facturation.models import Article, Facture, Kind, LigneFacture
 from facturation.models import Status as FactureStatus
+from facturation.plateforme import selectors as pa_selectors
 from pgi.api import require
 from pgi.lignes import line_amounts, line_values, with_article_defaults
 from pgi.lignes.schemas import article_in_schema, line_in_schema, line_out_schema
@@ -153,10 +154,23 @@ class FactureSummaryOut(Schema):
     total_vat: Decimal | None
     total_incl_vat: Decimal | None
     amount_due: Decimal | None = Field(..., description="null pour un brouillon ou un avoir")
+    platform_status: str | None = Field(
+        ..., description="statut sur la plateforme agréée (200, 205, 207, 210, 212, 213…), "
+        "null si la facture n'y est pas passée",
+    )  # fmt: skip
+    platform_status_label: str
 
     @staticmethod
     def resolve_client_name(obj: Facture) -> str:
         return obj.client.name
+
+    @staticmethod
+    def resolve_platform_status(obj: Facture) -> str | None:
+        return obj.pa_status  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_platform_status_label(obj: Facture) -> str:
+        return pa_selectors.libelle(obj.pa_status)  # type: ignore[attr-defined]
 
     @staticmethod
     def resolve_total_excl_vat(obj: Facture) -> Decimal | None:
@@ -204,6 +218,9 @@ class FactureFilters(Schema):
     q: str = Field("", description="Numéro ou nom du client")
     du: date | None = Field(None, description="Émise le ou après cette date")
     au: date | None = Field(None, description="Émise le ou avant cette date")
+    plateforme: Literal["a_corriger"] | None = Field(
+        None, description="a_corriger : rejetées ou refusées par la plateforme, sans avoir"
+    )
 
 
 def _get(request, facture_id: int) -> Facture:
@@ -310,7 +327,7 @@ def list_factures(request, filters: Query[FactureFilters]):
     require(request, Perm.VIEW)
     factures = selectors.facture_lister(
         company=request.company, kind=filters.type or "", status=filters.statut or "",
-        search=filters.q,
+        search=filters.q, plateforme=filters.plateforme or "",
     )  # fmt: skip
     # facture_lister has no customer nor date filter: narrowed here, on the scoped queryset.
     if filters.client is not None:

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from crm.models import Client
 from facturation.models import Article, Envoi, Facture, Kind, LigneFacture, Status
+from facturation.plateforme import selectors as pa
 from pgi.models import Company, Enregistrement
 from pgi.money import format_eur
 from pgi.totals import compute_totals
@@ -131,10 +132,12 @@ class DueState(TextChoices):
 
 def facture_lister(
     *, company: Company, kind: str = "", status: str = "", search: str = "", due: str = "",
-    today: date | None = None,
+    plateforme: str = "", today: date | None = None,
 ) -> QuerySet[Facture]:  # fmt: skip
     """The documents of `company`, filtered; each with `amount_due` and `is_overdue` (still
-    owed after its due date, `today`): the same definitions as `dashboard_figures`."""
+    owed after its due date, `today`): the same definitions as `dashboard_figures`; and its
+    status on the e-invoicing platform (`pa_status`), `plateforme="a_corriger"` keeping the
+    rejected or refused ones not yet credited."""
     today = today or timezone.localdate()
     qs = Facture.objects.for_company(company).select_related("client")
     if kind in Kind.values:
@@ -150,6 +153,9 @@ def facture_lister(
             default=Value(False), output_field=BooleanField(),
         )
     )  # fmt: skip
+    qs = pa.with_statut_pa(qs)
+    if plateforme == pa.A_CORRIGER:
+        qs = pa.a_corriger(qs)
     if due in DueState.values:
         qs = qs.filter(status=Status.ISSUED, amount_due__gt=0)
         if due == DueState.OVERDUE:

@@ -24,6 +24,7 @@ from facturation.forms import (
 from facturation.models import Article, DocumentPDF, Facture, FactureRecurrente, Kind, Status
 from facturation.panels import facture_panels, public_panels
 from facturation.pdf import render_preview_pdf
+from facturation.plateforme import selectors as pa_selectors
 from facturation.public import LienRevoque, facture_from_token, public_url
 from facturation.recurrence import add_months, recurrence_creer
 from pgi import numbering
@@ -55,16 +56,21 @@ def _article_or_404(request, pk: int) -> Article:
 
 @member_required(Perm.VIEW)
 def facture_list(request):
-    kind, status, due, q = (request.GET.get(k, "") for k in ("type", "statut", "echeance", "q"))
+    kind, status, due, q, pa = (
+        request.GET.get(k, "") for k in ("type", "statut", "echeance", "q", "plateforme")
+    )
     factures = selectors.facture_lister(
-        company=request.company, kind=kind, status=status, search=q, due=due,
+        company=request.company, kind=kind, status=status, search=q, due=due, plateforme=pa,
         today=timezone.localdate(),
     )  # fmt: skip
     page = Paginator(factures, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.with_draft_totals(list(page.object_list))
+    for facture in page.object_list:
+        facture.pa_label = pa_selectors.libelle(facture.pa_status)
     context = {
-        "page": page, "q": q, "kind": kind, "status": status, "due": due,
+        "page": page, "q": q, "kind": kind, "status": status, "due": due, "pa": pa,
         "kinds": Kind.choices, "statuses": Status.choices, "due_states": selectors.DueState.choices,
+        "a_corriger": pa_selectors.A_CORRIGER,
     }  # fmt: skip
     template = "facturation/facture_list.html"
     if request.htmx and not request.htmx.boosted:

@@ -39,9 +39,12 @@ from facturation.plateforme.models import (
     StatutFacture,
     TypeFlux,
 )
+from pgi.lignes.models import Nature
 from pgi.models import Company
+from pgi.money import ZERO, cents
 from pgi.queue import publish, publish_after_commit
 from pgi.secrets import encrypt
+from pgi.totals import compute_totals, split_by_rate
 
 # XP Z12-013 flow types.
 FLOW_INVOICE = "CustomerInvoice"
@@ -334,8 +337,9 @@ def flux_interroger(*, flux: Flux) -> int:
 
 def encaissee_due(facture: Facture) -> bool:
     """Whether a payment on `facture` is reported "encaissée": an invoice sent through the
-    platform, for services whose VAT is due when cashed (no debits option, no reverse
-    charge, no franchise: VAT is then due on cashing, CGI art. 269-2-c)."""
+    platform, for services (a mixed invoice: its services' part) whose VAT is due when cashed
+    (no debits option, no reverse charge, no franchise: VAT is then due on cashing, CGI art.
+    269-2-c)."""
     if facture.kind == Kind.CREDIT_NOTE or facture.status != Status.ISSUED:
         return False
     if not Flux.objects.filter(facture=facture, kind=TypeFlux.INVOICE).exists():
@@ -347,17 +351,63 @@ def encaissee_due(facture: Facture) -> bool:
 
     if vat_case(seller, facture.buyer or {}) != "normal":
         return False
-    return all(line.nature == "service" for line in facture.lines.all())
+    return any(line.nature == Nature.SERVICE for line in facture.lines.all())
+
+
+def part_services(
+    facture: Facture, ventilation: list[dict], *, before: dict[Decimal, Decimal] | None = None
+) -> list[dict]:
+    """The services' part of an allocation split per VAT rate (`ventilation`, kept by
+    `encaissement`): at each rate, the allocation's share times the services' share of that
+    rate (base + VAT of the service lines over base + VAT of all its lines), split into base
+    and VAT as `split_by_rate` does. Goods are taxed on delivery (CGI art. 269-2-a),
+    services when cashed (art. 269-2-c): only the latter are reported "encaissée".
+
+    Rounded on the cumulative amount: with `before` (what earlier allocations put on each
+    rate), the part is round((before + share) × ratio) − round(before × ratio), so that the
+    parts of an invoice paid in full add up to its services' total to the cent. A
+    services-only invoice gives the allocation's split unchanged."""
+    before = before or {}
+    lines = list(facture.lines.all())
+    whole = {b.rate: b for b in compute_totals(lines).breakdown}
+    services = {
+        b.rate: b
+        for b in compute_totals([ln for ln in lines if ln.nature == Nature.SERVICE]).breakdown
+    }
+    parts = []
+    for share in ventilation:
+        rate = Decimal(share["rate"])
+        of_rate, of_services = whole.get(rate), services.get(rate)
+        if of_rate is None or of_services is None:
+            continue
+        gross, services_gross = of_rate.base + of_rate.vat, of_services.base + of_services.vat
+        if services_gross == gross:
+            parts.append(dict(share))
+            continue
+        ratio = services_gross / gross if gross else ZERO
+        prior = before.get(rate, ZERO)
+        amount = cents((prior + Decimal(share["amount"])) * ratio) - cents(prior * ratio)
+        if amount:
+            (part,) = split_by_rate(amount, [of_services])
+            parts.append({"rate": share["rate"], "base": str(part.base), "vat": str(part.vat),
+                          "amount": str(part.amount)})  # fmt: skip
+    return parts
 
 
 def encaissee_transmettre(
     *, facture: Facture, key: str, day: date, amount: Decimal, ventilation: list[dict],
+    before: dict[Decimal, Decimal] | None = None,
 ) -> Flux | None:  # fmt: skip
     """Called in the transaction that records a payment allocation (`encaissement`): one
     "encaissée" (212) status with the date and the amount cashed per VAT rate, once per
-    allocation (`key`), only when `encaissee_due`. Never called for a write-off or a
-    credit-note offset, which are no cashing."""
+    allocation (`key`), only when `encaissee_due`; for a mixed invoice, the services' part
+    only (`part_services`, `before` being what earlier allocations put on each rate).
+    Never called for a write-off or a credit-note offset, which are no cashing."""
     if amount <= 0 or not encaissee_due(facture):
+        return None
+    ventilation = part_services(facture, ventilation, before=before)
+    amount = sum((Decimal(v["amount"]) for v in ventilation), ZERO)
+    if amount <= 0:
         return None
     detail = {
         "invoice": facture.number, "status": CodeStatut.ENCAISSEE.value, "date": day.isoformat(),
@@ -371,13 +421,47 @@ def encaissee_transmettre(
                   "status_code": CodeStatut.ENCAISSEE, "payload": detail},
     )  # fmt: skip
     if created:
-        StatutFacture.objects.create(
-            company_id=facture.company_id, facture=facture, code=CodeStatut.ENCAISSEE,
-            at=_at(day), source=SourceStatut.COMPANY, event_id=f"flux:{flux.tracking_id}",
-            detail=detail,
-        )  # fmt: skip
-        flux_publier(flux)
+        _encaissee_statut(flux, day)
     return flux
+
+
+def encaissee_corriger(*, facture: Facture, key: str, corrects: str, day: date) -> Flux | None:
+    """Called in the transaction that reverses a payment (`encaissement.paiement_annuler`):
+    the "encaissée" (212) sent for the allocation `corrects` is answered by a corrective 212
+    of the opposite amounts per VAT rate, dated `day`, so that what the platform holds as
+    cashed is right again; once (`key`); nothing when no 212 was sent for that allocation."""
+    original = Flux.objects.filter(company_id=facture.company_id, key=f"212:{corrects}").first()
+    if original is None:
+        return None
+    sent = original.payload
+
+    def opposite(value: str) -> str:
+        return str(-Decimal(value))
+
+    detail = {
+        **sent, "date": day.isoformat(), "amount": opposite(sent["amount"]),
+        "per_rate": [{name: v[name] if name == "rate" else opposite(v[name]) for name in v}
+                     for v in sent["per_rate"]],
+        "corrects": str(original.tracking_id),
+    }  # fmt: skip
+    flux, created = Flux.objects.get_or_create(
+        company_id=facture.company_id, key=f"212:{key}",
+        defaults={"kind": TypeFlux.STATUS, "facture": facture,
+                  "status_code": CodeStatut.ENCAISSEE, "payload": detail},
+    )  # fmt: skip
+    if created:
+        _encaissee_statut(flux, day)
+    return flux
+
+
+def _encaissee_statut(flux: Flux, day: date) -> None:
+    """The 212 in the invoice's history (the seller's own status), and the flow sent."""
+    StatutFacture.objects.create(
+        company_id=flux.company_id, facture_id=flux.facture_id, code=CodeStatut.ENCAISSEE,
+        at=_at(day), source=SourceStatut.COMPANY, event_id=f"flux:{flux.tracking_id}",
+        detail=flux.payload,
+    )  # fmt: skip
+    flux_publier(flux)
 
 
 def _at(day: date) -> datetime:

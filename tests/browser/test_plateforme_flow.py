@@ -164,3 +164,42 @@ def test_the_owner_connects_a_platform_and_sends_the_e_reporting(
         "AggregatedCustomerTransactionReport",
     ]
     assert page.console_errors == []
+
+
+def test_the_owner_finds_a_rejected_invoice_from_the_dashboard_and_the_list(
+    page, live_server, fake_pa_server, screenshot
+):
+    from facturation.plateforme.models import StatutFacture
+
+    company = factories.issuing_company("Conseil Rejeté SAS")
+    factories.member(company, Role.OWNER, email="rejected@pa.example")
+    customer = factories.business_client(company, name="Acheteur Exigeant SARL")
+    _connect(company, fake_pa_server, live_server)
+    rejected = factories.issued(company, customer, lines=[factories.line("Audit")])
+    approved = factories.issued(company, customer, lines=[factories.line("Suivi")])
+    for facture, code in ((rejected, "213"), (approved, "205")):
+        flow_id = Flux.objects.get(facture=facture, kind="facture").flow_id
+        url = f"{fake_pa_server.url}/_fake/flows/{flow_id}/status"
+        requests.post(url, data={"code": code}, timeout=10).raise_for_status()
+    for _attempt in range(40):  # the platform's webhooks reach the live server
+        if StatutFacture.objects.filter(company=company, code__in=["213", "205"]).count() == 2:
+            break
+        page.wait_for_timeout(250)
+
+    _login(page, "rejected@pa.example")
+    card = page.get_by_test_id("plateforme-card")
+    expect(card).to_contain_text("1 facture rejetée à corriger")
+    screenshot(page, "plateforme-dashboard-card")
+    card.get_by_test_id("pa-rejected-count").click()
+    expect(page.get_by_label("Plateforme")).to_have_value("a_corriger")
+    rows = page.locator("#results tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(rejected.number)
+    expect(rows.first.get_by_test_id("pa-status")).to_have_text("rejetée")
+    # All the invoices again: each with its platform status.
+    page.get_by_label("Plateforme").select_option("")
+    expect(rows).to_have_count(2)
+    approved_row = page.locator("#results tbody tr", has_text=approved.number)
+    expect(approved_row.get_by_test_id("pa-status")).to_have_text("approuvée")
+    screenshot(page, "plateforme-invoice-list-statuses")
+    assert page.console_errors == []

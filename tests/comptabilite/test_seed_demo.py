@@ -87,6 +87,13 @@ def test_the_demo_shows_platform_statuses_and_received_invoices():
     call_command("seed_demo", stdout=StringIO())
     call_command("seed_demo", stdout=StringIO())
     codes = set(StatutFacture.objects.filter(facture__isnull=False).values_list("code", flat=True))
-    assert {"200", "205", "213", "207"} <= codes
+    assert {"200", "205", "213", "210", "207"} <= codes
+    # The home dashboard's card and the invoice list's filter have something to show.
+    from facturation.plateforme.selectors import a_traiter_compte
+    from pgi.models import Company
+
+    company = Company.objects.get(pk=StatutFacture.objects.first().company_id)
+    counts = a_traiter_compte(company=company)
+    assert counts["rejected"] == counts["refused"] == counts["to_decide"] == 1
     assert Litige.objects.filter(reason__contains="Quantité livrée").count() == 1
     assert sorted(FactureRecue.objects.values_list("state", flat=True)) == ["recue", "refusee"]

@@ -17,6 +17,8 @@ Test controls (no XP Z12-013 counterpart: the buyer's side, the network):
     POST /_fake/unknown              siren: not in the directory
     GET  /_fake/events               the signed events, in order (body, signature)
     GET  /_fake/flows                every flow submitted (to count them)
+    GET  /_fake/cashed               per invoice, the "encaissée" (212) amounts received,
+                                     summed (corrections included), in total and per rate
 """
 
 import argparse
@@ -216,6 +218,29 @@ async def control_flows(request):
                               for f in STATE.flows.values()])  # fmt: skip
 
 
+async def control_cashed(request):
+    """What the platform holds as cashed per invoice: the sum of the 212 statuses received."""
+    from decimal import Decimal
+
+    cashed: dict[str, dict] = {}
+    for flow_id, flow in STATE.flows.items():
+        if flow["flowType"] != "CustomerInvoiceLC":
+            continue
+        status = json.loads(STATE.files[flow_id][1])
+        if status.get("status") != "212":
+            continue
+        invoice = cashed.setdefault(status["invoice"], {"amount": Decimal("0"), "per_rate": {}})
+        invoice["amount"] += Decimal(status["amount"])
+        for share in status["per_rate"]:
+            rate = invoice["per_rate"]
+            rate[share["rate"]] = rate.get(share["rate"], Decimal("0")) + Decimal(share["amount"])
+    return web.json_response(
+        {number: {"amount": str(c["amount"]),
+                  "per_rate": {r: str(a) for r, a in c["per_rate"].items()}}
+         for number, c in cashed.items()}
+    )  # fmt: skip
+
+
 def make_app() -> web.Application:
     app = web.Application(middlewares=[auth])
     for method, url, handler in (
@@ -230,6 +255,7 @@ def make_app() -> web.Application:
         ("POST", "/_fake/unknown", control_unknown),
         ("GET", "/_fake/events", control_events),
         ("GET", "/_fake/flows", control_flows),
+        ("GET", "/_fake/cashed", control_cashed),
     ):
         app.router.add_route(method, url, handler)
     return app

@@ -377,3 +377,129 @@ def test_the_platform_pages_read_in_english(
     assert "Flows sent" in page and "Send the period" in page
     assert client.get(reverse("plateforme:connexion")).status_code == 200
     assert client.get(reverse("plateforme:recue_list")).status_code == 200
+
+
+# A reversed payment: the 212 corrected ------------------------------------------------------
+
+
+def _cashed(fake) -> dict:
+    import requests
+
+    return requests.get(fake.url + "/_fake/cashed", timeout=10).json()
+
+
+def test_a_reversed_payment_sends_a_corrective_212_once_and_the_platforms_total_stays_right(
+    company, customer, fake_pa, django_capture_on_commit_callbacks, client, owner_factory
+):
+    from encaissement.services import paiement_annuler
+    from facturation.plateforme.services import encaissee_corriger
+
+    facture = _issue(company, customer, django_capture_on_commit_callbacks, lines=TWO_RATES)
+    kept = _pay(company, customer, "115", facture, django_capture_on_commit_callbacks)
+    wrong = _pay(company, customer, "100", facture, django_capture_on_commit_callbacks)
+    assert _cashed(fake_pa)[facture.number]["amount"] == "215.00"
+    with django_capture_on_commit_callbacks(execute=True):
+        paiement_annuler(paiement=wrong, user=None, reason="Chèque impayé")
+    first, second, correction = _encaissees(facture)
+    assert correction.state == EtatFlux.SUBMITTED
+    assert correction.payload["amount"] == "-100.00"
+    assert correction.payload["corrects"] == str(second.tracking_id)
+    assert correction.payload["per_rate"] == [
+        {"rate": r["rate"], "amount": f"-{r['amount']}", "base": f"-{r['base']}",
+         "vat": f"-{r['vat']}"} for r in second.payload["per_rate"]
+    ]  # fmt: skip
+    # The platform holds what was really cashed: the first payment, per rate.
+    cashed = _cashed(fake_pa)[facture.number]
+    assert D(cashed["amount"]) == D("115.00")
+    assert {r: D(a) for r, a in cashed["per_rate"].items()} == {
+        r["rate"]: D(r["amount"]) for r in first.payload["per_rate"]
+    }
+    # Once: called again, retried, nothing more is recorded nor sent.
+    affectation = wrong.affectations.get()
+    again = encaissee_corriger(
+        facture=facture, key=f"annulation:affectation:{affectation.pk}",
+        corrects=f"affectation:{affectation.pk}", day=wrong.date,
+    )  # fmt: skip
+    assert again == correction
+    flux_soumettre(flux_id=correction.pk)
+    assert len(_encaissees(facture)) == 3
+    assert [s.code for s in selectors.statuts(facture)].count("212") == 3
+    assert D(_cashed(fake_pa)[facture.number]["amount"]) == D("115.00")
+    assert not hasattr(kept, "reversal")
+    # The invoice's lifecycle shows the correction; the list, what is still cashed.
+    login(client, owner_factory(company))
+    page = client.get(facture.get_absolute_url()).content.decode()
+    assert 'data-testid="pa-correction"' in page
+    assert "-52,17\u00a0€ à 20\u00a0%" in page  # 100 × 120 / 230, the opposite
+    listed = client.get(reverse("facturation:facture_list")).content.decode()
+    assert 'data-code="212"' in listed
+
+
+def test_a_reversed_payment_that_sent_no_212_sends_no_correction(
+    company, customer, fake_pa, django_capture_on_commit_callbacks
+):
+    from encaissement.services import paiement_annuler
+
+    goods = _issue(company, customer, django_capture_on_commit_callbacks,
+                   lines=[factories.line("Chaise", nature="bien")])  # fmt: skip
+    paid = _pay(company, customer, "120", goods, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        paiement_annuler(paiement=paid, user=None)
+    assert _encaissees(goods) == []
+    assert goods.number not in _cashed(fake_pa)
+
+
+# A mixed invoice: the services' part only ----------------------------------------------------
+
+MIXED = [
+    factories.line("Conseil", unit_price="100", vat_rate="20"),
+    factories.line("Chaise", unit_price="100", vat_rate="20", nature="bien"),
+    factories.line("Formation", unit_price="100", vat_rate="10"),
+    factories.line("Livre", unit_price="100", vat_rate="5.5", nature="bien"),
+]
+
+
+def test_a_mixed_invoice_reports_cashed_the_services_part_of_each_payment_per_rate(
+    company, customer, fake_pa, django_capture_on_commit_callbacks
+):
+    from encaissement.services import paiement_annuler
+
+    facture = _issue(company, customer, django_capture_on_commit_callbacks, lines=MIXED)
+    # 20 %: 240 (half services), 10 %: 110 (services), 5,5 %: 105,50 (goods).
+    assert facture.total_incl_vat == D("455.50")
+    partial = _pay(company, customer, "100", facture, django_capture_on_commit_callbacks)
+    split = [v["amount"] for v in partial.affectations.get().ventilation]
+    assert split == ["52.69", "24.15", "23.16"]  # the allocation's split, all lines
+    (first,) = _encaissees(facture)
+    # 20 %: 52,69 × 120 / 240 = 26,35 (VAT 26,35 × 20 / 120 = 4,39); 10 %: all of 24,15;
+    # 5,5 %: goods, nothing.
+    assert first.payload["per_rate"] == [
+        {"rate": "20", "amount": "26.35", "base": "21.96", "vat": "4.39"},
+        {"rate": "10", "amount": "24.15", "base": "21.95", "vat": "2.20"},
+    ]
+    assert first.payload["amount"] == "50.50"
+    _pay(company, customer, "355.50", facture, django_capture_on_commit_callbacks)
+    # Rounded on the cumulative amount: 20 % gets 187,31 more, 240 in all, whose services'
+    # half is 120: 120 − 26,35 = 93,65 (93,655 rounded alone would leave a cent over).
+    assert _encaissees(facture)[1].payload["per_rate"][0]["amount"] == "93.65"
+    # Paid in full: the platform holds exactly the services' total incl. VAT, per rate.
+    cashed = _cashed(fake_pa)[facture.number]
+    assert D(cashed["amount"]) == D("230.00")
+    assert {r: D(a) for r, a in cashed["per_rate"].items()} == {"20": D("120.00"),
+                                                                "10": D("110.00")}  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        paiement_annuler(paiement=partial, user=None)
+    assert D(_cashed(fake_pa)[facture.number]["amount"]) == D("179.50")
+
+
+def test_a_payment_on_a_goods_only_rate_of_a_mixed_invoice_reports_nothing_at_that_rate(
+    company, customer, fake_pa, django_capture_on_commit_callbacks
+):
+    lines = [factories.line("Pose", unit_price="50", vat_rate="10"),
+             factories.line("Chaise", unit_price="100", vat_rate="20", nature="bien")]  # fmt: skip
+    facture = _issue(company, customer, django_capture_on_commit_callbacks, lines=lines)
+    _pay(company, customer, "175", facture, django_capture_on_commit_callbacks)
+    (flux,) = _encaissees(facture)
+    assert flux.payload["per_rate"] == [
+        {"rate": "10", "amount": "55.00", "base": "50.00", "vat": "5.00"}
+    ]

@@ -118,3 +118,28 @@ def test_the_secrets_may_live_in_the_environment(db, fake_pa, settings):
     plateforme = plateforme_for(connexion)
     assert (plateforme.api_key, plateforme.webhook_secret) == (API_KEY, "whsec_env")
     assert plateforme.lookup("552081317") == "0225:552081317"  # the fake takes the key
+
+
+def test_a_private_customers_payment_on_a_mixed_invoice_reports_its_services_part(
+    company, fake_pa, django_capture_on_commit_callbacks
+):
+    from facturation.plateforme.ereporting import paiements
+
+    private = factories.client(company, name="Paul Durand", kind="particulier",
+                               billing_line1="2 rue", billing_postal_code="69001",
+                               billing_city="Lyon")  # fmt: skip
+    mixed = factories.issued(company, private, lines=[
+        factories.line("Installation", unit_price="100"),
+        factories.line("Chaudière", unit_price="100", nature="bien"),
+        factories.line("Pièces", unit_price="50", vat_rate="10", nature="bien"),
+    ])  # fmt: skip
+    goods = factories.issued(company, private, lines=[factories.line("Poêle", nature="bien")])
+    with django_capture_on_commit_callbacks(execute=True):
+        paiement_enregistrer(company=company, user=None, client=private, day=mixed.issue_date,
+                             amount=D("355"), method="carte",
+                             allocations=[Allocation(mixed.pk, D("295")),
+                                          Allocation(goods.pk, D("60"))])  # fmt: skip
+    day = mixed.issue_date
+    periode = Periode(day.replace(day=1), day)
+    # 20 %: 240 of which 120 services, paid in full; 10 %: goods only; the goods invoice: none.
+    assert paiements(company, periode) == [{"rate": "20", "amount": "120.00"}]

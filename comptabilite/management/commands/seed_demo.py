@@ -355,7 +355,8 @@ class Command(BaseCommand):
     def _plateforme(self, company: Company) -> None:
         """The e-invoicing platform (issue #21) as the fake of tests/fakes/plateforme.py would
         have answered, written without network: the last invoices to businesses deposited,
-        approved, one rejected, one disputed; two supplier invoices received."""
+        approved, one rejected, one refused, one disputed (the invoice list's badges, the
+        dashboard's card); two supplier invoices received."""
         if ConnexionPlateforme.objects.filter(company=company).exists():
             return
         connexion_enregistrer(
@@ -368,7 +369,8 @@ class Command(BaseCommand):
             if is_e_invoiced(f.buyer or {})
         ][:6]  # fmt: skip
         answers = {0: ("205", ""), 1: ("213", "BR-FR-12 : SIREN de l'acheteur absent"),
-                   2: ("207", "Quantité livrée différente"), 3: ("205", "")}  # fmt: skip
+                   2: ("207", "Quantité livrée différente"), 3: ("205", ""),
+                   4: ("210", "Commande inconnue du service achats")}  # fmt: skip
         for position, facture in enumerate(invoices):
             at = timezone.make_aware(datetime.combine(facture.issue_date, time(9, 0)))
             flow_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo-flow-{facture.pk}"))
