@@ -1,9 +1,24 @@
 """Reads on customers: always scoped to one company."""
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
 
-from crm.models import Client, ClientStatus
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Window
+from django.db.models.functions import Coalesce, RowNumber
+from django.utils import timezone
+
+from crm.models import (
+    Activite,
+    ActiviteKind,
+    Client,
+    ClientStatus,
+    Etape,
+    Opportunite,
+    OpportuniteStatut,
+)
 from pgi.models import Company
+from pgi.money import cents
 
 
 def client_lister(*, company: Company, search: str = "", status: str = "") -> QuerySet[Client]:
@@ -27,3 +42,132 @@ def client_lister(*, company: Company, search: str = "", status: str = "") -> Qu
 def client_lire(*, company: Company, pk: int) -> Client:
     """The customer `pk` of `company`; another company's customer does not exist here."""
     return Client.objects.for_company(company).select_related("company").get(pk=pk)
+
+
+# The sales funnel ---------------------------------------------------------------------------
+
+
+CARDS_PER_COLUMN = 50
+CLOSED_SHOWN_DAYS = 90
+ZERO = Decimal("0")
+
+PROBABILITY = Coalesce(F("probability_override"), F("etape__probability"))
+WEIGHTED = ExpressionWrapper(
+    F("amount") * PROBABILITY / Decimal(100),
+    output_field=DecimalField(max_digits=20, decimal_places=4),
+)
+
+
+def etape_lister(*, company: Company) -> list[Etape]:
+    return list(Etape.objects.for_company(company).order_by("position", "pk"))
+
+
+def opportunite_lister(
+    *, company: Company, status: str = "", etape: str = "", owner: str = "", search: str = "",
+    order: str = "",
+) -> QuerySet[Opportunite]:  # fmt: skip
+    """The list view: filters, and a sort among a few columns (`-` for descending)."""
+    qs = (
+        Opportunite.objects.for_company(company)
+        .select_related("client", "etape", "owner")
+        .annotate(probability_pct=PROBABILITY, weighted=WEIGHTED)
+    )
+    if status in OpportuniteStatut.values:
+        qs = qs.filter(status=status)
+    if etape.isdigit():
+        qs = qs.filter(etape_id=int(etape))
+    if owner.isdigit():
+        qs = qs.filter(owner_id=int(owner))
+    if search.strip():
+        qs = qs.filter(
+            Q(title__icontains=search.strip()) | Q(client__name__icontains=search.strip())
+        )
+    sorts = {"montant": "amount", "date": "expected_close_date", "titre": "title",
+             "creee": "created_at", "ponderee": "weighted"}  # fmt: skip
+    key = sorts.get(order.lstrip("-"))
+    if key:
+        column = (
+            F(key).desc(nulls_last=True) if order.startswith("-") else F(key).asc(nulls_last=True)
+        )
+        return qs.order_by(column, "pk")
+    return qs.order_by("-created_at", "-pk")
+
+
+@dataclass
+class Colonne:
+    etape: Etape
+    count: int = 0
+    total: Decimal = ZERO
+    weighted: Decimal = ZERO
+    cards: list[Opportunite] = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.cards)
+
+
+def pipeline_tableau(
+    *, company: Company, owner: int | None = None, per_column: int = CARDS_PER_COLUMN
+) -> tuple[list[Colonne], dict]:
+    """The kanban board in three queries whatever the number of opportunities: the stages,
+    the count and totals of each column (SQL aggregates), and the first cards of each column
+    (a window function). Open stages hold the open opportunities; won and lost stages those
+    closed in the last CLOSED_SHOWN_DAYS days."""
+    stages = etape_lister(company=company)
+    since = timezone.now() - timedelta(days=CLOSED_SHOWN_DAYS)
+    shown = Opportunite.objects.for_company(company).filter(
+        Q(status=OpportuniteStatut.OPEN) | Q(closed_at__gte=since)
+    )
+    if owner is not None:
+        shown = shown.filter(owner_id=owner)
+    columns = {s.pk: Colonne(etape=s) for s in stages}
+    for row in (
+        shown.order_by()
+        .values("etape_id")
+        .annotate(n=Count("pk"), total=Sum("amount"), weighted=Sum(WEIGHTED))
+    ):
+        column = columns[row["etape_id"]]
+        column.count, column.total, column.weighted = row["n"], row["total"], cents(row["weighted"])
+    ranked = shown.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("etape_id")],
+            order_by=[F("expected_close_date").asc(nulls_last=True), F("pk").asc()],
+        ),
+        probability_pct=PROBABILITY,
+    ).filter(rank__lte=per_column)
+    for opp in ranked.select_related("client", "owner").order_by("etape_id", "rank"):
+        columns[opp.etape_id].cards.append(opp)
+    board = [columns[s.pk] for s in stages]
+    open_columns = [c for c in board if not c.etape.is_closing]
+    totals = {
+        "count": sum(c.count for c in open_columns),
+        "total": sum((c.total for c in open_columns), ZERO),
+        "weighted": sum((c.weighted for c in open_columns), ZERO),
+    }
+    return board, totals
+
+
+def opportunite_lire(*, company: Company, pk: int) -> Opportunite:
+    return (
+        Opportunite.objects.for_company(company)
+        .select_related("client", "etape", "owner")
+        .get(pk=pk)
+    )
+
+
+def mes_taches(*, company: Company, user, today: date | None = None) -> dict[str, list[Activite]]:
+    """The user's open tasks due today and overdue (and the next ones), in one query."""
+    today = today or timezone.localdate()
+    tasks = list(
+        Activite.objects.for_company(company)
+        .filter(kind=ActiviteKind.TASK, done_at__isnull=True, assignee=user)
+        .filter(due_date__lte=today + timedelta(days=7))
+        .select_related("client", "opportunite")
+        .order_by("due_date", "pk")
+    )
+    return {
+        "overdue": [t for t in tasks if t.due_date < today],
+        "today": [t for t in tasks if t.due_date == today],
+        "soon": [t for t in tasks if t.due_date > today],
+    }

@@ -112,3 +112,18 @@ def contact_modifier(*, contact: Contact, fields: dict[str, Any]) -> Contact:
 @transaction.atomic
 def contact_supprimer(*, contact: Contact) -> None:
     contact.delete()
+
+
+# The sales funnel (crm.pipeline), named here for the apps that call crm: the quotes app wins
+# an opportunity when its quote is accepted and proposes to lose it when refused or expired.
+from crm.pipeline import activite_creer as activite_creer  # noqa: E402
+from crm.pipeline import activite_terminer as activite_terminer  # noqa: E402
+from crm.pipeline import etape_enregistrer as etape_enregistrer  # noqa: E402
+from crm.pipeline import etape_supprimer as etape_supprimer  # noqa: E402
+from crm.pipeline import etapes_par_defaut as etapes_par_defaut  # noqa: E402
+from crm.pipeline import opportunite_creer as opportunite_creer  # noqa: E402
+from crm.pipeline import opportunite_deplacer as opportunite_deplacer  # noqa: E402
+from crm.pipeline import opportunite_gagner as opportunite_gagner  # noqa: E402
+from crm.pipeline import opportunite_modifier as opportunite_modifier  # noqa: E402
+from crm.pipeline import opportunite_perdre as opportunite_perdre  # noqa: E402
+from crm.pipeline import opportunite_proposer_perte as opportunite_proposer_perte  # noqa: E402

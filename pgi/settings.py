@@ -275,6 +275,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "encaissement.relances.tasks.sweep_relances",
         "schedule": 300.0,
     },
+    "crm-task-reminders": {
+        # Hourly from 8:00: a run that failed to send (SMTP down) is tried again later.
+        "task": "crm.tasks.remind_tasks_due_today",
+        "schedule": crontab(hour="8-18", minute=0),
+    },
     "verify-registres-nightly": {
         "task": "comptabilite.tasks.verify_all_registres",
         "schedule": crontab(hour=3, minute=15),
