@@ -13,6 +13,7 @@ urlpatterns = [
     path("export.csv", views.client_export, name="client_export"),
     path("<int:pk>/", views.client_detail, name="client_detail"),
     path("<int:pk>/modifier/", views.client_update, name="client_update"),
+    path("<int:pk>/fil/", views.client_fil, name="client_fil"),
     path("<int:pk>/contacts/nouveau/", views.contact_edit, name="contact_create"),
     path("<int:pk>/contacts/<int:contact_pk>/", views.contact_edit, name="contact_update"),
     path(

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
@@ -12,10 +13,11 @@ from crm import importing, selectors, services
 from crm.forms import ClientForm, ContactForm, ImportForm
 from crm.models import Client, ClientStatus, Contact
 from crm.panels import client_panels
+from pgi.activite import fil_client_page
 from pgi.events import client_ip, event_record
 from pgi.exceptions import DomainError
 from pgi.forms_utils import add_domain_errors
-from pgi.models import EventKind
+from pgi.models import EventKind, FamilleActivite
 from pgi.pagination import KeyPaginator
 from pgi.permissions import Perm
 from pgi.tenancy import member_required
@@ -97,6 +99,25 @@ def client_update(request, pk: int):
     return _client_form_view(request, client=_client_or_404(request, pk))
 
 
+def _fil_context(request, client: Client) -> dict:
+    famille = request.GET.get("type", "")
+    before = None
+    if cursor := request.GET.get("avant", ""):
+        at, _sep, pk = cursor.rpartition("_")
+        parsed = parse_datetime(at.replace(" ", "+"))  # a "+" read from an unencoded URL
+        if parsed is not None and pk.isdigit():
+            before = (parsed, int(pk))
+    lignes, nxt = fil_client_page(
+        company=request.company, client_id=client.pk, famille=famille, before=before
+    )
+    return {
+        "fil": lignes,
+        "fil_next": f"{nxt[0].isoformat()}_{nxt[1]}" if nxt else "",
+        "fil_type": famille,
+        "familles": FamilleActivite.choices,
+    }
+
+
 @member_required(Perm.VIEW)
 def client_detail(request, pk: int):
     client = _client_or_404(request, pk)
@@ -104,8 +125,20 @@ def client_detail(request, pk: int):
         "client": client,
         "contacts": client.contacts.all(),
         "panels": client_panels(request, client),  # invoices... (crm.panels)
+        "opportunites": client.opportunites.select_related("etape").order_by("-created_at")[:20],
+        **_fil_context(request, client),
     }
     return render(request, "crm/client_detail.html", context)
+
+
+@member_required(Perm.VIEW)
+def client_fil(request, pk: int):
+    """The customer's activity feed (htmx: filtered by kind, or its next page)."""
+    client = _client_or_404(request, pk)
+    template = "crm/client_detail.html#fil" if not request.GET.get("avant") else "crm/_fil.html"
+    if not request.htmx:
+        return redirect(client)
+    return render(request, template, {"client": client, **_fil_context(request, client)})
 
 
 @member_required(Perm.COMMERCIAL_WRITE)

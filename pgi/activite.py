@@ -31,12 +31,14 @@ def activite_ecrire(
     icon: str = "",
     url: str = "",
     objet: models.Model | None = None,
+    reference: str = "",
     user: User | None = None,
     at: datetime | None = None,
 ) -> FilActivite:
     """Appends a line to the customer's feed; call it inside the transaction of the action.
     `summary` is French source text marked with gettext_noop, %(name)s placeholders filled
-    from `params` (JSON values) when read, in the reader's language."""
+    from `params` (JSON values) when read, in the reader's language; a parameter given as
+    {"t": "French source text"} (marked with gettext_noop) is translated too."""
     if famille not in FamilleActivite.values:
         raise ValueError(f"unknown activity family {famille!r}")
     company_id = company if isinstance(company, int) else company.pk
@@ -48,6 +50,7 @@ def activite_ecrire(
         params=params or {},
         icon=icon,
         url=url,
+        reference=reference,
         objet_type=objet._meta.label_lower if objet is not None else "",
         objet_id=objet.pk if objet is not None else None,
         user=user if user is not None and user.is_authenticated else None,
@@ -61,6 +64,7 @@ def activite_ecrire(
 class Ligne:
     pk: int
     at: datetime
+    reference: str
     famille: str
     text: str
     icon: str
@@ -72,15 +76,20 @@ def texte(row: FilActivite) -> str:
     """The line's text in the active language; never raises."""
     try:
         text = _(row.summary) if row.summary else ""
-        return text % row.params if row.params else text
+        if not row.params:
+            return text
+        params = {
+            k: _(v["t"]) if isinstance(v, dict) and "t" in v else v for k, v in row.params.items()
+        }
+        return text % params
     except (KeyError, ValueError, TypeError):
         return row.summary
 
 
 def _lignes(rows: QuerySet[FilActivite]) -> list[Ligne]:
     return [
-        Ligne(pk=r.pk, at=r.at, famille=r.famille, text=texte(r), icon=r.icon or "dot", url=r.url,
-              user=str(r.user) if r.user else "")
+        Ligne(pk=r.pk, at=r.at, reference=r.reference, famille=r.famille, text=texte(r),
+              icon=r.icon or "dot", url=r.url, user=str(r.user) if r.user else "")
         for r in rows.select_related("user")
     ]  # fmt: skip
 

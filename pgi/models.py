@@ -630,7 +630,8 @@ class FilActivite(CompanyOwned):
     `client_id` is the customer (crm, above the kernel: a plain column, no foreign key);
     `objet_type`/`objet_id` name the document the line is about, so a document's own history
     is the same table read by another index. The text is French source text with %(name)s
-    placeholders, translated at display time like the event log's."""
+    placeholders, translated at display time like the event log's; a parameter given as
+    {"t": "French source text"} is translated too (a state's label)."""
 
     client_id = models.BigIntegerField(_("client"))
     at = models.DateTimeField(_("le"), default=timezone.now)
@@ -639,6 +640,7 @@ class FilActivite(CompanyOwned):
     params = models.JSONField(default=dict, blank=True)
     icon = models.CharField(max_length=40, blank=True)
     url = models.CharField(max_length=300, blank=True)
+    reference = models.CharField(max_length=60, blank=True)  # the document's number, shown
     objet_type = models.CharField(max_length=30, blank=True)
     objet_id = models.BigIntegerField(null=True, blank=True)
     user = models.ForeignKey(

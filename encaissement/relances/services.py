@@ -15,6 +15,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.models import Client
 from encaissement.models import (
@@ -38,12 +39,13 @@ from encaissement.relances.planning import (
     relances_planifier,
 )
 from encaissement.relances.scenario import scenario_defaut_assurer
+from facturation.activite import facture_activite
 from facturation.models import Facture
 from facturation.selectors import CLAIM_EXPIRY
 from facturation.services.delivery import customer_sender
 from pgi.exceptions import DomainError
-from pgi.models import Company, User
-from pgi.money import cents
+from pgi.models import Company, FamilleActivite, User
+from pgi.money import cents, format_eur
 
 logger = logging.getLogger(__name__)
 # Refusals that a retry will not change: recorded on the reminder and shown, not retried.
@@ -52,6 +54,43 @@ REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMT
 
 class RelanceError(DomainError):
     pass
+
+
+# A reminder's line in the customer's feed and the invoice's history, once it has a final
+# state (a planned email gets its line when sent, refused or interrupted). The state is
+# translated when read ({"t": ...}, pgi.activite).
+STATE_TEXTS = {
+    EtatRelance.ENVOYEE: (gettext_noop("Envoyée"), "envelope-exclamation"),
+    EtatRelance.A_IMPRIMER: (gettext_noop("Lettre à imprimer et envoyer"), "printer"),
+    EtatRelance.ENREGISTREE: (gettext_noop("Enregistrée"), "briefcase"),
+    EtatRelance.REFUSEE: (gettext_noop("Refusée par le serveur de messagerie"),
+                          "exclamation-octagon"),
+    EtatRelance.INCERTAINE: (gettext_noop("Envoi interrompu : à vérifier"), "question-octagon"),
+}  # fmt: skip
+
+
+SOURCE_TEXTS = {
+    SourceDemande.OWNER: gettext_noop("La société"),
+    SourceDemande.CUSTOMER: gettext_noop("Le client (page de paiement)"),
+}
+
+
+def _feed(relance_id: int) -> None:
+    """Appends the reminder's line as it now is; call it in the transaction of its change."""
+    relance = Relance.objects.select_related("facture", "niveau").get(pk=relance_id)
+    if relance.state not in STATE_TEXTS:
+        return
+    state, icon = STATE_TEXTS[EtatRelance(relance.state)]
+    summary, params = "%(n)s : %(s)s", {"n": relance.niveau.name, "s": {"t": state}}
+    if relance.recipients:
+        summary, params["to"] = summary + " · %(to)s", relance.recipients
+    if relance.error:
+        summary, params["e"] = summary + " · %(e)s", relance.error
+    if relance.manual:
+        summary, params["m"] = summary + " · %(m)s", {"t": gettext_noop("à la main")}
+    facture_activite(relance.facture, summary, params, icon=icon,
+                     famille=FamilleActivite.RELANCE, user=relance.created_by,
+                     at=relance.sent_at or timezone.now())  # fmt: skip
 
 
 def _recipients(client: Client) -> str:
@@ -105,6 +144,7 @@ def relances_enregistrer(*, actions: list[Action], today: date) -> list[Relance]
         try:
             with transaction.atomic():
                 row.save()
+                _feed(row.pk)
         except IntegrityError:
             continue  # relance_once_per_level: done by another run
         recorded.append(row)
@@ -122,9 +162,11 @@ def relance_expedier(*, relance_id: int) -> str | None:
         return None  # sent, being sent, or interrupted: never again
     relance = Relance.objects.select_related("facture__company").get(pk=relance_id)
     if not relance.recipients:
-        Relance.objects.filter(pk=relance_id).update(
-            state=EtatRelance.REFUSEE, error=_("Le client n'a pas d'adresse e-mail.")
-        )
+        with transaction.atomic():
+            Relance.objects.filter(pk=relance_id).update(
+                state=EtatRelance.REFUSEE, error=_("Le client n'a pas d'adresse e-mail.")
+            )
+            _feed(relance_id)
         return EtatRelance.REFUSEE
     company = relance.facture.company
     sender, reply_to = customer_sender(company)
@@ -139,9 +181,11 @@ def relance_expedier(*, relance_id: int) -> str | None:
     try:
         message.send()
     except REFUSED as exc:
-        Relance.objects.filter(pk=relance_id).update(
-            state=EtatRelance.REFUSEE, error=str(exc)[:500]
-        )
+        with transaction.atomic():
+            Relance.objects.filter(pk=relance_id).update(
+                state=EtatRelance.REFUSEE, error=str(exc)[:500]
+            )
+            _feed(relance_id)
         return EtatRelance.REFUSEE
     except Exception:
         # Nothing left (connection refused, timeout): back to PREVUE for the retry.
@@ -149,7 +193,11 @@ def relance_expedier(*, relance_id: int) -> str | None:
             state=EtatRelance.PREVUE, claimed_at=None
         )
         raise
-    Relance.objects.filter(pk=relance_id).update(state=EtatRelance.ENVOYEE, sent_at=timezone.now())
+    with transaction.atomic():
+        Relance.objects.filter(pk=relance_id).update(
+            state=EtatRelance.ENVOYEE, sent_at=timezone.now()
+        )
+        _feed(relance_id)
     return EtatRelance.ENVOYEE
 
 
@@ -220,6 +268,7 @@ def relance_manuelle(*, facture: Facture, user: User, today: date, subject: str,
     try:
         with transaction.atomic():
             row.save()
+            _feed(row.pk)
     except IntegrityError as exc:
         raise RelanceError(_("Cette relance vient d'être faite.")) from exc
     if row.state == EtatRelance.PREVUE:
@@ -241,10 +290,15 @@ def litige_ouvrir(*, facture: Facture, reason: str, message: str = "", user: Use
     list(Facture.objects.select_for_update(of=("self",)).filter(pk=facture.pk).values("pk"))
     if Litige.objects.filter(facture=facture, resolved_at__isnull=True).exists():
         raise RelanceError(_("Un litige est déjà ouvert sur cette facture."))
-    return Litige.objects.create(
+    litige = Litige.objects.create(
         company_id=facture.company_id, facture=facture, reason=reason[:200],
         message=message.strip(), opened_by=user, source=source,
     )  # fmt: skip
+    facture_activite(facture, gettext_noop("Litige ouvert (%(by)s) : %(r)s"),
+                     {"by": {"t": SOURCE_TEXTS[SourceDemande(source)]}, "r": litige.reason},
+                     icon="flag", famille=FamilleActivite.LITIGE, user=user,
+                     at=litige.opened_at)  # fmt: skip
+    return litige
 
 
 @transaction.atomic
@@ -256,6 +310,9 @@ def litige_resoudre(*, litige: Litige, user: User | None, note: str = "") -> Lit
     if not updated:
         raise RelanceError(_("Ce litige est déjà résolu."))
     litige.refresh_from_db()
+    facture_activite(litige.facture, gettext_noop("Litige résolu : %(n)s"),
+                     {"n": litige.resolution_note or "—"}, icon="flag-fill",
+                     famille=FamilleActivite.LITIGE, user=user, at=litige.resolved_at)  # fmt: skip
     return litige
 
 
@@ -272,10 +329,18 @@ def promesse_enregistrer(*, facture: Facture, day: date, amount, user: User | No
         problems.append(_("Le montant promis doit être positif."))
     if problems:
         raise RelanceError(problems)
-    return PromessePaiement.objects.create(
+    promesse = PromessePaiement.objects.create(
         company_id=facture.company_id, facture=facture, date=day, amount=cents(amount),
         note=note.strip()[:500], created_by=user, source=source,
     )  # fmt: skip
+    facture_activite(
+        facture, gettext_noop("Promesse de paiement de %(a)s pour le %(d)s (%(by)s)"),
+        {"a": format_eur(promesse.amount), "d": day.strftime("%d/%m/%Y"),
+         "by": {"t": SOURCE_TEXTS[SourceDemande(source)]}},
+        icon="calendar-check", famille=FamilleActivite.LITIGE, user=user,
+        at=promesse.created_at,
+    )  # fmt: skip
+    return promesse
 
 
 @transaction.atomic
@@ -294,6 +359,13 @@ def profil_relance_modifier(*, client: Client, do_not_dun: bool,
 def relances_interrompues(*, now) -> int:
     """Marks INCERTAINE the emails claimed longer than CLAIM_EXPIRY ago and never recorded
     sent: their sender died, perhaps after the send. They are shown, never sent again."""
-    return Relance.objects.filter(
-        state=EtatRelance.ENVOI, claimed_at__lt=now - CLAIM_EXPIRY
-    ).update(state=EtatRelance.INCERTAINE)
+    with transaction.atomic():
+        ids = list(
+            Relance.objects.select_for_update(skip_locked=True)
+            .filter(state=EtatRelance.ENVOI, claimed_at__lt=now - CLAIM_EXPIRY)
+            .values_list("pk", flat=True)
+        )
+        Relance.objects.filter(pk__in=ids).update(state=EtatRelance.INCERTAINE)
+        for pk in ids:
+            _feed(pk)
+    return len(ids)

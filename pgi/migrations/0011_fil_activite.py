@@ -43,6 +43,7 @@ class Migration(migrations.Migration):
                 ("params", models.JSONField(blank=True, default=dict)),
                 ("icon", models.CharField(blank=True, max_length=40)),
                 ("url", models.CharField(blank=True, max_length=300)),
+                ("reference", models.CharField(blank=True, max_length=60)),
                 ("objet_type", models.CharField(blank=True, max_length=30)),
                 ("objet_id", models.BigIntegerField(blank=True, null=True)),
                 (
