@@ -18,10 +18,11 @@ class ClientForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = Client
         fields = [
-            "kind", "status", "name", "siren", "siret", "vat_number", "email", "phone",
-            "billing_line1", "billing_line2", "billing_postal_code", "billing_city",
-            "billing_country", "delivery_line1", "delivery_line2", "delivery_postal_code",
-            "delivery_city", "delivery_country", "payment_terms_days", "notes",
+            "kind", "status", "name", "siren", "siret", "vat_number", "legal_form", "naf_code",
+            "email", "phone", "billing_line1", "billing_line2", "billing_postal_code",
+            "billing_city", "billing_country", "delivery_line1", "delivery_line2",
+            "delivery_postal_code", "delivery_city", "delivery_country", "payment_terms_days",
+            "notes",
         ]  # fmt: skip
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 

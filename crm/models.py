@@ -41,6 +41,8 @@ class Client(CompanyOwned):
         blank=True,
         validators=[validate_vat_number],
     )
+    legal_form = models.CharField(_("forme juridique"), max_length=100, blank=True)
+    naf_code = models.CharField(_("code NAF"), max_length=6, blank=True)
     email = models.EmailField(_("e-mail de facturation"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     billing_line1 = models.CharField(_("adresse de facturation"), max_length=200, blank=True)

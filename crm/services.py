@@ -13,7 +13,8 @@ from pgi.models import Company
 
 CLIENT_FIELDS = frozenset(
     {
-        "kind", "status", "name", "siren", "siret", "vat_number", "email", "phone",
+        "kind", "status", "name", "siren", "siret", "vat_number", "legal_form", "naf_code",
+        "email", "phone",
         "billing_line1", "billing_line2", "billing_postal_code", "billing_city", "billing_country",
         "delivery_line1", "delivery_line2", "delivery_postal_code", "delivery_city",
         "delivery_country", "payment_terms_days", "notes",
@@ -116,6 +117,9 @@ def contact_supprimer(*, contact: Contact) -> None:
 
 # The sales funnel (crm.pipeline), named here for the apps that call crm: the quotes app wins
 # an opportunity when its quote is accepted and proposes to lose it when refused or expired.
+# Know who you prospect (crm.directory): the quotes app calls this before sending a quote.
+from crm.directory import client_verifier_avant_envoi as client_verifier_avant_envoi  # noqa: E402
+from crm.directory import entreprise_verifier as entreprise_verifier  # noqa: E402
 from crm.pipeline import activite_creer as activite_creer  # noqa: E402
 from crm.pipeline import activite_terminer as activite_terminer  # noqa: E402
 from crm.pipeline import etape_enregistrer as etape_enregistrer  # noqa: E402

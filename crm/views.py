@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
-from crm import importing, selectors, services
+from crm import directory, importing, selectors, services
 from crm.forms import ClientForm, ContactForm, ImportForm
-from crm.models import Client, ClientStatus, Contact
+from crm.models import Client, ClientKind, ClientStatus, Contact
 from crm.panels import client_panels
 from pgi.activite import fil_client_page
 from pgi.events import client_ip, event_record
@@ -63,7 +63,18 @@ def client_picker(request):
 
 
 def _client_form_view(request, *, client: Client | None):
-    form = ClientForm(request.POST or None, instance=client)
+    initial, verification = {}, None
+    if client is None and (siren := request.GET.get("annuaire", "")).isdigit():
+        # Typed by the user and looked up in the public directory (crm.directory).
+        verification = directory.entreprise_verifier(siren)
+        if found := verification.entreprise:
+            initial = {
+                "kind": ClientKind.COMPANY, "name": found.name, "siren": found.siren,
+                "siret": found.siret, "legal_form": found.legal_form, "naf_code": found.naf_code,
+                "billing_line1": found.address_line1, "billing_line2": found.address_line2,
+                "billing_postal_code": found.postal_code, "billing_city": found.city,
+            }  # fmt: skip
+    form = ClientForm(request.POST or None, instance=client, initial=initial)
     validate_only = request.htmx and request.POST.get("_validate")
     if request.method == "POST" and form.is_valid():
         try:
@@ -86,7 +97,25 @@ def _client_form_view(request, *, client: Client | None):
     template = "crm/client_form.html"
     if validate_only:
         template += "#form_errors"
-    return render(request, template, {"form": form, "client": client})
+    context = {"form": form, "client": client, "verification": verification}
+    return render(request, template, context)
+
+
+@member_required(Perm.VIEW)
+def client_annuaire(request):
+    """htmx: the companies of the public directory matching a SIREN, SIRET or name."""
+    query = request.GET.get("q", "")
+    entreprises, available = directory.entreprises_rechercher(query)
+    context = {"entreprises": entreprises, "available": available, "q": query}
+    return render(request, "crm/_annuaire_results.html", context)
+
+
+@member_required(Perm.VIEW)
+def client_verification(request, pk: int):
+    """htmx: what the public directory and the BODACC say of this customer now."""
+    client = _client_or_404(request, pk)
+    verification = directory.entreprise_verifier(client.siren) if client.siren else None
+    return render(request, "crm/_verification.html", {"verification": verification})
 
 
 @member_required(Perm.COMMERCIAL_WRITE)

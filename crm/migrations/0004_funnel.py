@@ -14,6 +14,16 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="client",
+            name="legal_form",
+            field=models.CharField(blank=True, max_length=100, verbose_name="forme juridique"),
+        ),
+        migrations.AddField(
+            model_name="client",
+            name="naf_code",
+            field=models.CharField(blank=True, max_length=6, verbose_name="code NAF"),
+        ),
         migrations.CreateModel(
             name="Etape",
             fields=[
