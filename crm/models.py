@@ -317,3 +317,26 @@ class Activite(CompanyOwned):
     @property
     def is_task(self) -> bool:
         return self.kind == ActiviteKind.TASK
+
+
+class AccesPortail(CompanyOwned):
+    """A customer's magic link to its portal (crm.portail): signed, expiring, revocable."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="acces_portail")
+    email = models.EmailField(_("envoyé à"))
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expire le"))
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("dernière visite"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        "pgi.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("accès au portail client")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["client", "-created_at"], name="portail_client")]
+
+    def __str__(self) -> str:
+        return f"{self.client} · {self.email}"

@@ -22,3 +22,30 @@ def remind_tasks_due_today() -> int:
         except OSError:
             logger.exception("task reminder to user %s failed", user_id)
     return sent
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_portal_link(self, acces_id: int) -> None:
+    from crm.portail import portail_expedier
+
+    portail_expedier(acces_id=acces_id)
+
+
+@shared_task
+def sweep_portal_links() -> int:
+    """Every few minutes: publishes again the portal links recorded and not sent."""
+    from datetime import timedelta
+
+    from crm.models import AccesPortail
+    from pgi.queue import publish
+
+    now = timezone.now()
+    pending = list(
+        AccesPortail.objects.filter(
+            sent_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now,
+            created_at__lt=now - timedelta(minutes=2),
+        ).values_list("pk", flat=True)[:500]
+    )  # fmt: skip
+    for pk in pending:
+        publish(send_portal_link, pk)
+    return len(pending)

@@ -16,6 +16,8 @@ urlpatterns = [
     path("<int:pk>/", views.client_detail, name="client_detail"),
     path("<int:pk>/modifier/", views.client_update, name="client_update"),
     path("<int:pk>/fil/", views.client_fil, name="client_fil"),
+    path("<int:pk>/portail/envoyer/", views.client_portail_envoyer, name="portail_envoyer"),
+    path("<int:pk>/portail/revoquer/", views.client_portail_revoquer, name="portail_revoquer"),
     path("<int:pk>/contacts/nouveau/", views.contact_edit, name="contact_create"),
     path("<int:pk>/contacts/<int:contact_pk>/", views.contact_edit, name="contact_update"),
     path(

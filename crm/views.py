@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
-from crm import directory, importing, selectors, services
+from crm import directory, importing, portail, selectors, services
 from crm.forms import ClientForm, ContactForm, ImportForm
 from crm.models import Client, ClientKind, ClientStatus, Contact
 from crm.panels import client_panels
@@ -155,6 +155,9 @@ def client_detail(request, pk: int):
         "contacts": client.contacts.all(),
         "panels": client_panels(request, client),  # invoices... (crm.panels)
         "opportunites": client.opportunites.select_related("etape").order_by("-created_at")[:20],
+        "portail": client.acces_portail.filter(
+            revoked_at__isnull=True, expires_at__gt=timezone.now()
+        ).first(),
         **_fil_context(request, client),
     }
     return render(request, "crm/client_detail.html", context)
@@ -270,3 +273,27 @@ def import_template(request):
     )
     response["Content-Disposition"] = 'attachment; filename="modele-import-clients.csv"'
     return response
+
+
+@require_POST
+@member_required(Perm.COMMERCIAL_WRITE)
+def client_portail_envoyer(request, pk: int):
+    """Emails the customer a link to its portal (on its request)."""
+    client = _client_or_404(request, pk)
+    try:
+        acces = portail.portail_lien_envoyer(client=client, user=request.user)
+        messages.success(
+            request, _("Lien vers l'espace client envoyé à %(e)s.") % {"e": acces.email}
+        )
+    except DomainError as exc:
+        messages.error(request, " ".join(exc.problems))
+    return redirect(client)
+
+
+@require_POST
+@member_required(Perm.COMMERCIAL_WRITE)
+def client_portail_revoquer(request, pk: int):
+    client = _client_or_404(request, pk)
+    count = portail.portail_revoquer(client=client, user=request.user)
+    messages.success(request, _("%(n)d lien(s) vers l'espace client révoqué(s).") % {"n": count})
+    return redirect(client)

@@ -86,6 +86,8 @@ DIRECTORY_TIMEOUT = float(env("DIRECTORY_TIMEOUT", "4"))  # seconds
 DIRECTORY_CACHE_SECONDS = int(env("DIRECTORY_CACHE_SECONDS", str(24 * 3600)))
 # A quote above this amount (excl. VAT, euros) is checked again before it is sent.
 DIRECTORY_CHECK_ABOVE = env("DIRECTORY_CHECK_ABOVE", "5000")
+# How long a customer's portal link works (crm/portail.py).
+PORTAL_LINK_DAYS = int(env("PORTAL_LINK_DAYS", "30"))
 # Where "pay by card" sends the customer (the hosted checkout): allowed as a form's target.
 STRIPE_CHECKOUT_ORIGIN = env("STRIPE_CHECKOUT_ORIGIN", "https://checkout.stripe.com")
 
@@ -282,6 +284,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-relances": {
         "task": "encaissement.relances.tasks.sweep_relances",
+        "schedule": 300.0,
+    },
+    "crm-sweep-portal-links": {
+        "task": "crm.tasks.sweep_portal_links",
         "schedule": 300.0,
     },
     "crm-task-reminders": {

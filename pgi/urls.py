@@ -53,6 +53,7 @@ urlpatterns = [
     path("parametres/api/<int:pk>/revoquer/", company.api_token_revoke, name="api_token_revoke"),
     path("clients/", include("crm.urls")),
     path("pipeline/", include("crm.pipeline_urls")),
+    path("portail/", include("crm.portail_urls")),
     path("factures/", include("facturation.urls")),
     path("encaissements/", include("encaissement.urls")),
     path("creances/", include("encaissement.relances.urls")),
