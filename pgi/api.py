@@ -74,6 +74,7 @@ def _register_routers() -> None:
     # The kernel's only upward imports, with the root URLs (import-linter's exceptions): the
     # apps' routers are imported when the API is registered, not when the kernel loads.
     from comptabilite.api import router as registre_router
+    from crm.api import activites_router, contacts_router, fil_router, pipeline_router
     from crm.api import router as crm_router
     from encaissement.api import liens_router, paiements_router, soldes_router
     from encaissement.relances.api import router as relances_router
@@ -81,6 +82,10 @@ def _register_routers() -> None:
     from facturation.api import articles_router, factures_router
 
     api.add_router("/clients", crm_router)
+    api.add_router("/clients", fil_router)
+    api.add_router("/contacts", contacts_router)
+    api.add_router("/opportunites", pipeline_router)
+    api.add_router("/activites", activites_router)
     api.add_router("/articles", articles_router)
     api.add_router("/factures", factures_router)
     api.add_router("/registre", registre_router)
