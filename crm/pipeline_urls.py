@@ -20,4 +20,5 @@ urlpatterns = [
     path("activites/nouvelle/", views.activite_create, name="activite_create"),
     path("activites/<int:pk>/faite/", views.activite_done, name="activite_done"),
     path("taches/", views.taches, name="taches"),
+    path("statistiques/", views.statistiques, name="statistiques"),
 ]

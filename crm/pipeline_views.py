@@ -287,3 +287,10 @@ def taches(request):
     """Mes tâches: overdue, today, and the coming week."""
     context = selectors.mes_taches(company=request.company, user=request.user)
     return render(request, "crm/pipeline/taches.html", context)
+
+
+@member_required(Perm.VIEW)
+def statistiques(request):
+    """Conversion from each stage to the next, win rate, time to close, pipeline by month."""
+    stats = selectors.pipeline_statistiques(company=request.company)
+    return render(request, "crm/pipeline/statistiques.html", {"stats": stats})

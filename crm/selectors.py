@@ -4,8 +4,23 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 from django.utils import timezone
 
 from crm.models import (
@@ -16,6 +31,7 @@ from crm.models import (
     Etape,
     Opportunite,
     OpportuniteStatut,
+    PassageEtape,
 )
 from pgi.models import Company
 from pgi.money import cents
@@ -171,3 +187,74 @@ def mes_taches(*, company: Company, user, today: date | None = None) -> dict[str
         "today": [t for t in tasks if t.due_date == today],
         "soon": [t for t in tasks if t.due_date > today],
     }
+
+
+@dataclass
+class Statistiques:
+    conversions: list[dict]  # {"from": Etape, "to": Etape, "reached": n, "passed": n, "rate"}
+    won: int
+    lost: int
+    win_rate: Decimal | None
+    average_days_to_close: Decimal | None
+    months: list[dict]  # {"month": date | None, "count", "total", "weighted"}
+
+
+WON_RANK = 10_000  # a won deal went past every open stage
+
+
+def pipeline_statistiques(*, company: Company) -> Statistiques:
+    """The funnel's statistics in four aggregate queries: how far each deal went (its stage
+    history), closed deals, their time to close, the open pipeline by expected month."""
+    stages = etape_lister(company=company)
+    open_stages = [s for s in stages if not s.is_closing]
+    furthest = (
+        PassageEtape.objects.filter(company=company)
+        .values("opportunite_id")
+        .annotate(
+            rank=Max(
+                Case(
+                    When(to_etape__is_won=True, then=Value(WON_RANK)),
+                    When(to_etape__is_lost=True, then=Value(-1)),
+                    default=F("to_etape__position"),
+                    output_field=IntegerField(),
+                )
+            )
+        )
+        .values_list("rank", flat=True)
+    )
+    ranks = list(furthest)
+    conversions = []
+    for current, following in zip(open_stages, [*open_stages[1:], None], strict=True):
+        reached = sum(1 for r in ranks if r >= current.position)
+        passed_rank = following.position if following is not None else WON_RANK
+        passed = sum(1 for r in ranks if r >= passed_rank)
+        rate = (Decimal(passed * 100) / reached).quantize(Decimal("0.1")) if reached else None
+        conversions.append({"from": current, "to": following, "reached": reached,
+                            "passed": passed, "rate": rate})  # fmt: skip
+    closed = (
+        Opportunite.objects.for_company(company)
+        .exclude(status=OpportuniteStatut.OPEN)
+        .aggregate(
+            won=Count("pk", filter=Q(status=OpportuniteStatut.WON)),
+            lost=Count("pk", filter=Q(status=OpportuniteStatut.LOST)),
+            duration=Avg(F("closed_at") - F("created_at"),
+                         filter=Q(status=OpportuniteStatut.WON)),
+        )
+    )  # fmt: skip
+    won, lost = closed["won"], closed["lost"]
+    win_rate = (Decimal(won * 100) / (won + lost)).quantize(Decimal("0.1")) if won + lost else None
+    days = None
+    if closed["duration"] is not None:
+        days = Decimal(closed["duration"].total_seconds() / 86400).quantize(Decimal("0.1"))
+    months = [
+        {"month": row["month"], "count": row["n"], "total": row["total"],
+         "weighted": cents(row["weighted"])}
+        for row in Opportunite.objects.for_company(company)
+        .filter(status=OpportuniteStatut.OPEN)
+        .annotate(month=TruncMonth("expected_close_date"))
+        .values("month")
+        .annotate(n=Count("pk"), total=Sum("amount"), weighted=Sum(WEIGHTED))
+        .order_by(F("month").asc(nulls_last=True))
+    ]  # fmt: skip
+    return Statistiques(conversions=conversions, won=won, lost=lost, win_rate=win_rate,
+                        average_days_to_close=days, months=months)  # fmt: skip

@@ -148,3 +148,42 @@ def test_a_used_stage_cannot_be_deleted(company_a):
         services.etape_supprimer(etape=factories.etape(company_a, "Nouveau"))
     services.etape_supprimer(etape=factories.etape(company_a, "Négociation"))
     assert not Etape.objects.filter(name="Négociation").exists()
+
+
+@pytest.mark.django_db
+def test_statistics_conversion_win_rate_time_to_close_and_months(
+    as_owner_a, company_a, django_assert_max_num_queries
+):
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    client = factories.client(company_a)
+    stage = lambda name: factories.etape(company_a, name)  # noqa: E731
+    # Four deals: one stays new, one qualified then lost, two go to a proposal, one is won.
+    factories.opportunite(company_a, client, amount="1000", expected_close_date=date(2027, 1, 10))
+    lost = factories.opportunite(company_a, client, etape="Qualifié")
+    services.opportunite_perdre(opportunite=lost, reason="Budget")
+    open_ = factories.opportunite(company_a, client, amount="2000", etape="Qualifié",
+                                  expected_close_date=date(2027, 1, 20))  # fmt: skip
+    services.opportunite_deplacer(opportunite=open_, etape=stage("Proposition"))
+    won = factories.opportunite(company_a, client, etape="Qualifié")
+    services.opportunite_deplacer(opportunite=won, etape=stage("Proposition"))
+    Opportunite.objects.filter(pk=won.pk).update(created_at=timezone.now() - timedelta(days=10))
+    services.opportunite_gagner(opportunite=won)
+
+    with django_assert_max_num_queries(12):
+        response = as_owner_a.get(reverse("pipeline:statistiques"))
+    stats = response.context["stats"]
+    rates = {(c["from"].name, c["to"].name if c["to"] else "Gagné"): (c["reached"], c["passed"])
+             for c in stats.conversions}  # fmt: skip
+    assert rates[("Nouveau", "Qualifié")] == (4, 3)
+    assert rates[("Qualifié", "Proposition")] == (3, 2)
+    assert rates[("Proposition", "Négociation")] == (2, 1)  # the won one went past it
+    assert rates[("Négociation", "Gagné")] == (1, 1)
+    assert (stats.won, stats.lost, stats.win_rate) == (1, 1, Decimal("50.0"))
+    assert Decimal("9.9") <= stats.average_days_to_close <= Decimal("10.1")
+    january = stats.months[0]
+    assert (january["count"], january["total"], january["weighted"]) == (
+        2, Decimal("3000"), Decimal("1100.00")
+    )  # fmt: skip
