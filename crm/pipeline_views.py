@@ -56,6 +56,9 @@ def _board_context(request, error: str = "") -> dict:
         "error": error,
         "responsable": request.GET.get("responsable", ""),
         "closed_days": selectors.CLOSED_SHOWN_DAYS,
+        # The cards' links are this prefix + pk (crm/pipeline_urls.py): one reverse() for
+        # the board instead of two per card (bench/pipeline.py).
+        "base": reverse("pipeline:tableau"),
     }
 
 

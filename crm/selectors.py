@@ -144,15 +144,19 @@ def pipeline_tableau(
     ):
         column = columns[row["etape_id"]]
         column.count, column.total, column.weighted = row["n"], row["total"], cents(row["weighted"])
-    ranked = shown.annotate(
-        rank=Window(
-            RowNumber(),
-            partition_by=[F("etape_id")],
-            order_by=[F("expected_close_date").asc(nulls_last=True), F("pk").asc()],
-        ),
-        probability_pct=PROBABILITY,
+    # The first cards of each column: ranked on the opportunity table alone, then only those
+    # rows are joined to their customer and owner (bench/pipeline.py: 3x faster at 5,000).
+    order = [F("expected_close_date").asc(nulls_last=True), F("pk").asc()]
+    first = shown.annotate(
+        rank=Window(RowNumber(), partition_by=[F("etape_id")], order_by=order)
     ).filter(rank__lte=per_column)
-    for opp in ranked.select_related("client", "owner").order_by("etape_id", "rank"):
+    cards = (
+        Opportunite.objects.filter(pk__in=list(first.values_list("pk", flat=True)))
+        .select_related("client", "owner")
+        .annotate(probability_pct=PROBABILITY)
+        .order_by(*order)
+    )
+    for opp in cards:
         columns[opp.etape_id].cards.append(opp)
     board = [columns[s.pk] for s in stages]
     open_columns = [c for c in board if not c.etape.is_closing]

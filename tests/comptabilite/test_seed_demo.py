@@ -35,3 +35,19 @@ def test_the_demo_has_payments_reversals_credit_and_unpaid_invoices_and_verifies
     out = StringIO()
     call_command("verify_registre", stdout=out)
     assert "anomalie" not in out.getvalue()
+
+
+def test_the_demo_has_a_funnel_tasks_and_customer_feeds():
+    from crm.models import Activite, Opportunite
+    from pgi.models import FilActivite
+
+    call_command("seed_demo", stdout=StringIO())
+    company = Company.objects.order_by("pk").first()
+    deals = Opportunite.objects.filter(company=company)
+    assert deals.count() == 20
+    assert {"ouverte", "gagnee", "perdue"} <= set(deals.values_list("status", flat=True))
+    assert Activite.objects.filter(company=company, kind="tache", done_at__isnull=True).exists()
+    families = set(FilActivite.objects.filter(company=company).values_list("famille", flat=True))
+    assert {"opportunite", "facture", "paiement", "activite"} <= families
+    call_command("seed_demo", stdout=StringIO())
+    assert deals.count() == 20

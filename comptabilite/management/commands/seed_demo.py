@@ -13,6 +13,7 @@ from stdnum.fr import siren as fr_siren
 
 from comptabilite.models import ClotureKind
 from comptabilite.services import cloture_effectuer
+from crm.demo import pipeline_demo
 from crm.models import Client, ClientKind, ClientStatus
 from crm.services import client_creer, contact_creer
 from encaissement.services import Allocation, paiement_annuler, paiement_enregistrer
@@ -135,6 +136,7 @@ class Command(BaseCommand):
             self._customers(company, seed=index, count=36 if index == 0 else 12)
             self._catalogue(company, index)
             self._activity(company, owner, seed=index, count=60 if index == 0 else 15)
+            pipeline_demo(company=company, owner=owner, seed=index, count=20 if index == 0 else 6)
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
 
     def _catalogue(self, company: Company, index: int) -> None:
