@@ -41,6 +41,10 @@ class ClientIn(CleanSchema):
     delivery_country: str = ""
     payment_terms_days: int | None = None
     notes: str = ""
+    legal_form: str = ""
+    naf_code: str = ""
+    source: Literal["", "site", "recommandation", "salon", "prospection", "reseaux", "autre"] = ""
+    tags: list[str] = []
 
 
 class ClientPatch(CleanSchema):
@@ -59,6 +63,12 @@ class ClientPatch(CleanSchema):
     billing_country: str | None = None
     payment_terms_days: int | None = None
     notes: str | None = None
+    legal_form: str | None = None
+    naf_code: str | None = None
+    source: (
+        Literal["", "site", "recommandation", "salon", "prospection", "reseaux", "autre"] | None
+    ) = None
+    tags: list[str] | None = None
 
 
 class ClientOut(ClientIn):

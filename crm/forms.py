@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.postgres.forms import SimpleArrayField
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,11 @@ def _members(company) -> QuerySet[User]:
 
 
 class ClientForm(CleanTextMixin, forms.ModelForm):
+    tags = SimpleArrayField(
+        forms.CharField(max_length=40), label=_("Étiquettes"), required=False,
+        help_text=_("Séparées par des virgules."),
+    )  # fmt: skip
+
     class Meta:
         model = Client
         fields = [
@@ -22,12 +28,14 @@ class ClientForm(CleanTextMixin, forms.ModelForm):
             "email", "phone", "billing_line1", "billing_line2", "billing_postal_code",
             "billing_city", "billing_country", "delivery_line1", "delivery_line2",
             "delivery_postal_code", "delivery_city", "delivery_country", "payment_terms_days",
-            "notes",
+            "notes", "source", "tags", "owner",
         ]  # fmt: skip
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, company=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if company is not None:
+            self.fields["owner"].queryset = _members(company)
         # Identifiers are validated (and normalised) by the service, so that spaces typed
         # by the user ("732 829 320") are accepted; the form only bounds their length.
         for name in ("siren", "siret", "vat_number"):

@@ -1,5 +1,6 @@
 """Customers and prospects (clients) and their contacts."""
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -21,6 +22,17 @@ class ClientKind(models.TextChoices):
 class ClientStatus(models.TextChoices):
     PROSPECT = "prospect", _("Prospect")
     CUSTOMER = "client", _("Client")
+
+
+class Origine(models.TextChoices):
+    """Where a prospect came from (lead source)."""
+
+    WEBSITE = "site", _("Site web")
+    REFERRAL = "recommandation", _("Recommandation")
+    EVENT = "salon", _("Salon, événement")
+    OUTBOUND = "prospection", _("Prospection")
+    SOCIAL = "reseaux", _("Réseaux sociaux")
+    OTHER = "autre", _("Autre")
 
 
 class Client(CompanyOwned):
@@ -63,6 +75,18 @@ class Client(CompanyOwned):
         help_text=_("Laissez vide pour appliquer le délai de la société."),
     )
     notes = models.TextField(_("notes"), blank=True)
+    source = models.CharField(_("origine"), max_length=16, choices=Origine, blank=True)
+    tags = ArrayField(
+        models.CharField(max_length=40), verbose_name=_("étiquettes"), default=list, blank=True
+    )
+    owner = models.ForeignKey(
+        "pgi.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsable"),
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -77,6 +101,7 @@ class Client(CompanyOwned):
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="client_name_trgm"),
             GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="client_email_trgm"),
             GinIndex(OpClass(Upper("billing_city"), name="gin_trgm_ops"), name="client_city_trgm"),
+            GinIndex(fields=["tags"], name="client_tags"),
         ]
         constraints = [
             models.UniqueConstraint(

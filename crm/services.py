@@ -17,7 +17,7 @@ CLIENT_FIELDS = frozenset(
         "email", "phone",
         "billing_line1", "billing_line2", "billing_postal_code", "billing_city", "billing_country",
         "delivery_line1", "delivery_line2", "delivery_postal_code", "delivery_city",
-        "delivery_country", "payment_terms_days", "notes",
+        "delivery_country", "payment_terms_days", "notes", "source", "tags", "owner",
     }
 )  # fmt: skip
 
@@ -31,10 +31,13 @@ def client_valider(client: Client) -> None:
     if client.siret and not client.siren and len(client.siret) == 14:
         client.siren = client.siret[:9]
     errors: dict[str, list[str]] = {}
+    if client.owner_id and not client.owner.memberships.filter(company=client.company).exists():
+        errors["owner"] = [_("Ce responsable n'est pas membre de la société.")]
     try:
-        client.full_clean(exclude=["company"], validate_unique=False)
+        client.full_clean(exclude=["company", "owner"], validate_unique=False)
     except ValidationError as exc:
-        errors = {f: [m for e in errs for m in e.messages] for f, errs in exc.error_dict.items()}
+        for f, errs in exc.error_dict.items():
+            errors.setdefault(f, []).extend(m for e in errs for m in e.messages)
     if client.siren and client.siret and "siret" not in errors and "siren" not in errors:
         if not client.siret.startswith(client.siren):
             errors.setdefault("siret", []).append(
@@ -60,7 +63,11 @@ def _assign(client: Client, fields: dict[str, Any]) -> None:
     if unknown:
         raise DomainError(_("Champs inconnus : %(f)s") % {"f": ", ".join(sorted(unknown))})
     for name, value in fields.items():
-        setattr(client, name, "" if value is None and name != "payment_terms_days" else value)
+        if name == "tags":
+            value = sorted({" ".join(str(t).split())[:40] for t in value or [] if str(t).strip()})
+        elif value is None and name not in ("payment_terms_days", "owner"):
+            value = ""
+        setattr(client, name, value)
 
 
 @transaction.atomic

@@ -24,6 +24,8 @@ from pgi.tenancy import member_required
 
 PAGE_SIZE = 25
 IMPORT_SESSION_KEY = "crm_import_csv"
+IMPORT_MAPPING_KEY = "crm_import_mapping"
+IMPORT_HEADERS_KEY = "crm_import_headers"
 
 
 def _client_or_404(request, pk: int) -> Client:
@@ -74,7 +76,11 @@ def _client_form_view(request, *, client: Client | None):
                 "billing_line1": found.address_line1, "billing_line2": found.address_line2,
                 "billing_postal_code": found.postal_code, "billing_city": found.city,
             }  # fmt: skip
-    form = ClientForm(request.POST or None, instance=client, initial=initial)
+    if client is None:
+        initial.setdefault("owner", request.user.pk)
+    form = ClientForm(
+        request.POST or None, instance=client, initial=initial, company=request.company
+    )
     validate_only = request.htmx and request.POST.get("_validate")
     if request.method == "POST" and form.is_valid():
         try:
@@ -205,36 +211,61 @@ def contact_delete(request, pk: int, contact_pk: int):
 
 @member_required(Perm.COMMERCIAL_WRITE)
 def client_import(request):
-    """Step 1: upload and preview; step 2 (`confirm`): import the valid rows."""
+    """Step 1: upload and preview; the columns can be mapped again (`remap`); step 2
+    (`confirm`): import the valid rows, with the mapping shown."""
     form = ImportForm()
     preview = None
-    if request.method == "POST" and "confirm" in request.POST:
+    remapped = False
+    if request.method == "POST" and ("confirm" in request.POST or "remap" in request.POST):
         text = request.session.get(IMPORT_SESSION_KEY)
         if not text:
             messages.error(request, _("L'aperçu a expiré : déposez le fichier à nouveau."))
             return redirect("crm:client_import")
+        mapping = request.session.get(IMPORT_MAPPING_KEY)
         try:
-            created, skipped = importing.clients_importer(company=request.company, text=text)
+            if "remap" in request.POST:
+                headers = request.session.get(IMPORT_HEADERS_KEY, [])
+                mapping = {h: request.POST.get(f"col-{i}", "") for i, h in enumerate(headers)}
+                preview = importing.clients_previsualiser(
+                    company=request.company, text=text, mapping=mapping
+                )
+                request.session[IMPORT_MAPPING_KEY] = preview.mapping
+                remapped = True
+            else:
+                created, skipped = importing.clients_importer(
+                    company=request.company, text=text, mapping=mapping
+                )
+                for key in (IMPORT_SESSION_KEY, IMPORT_MAPPING_KEY, IMPORT_HEADERS_KEY):
+                    request.session.pop(key, None)
+                messages.success(
+                    request,
+                    _("%(c)d client(s) importé(s), %(s)d ligne(s) ignorée(s).")
+                    % {"c": created, "s": skipped},
+                )
+                return redirect("crm:client_list")
         except DomainError as exc:
             messages.error(request, " ".join(exc.problems))
-            return redirect("crm:client_import")
-        del request.session[IMPORT_SESSION_KEY]
-        messages.success(
-            request,
-            _("%(c)d client(s) importé(s), %(s)d ligne(s) ignorée(s).")
-            % {"c": created, "s": skipped},
-        )
-        return redirect("crm:client_list")
-    if request.method == "POST":
+            if "confirm" in request.POST:
+                return redirect("crm:client_import")
+            preview = importing.clients_previsualiser(
+                company=request.company, text=text, mapping=request.session.get(IMPORT_MAPPING_KEY)
+            )
+    elif request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             try:
                 text = importing.decode(form.cleaned_data["file"].read())
                 preview = importing.clients_previsualiser(company=request.company, text=text)
                 request.session[IMPORT_SESSION_KEY] = text
+                request.session[IMPORT_MAPPING_KEY] = preview.mapping
+                request.session[IMPORT_HEADERS_KEY] = preview.headers
             except DomainError as exc:
                 add_domain_errors(form, exc)
-    return render(request, "crm/client_import.html", {"form": form, "preview": preview})
+    context = {"form": form, "preview": preview, "remapped": remapped}
+    if preview is not None:
+        context["mapping_rows"] = [(h, preview.mapping.get(h, "")) for h in preview.headers]
+        context["targets"] = importing.target_choices()
+    return render(request, "crm/client_import.html", context)
 
 
 @member_required(Perm.EXPORT)
