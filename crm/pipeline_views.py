@@ -40,7 +40,8 @@ def _next(request, default: str) -> str:
 
 
 def _owner_filter(request) -> int | None:
-    owner = request.GET.get("responsable", "")
+    """The board's filter: in the query string, or posted with a move (static/js/pipeline.js)."""
+    owner = request.GET.get("responsable") or request.POST.get("responsable", "")
     if owner == "moi":
         return request.user.pk
     return int(owner) if owner.isdigit() else None
@@ -54,7 +55,7 @@ def _board_context(request, error: str = "") -> dict:
         "columns": columns,
         "totals": totals,
         "error": error,
-        "responsable": request.GET.get("responsable", ""),
+        "responsable": request.GET.get("responsable") or request.POST.get("responsable", ""),
         "closed_days": selectors.CLOSED_SHOWN_DAYS,
         # The cards' links are this prefix + pk (crm/pipeline_urls.py): one reverse() for
         # the board instead of two per card (bench/pipeline.py).

@@ -16,7 +16,10 @@
             source: evt.item,
             target: "#board",
             swap: "outerHTML",
-            values: { etape: evt.to.dataset.etape },
+            values: {
+              etape: evt.to.dataset.etape,
+              responsable: document.getElementById("board").dataset.responsable || "",
+            },
           });
         },
       });
