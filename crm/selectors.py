@@ -63,7 +63,7 @@ def client_lire(*, company: Company, pk: int) -> Client:
 # The sales funnel ---------------------------------------------------------------------------
 
 
-CARDS_PER_COLUMN = 50
+CARDS_PER_COLUMN = 30  # the rest through "et N autres…" (the list, filtered by stage)
 CLOSED_SHOWN_DAYS = 90
 ZERO = Decimal("0")
 
