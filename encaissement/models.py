@@ -13,6 +13,7 @@ import pgtrigger
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Client
@@ -170,7 +171,7 @@ class Prestataire(models.TextChoices):
 
 class ComptePrestataire(CompanyOwned):
     """A company's account with an online payment provider: its keys, the secrets encrypted
-    (`encaissement.providers.secrets`), never shown back; `webhook_token` names the account
+    (`pgi.secrets`), never shown back; `webhook_token` names the account
     in the webhook's URL (the provider's signature, checked with `webhook_secret`, proves the
     sender)."""
 
@@ -482,6 +483,47 @@ class Relance(CompanyOwned):
 
     def __str__(self) -> str:
         return f"{self.facture} · {self.get_nature_display()}"
+
+
+class EnvoiReleve(CompanyOwned):
+    """A customer statement (relevé de compte) emailed on request: recorded, then sent once
+    after commit (encaissement.relances.releve_client), its outcome kept for the history."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="envois_releve")
+    recipients = models.CharField(_("destinataires"), max_length=500)
+    state = models.CharField(max_length=12, choices=EtatRelance, default=EtatRelance.PREVUE)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    balance = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("envoi de relevé de compte")
+        indexes = [models.Index(fields=["state", "created_at"], name="envoireleve_pending_idx")]
+
+
+class PenalitesFacturees(CompanyOwned):
+    """Late penalties of an invoice put on an invoice of their own (a draft to review, then
+    issued): what was invoiced up to which day, so that the next one asks only the rest. The
+    row goes with its draft if the draft is deleted."""
+
+    origine = models.ForeignKey(
+        Facture, on_delete=models.PROTECT, related_name="penalites_facturees"
+    )
+    facture = models.OneToOneField(Facture, on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateField()
+    interest = models.DecimalField(max_digits=14, decimal_places=2)
+    indemnity = models.DecimalField(max_digits=14, decimal_places=2)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pénalités facturées")
+
+    @property
+    def total(self) -> Decimal:
+        return self.interest + self.indemnity
 
 
 class SourceDemande(models.TextChoices):

@@ -19,7 +19,7 @@ created between two short transactions.
 """
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -44,14 +44,15 @@ from encaissement.providers import (
     ProviderEvent,
     provider_for,
 )
-from encaissement.providers.secrets import encrypt
 from encaissement.services import Allocation, PaiementError, paiement_annuler, paiement_enregistrer
 from facturation.activite import facture_activite
 from facturation.models import Facture, Kind, Status
 from facturation.selectors import with_amount_due
-from pgi.exceptions import DomainError
+from pgi.exceptions import DomainError, PeriodeCloturee
 from pgi.models import Company, FamilleActivite, User
 from pgi.money import ZERO, format_eur
+from pgi.registre import periode_verifier_ouverte
+from pgi.secrets import encrypt
 
 logger = logging.getLogger(__name__)
 
@@ -244,12 +245,23 @@ def _record_payment(session: SessionPaiement, event: ProviderEvent) -> "Effet":
     ).get(pk=session.facture_id)
     amount = session.amount if event.amount is None else event.amount
     allocated = min(amount, max(facture.amount_due or ZERO, ZERO))
-    day = min(timezone.localdate(event.created), timezone.localdate()) if event.created else None
+    today = timezone.localdate()
+    day = min(timezone.localdate(event.created), today) if event.created else today
+    notes = _("Paiement en ligne (%(p)s)") % {"p": session.compte.get_provider_display()}
+    try:
+        periode_verifier_ouverte(company=session.company, day=day)
+    except PeriodeCloturee:
+        # The provider's word came after the period was closed: nothing is dated in a closed
+        # period (CGI art. 286), so the payment is recorded today, saying when it was paid.
+        notes += " — " + _("payé le %(d)s, période close : enregistré le %(t)s") % {
+            "d": day.strftime("%d/%m/%Y"),
+            "t": today.strftime("%d/%m/%Y"),
+        }
+        day = today
     paiement = paiement_enregistrer(
         company=session.company, user=None, client=facture.client,
-        day=day or timezone.localdate(), amount=amount, method=session.method,
-        payer=event.payer, reference=event.reference,
-        notes=_("Paiement en ligne (%(p)s)") % {"p": session.compte.get_provider_display()},
+        day=day, amount=amount, method=session.method,
+        payer=event.payer, reference=event.reference, notes=notes,
         allocations=[Allocation(facture.pk, allocated)] if allocated > 0 else [],
     )  # fmt: skip
     session.paiement = paiement
@@ -326,8 +338,42 @@ def evenement_traiter(*, compte: ComptePrestataire, event: ProviderEvent) -> "Ef
     return outcome
 
 
+# Sessions whose outcome the webhook should have told by now; asked about by the sweeper.
+POLL_AFTER = timedelta(minutes=15)
+POLL_UNTIL = timedelta(days=14)  # a SEPA debit's answer can take days; an abandoned one expires
+
+
+def sessions_a_verifier(*, now) -> list[int]:
+    """Open or processing checkouts last changed more than POLL_AFTER ago (and less than
+    POLL_UNTIL): their webhook may have been lost."""
+    return list(
+        SessionPaiement.objects.filter(
+            status__in=[SessionStatus.OPEN, SessionStatus.PROCESSING],
+            provider_id__isnull=False,
+            updated_at__lt=now - POLL_AFTER,
+            created_at__gt=now - POLL_UNTIL,
+        )
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:200]
+    )
+
+
+def session_verifier(*, session_id: int) -> "Effet | None":
+    """Asks the provider about one session (outside any transaction: no lock across HTTP),
+    then acts on its answer as on a webhook, once."""
+    session = SessionPaiement.objects.select_related("compte").get(pk=session_id)
+    if session.status not in (SessionStatus.OPEN, SessionStatus.PROCESSING):
+        return None
+    event = provider_for(session.compte.provider).session_event(session.compte, session.provider_id)
+    effet = evenement_traiter(compte=session.compte, event=event) if event else None
+    # Asked again after POLL_AFTER, whatever the answer (still open, still processing).
+    SessionPaiement.objects.filter(pk=session.pk).update(updated_at=timezone.now())
+    return effet
+
+
 __all__ = [
     "ONLINE_METHODS", "Effet", "PaiementEnLigneError", "PaiementError", "compte_actif",
     "compte_enregistrer", "compte_lire", "consultation_enregistrer", "en_traitement",
-    "evenement_traiter", "methodes", "session_demarrer",
+    "evenement_traiter", "methodes", "session_demarrer", "session_verifier",
+    "sessions_a_verifier",
 ]  # fmt: skip

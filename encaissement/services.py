@@ -18,6 +18,7 @@ from crm.models import Client
 from encaissement.models import Affectation, Imputation, Method, Paiement
 from facturation.activite import facture_activite
 from facturation.models import Facture, Kind, Status
+from facturation.plateforme.services import encaissee_transmettre
 from facturation.selectors import with_amount_due
 from pgi import registre
 from pgi.activite import activite_ecrire
@@ -217,7 +218,20 @@ def paiement_enregistrer(
             params={"a": format_eur(amount), "n": paiement.number}, icon="cash-coin",
             url=client.get_absolute_url(), objet=paiement, reference=paiement.number, user=user,
         )  # fmt: skip
+    _encaissees(paiement, affectations)
     return paiement
+
+
+def _encaissees(paiement: Paiement, affectations: list[Affectation]) -> None:
+    """Each allocation of money received sends one "encaissée" (212) status through the
+    e-invoicing platform when the invoice calls for it (services, VAT due when cashed):
+    once per allocation, with its date and its amount per VAT rate (LEGAL.md §3). Credit-note
+    offsets (`avoir_imputer`) and reversals are no cashing and send none."""
+    for affectation in affectations:
+        encaissee_transmettre(
+            facture=affectation.facture, key=f"affectation:{affectation.pk}", day=paiement.date,
+            amount=affectation.amount, ventilation=affectation.ventilation,
+        )  # fmt: skip
 
 
 def disponible(paiement: Paiement) -> Decimal:
@@ -258,6 +272,7 @@ def paiement_affecter(
         for a in allocations
     ]
     _feed(affectations, user)
+    _encaissees(paiement, affectations)
     return affectations
 
 

@@ -411,3 +411,7 @@ def create_avoir(request, facture_id: int, payload: AvoirIn):
         what = {"quantities": payload.lines}  # None: the whole invoice
     avoir = services.avoir_creer(facture=facture, user=request.user, reason=payload.reason, **what)
     return Status(201, _facture_out(_get(request, avoir.pk)))
+
+
+# The e-invoicing platform's endpoints, registered with the invoices' (pgi.api).
+from facturation.plateforme.api import recues_router, statuts_router  # noqa: E402, F401

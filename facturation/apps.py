@@ -13,6 +13,8 @@ class FacturationConfig(AppConfig):
 
         # Models can be imported only once the app registry is ready, hence here.
         from facturation.models import Facture, Kind
+        from facturation.plateforme import panels as plateforme_panels  # noqa: F401
+        from facturation.plateforme import tasks as plateforme_tasks  # noqa: F401
         from pgi.numbering import register_series
 
         # One gapless series per kind of document (CGI art. 242 nonies A).

@@ -48,9 +48,9 @@ def seller_missing_mentions(company: Company) -> list[str]:
     return problems
 
 
-def missing_mentions(facture: Facture, *, lines: list, vat_case: str) -> list[str]:
-    problems = seller_missing_mentions(facture.company)
-    client = facture.client
+def buyer_missing_mentions(client, *, vat_case: str) -> list[str]:
+    """What the customer's record lacks for a document addressed to it (invoice or quote)."""
+    problems: list[str] = []
     who = _("Client « %(n)s »") % {"n": client.name}
     if not _filled(client.billing_line1, client.billing_postal_code, client.billing_city):
         problems.append(_("%(w)s : adresse de facturation incomplète.") % {"w": who})
@@ -64,14 +64,18 @@ def missing_mentions(facture: Facture, *, lines: list, vat_case: str) -> list[st
             _("%(w)s : numéro de TVA intracommunautaire obligatoire pour l'autoliquidation.")
             % {"w": who}
         )
+    return problems
 
-    if not lines:
-        problems.append(_("La facture n'a aucune ligne."))
+
+def lines_missing_mentions(lines: list, *, vat_case: str) -> list[str]:
+    """What the lines of a document (invoice or quote) lack: designation, quantity, and the
+    VAT rate the case calls for."""
+    problems: list[str] = []
     for index, line in enumerate(lines, start=1):
         where = _("Ligne %(n)d") % {"n": index}
         if not line.designation.strip():
             problems.append(_("%(w)s : désignation manquante.") % {"w": where})
-        if line.quantity <= 0 and not line.deposit_id:
+        if line.quantity <= 0 and not getattr(line, "deposit_id", None):
             problems.append(_("%(w)s : la quantité doit être positive.") % {"w": where})
         if vat_case == "franchise" and line.vat_rate != Decimal("0"):
             problems.append(
@@ -84,6 +88,15 @@ def missing_mentions(facture: Facture, *, lines: list, vat_case: str) -> list[st
             )
         if vat_case == "normal" and line.vat_rate == Decimal("0") and not line.vat_exemption_reason:
             problems.append(_("%(w)s : motif d'exonération obligatoire à 0 %%.") % {"w": where})
+    return problems
+
+
+def missing_mentions(facture: Facture, *, lines: list, vat_case: str) -> list[str]:
+    problems = seller_missing_mentions(facture.company)
+    problems += buyer_missing_mentions(facture.client, vat_case=vat_case)
+    if not lines:
+        problems.append(_("La facture n'a aucune ligne."))
+    problems += lines_missing_mentions(lines, vat_case=vat_case)
     if (terms_problem := payment_terms_problem(facture)) is not None:
         problems.append(terms_problem)
     return problems

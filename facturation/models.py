@@ -299,3 +299,13 @@ class RecurrenceRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recurrence_id} {self.due_date}"
+
+
+# The e-invoicing platform's rows live in their own module (issue #21).
+from facturation.plateforme.models import (  # noqa: E402, F401
+    ConnexionPlateforme,
+    FactureRecue,
+    Flux,
+    RoutageClient,
+    StatutFacture,
+)

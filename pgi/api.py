@@ -76,10 +76,11 @@ def _register_routers() -> None:
     from comptabilite.api import router as registre_router
     from crm.api import activites_router, contacts_router, fil_router, pipeline_router
     from crm.api import router as crm_router
+    from devis.api import router as devis_router
     from encaissement.api import liens_router, paiements_router, soldes_router
     from encaissement.relances.api import router as relances_router
     from encaissement.releves.api import router as releves_router
-    from facturation.api import articles_router, factures_router
+    from facturation.api import articles_router, factures_router, recues_router, statuts_router
 
     api.add_router("/clients", crm_router)
     api.add_router("/clients", fil_router)
@@ -88,12 +89,15 @@ def _register_routers() -> None:
     api.add_router("/activites", activites_router)
     api.add_router("/articles", articles_router)
     api.add_router("/factures", factures_router)
+    api.add_router("/devis", devis_router)
     api.add_router("/registre", registre_router)
     api.add_router("/releves", releves_router)
     api.add_router("/paiements", paiements_router)
     api.add_router("/clients", soldes_router)
     api.add_router("/factures", liens_router)
     api.add_router("/relances", relances_router)
+    api.add_router("/factures", statuts_router)
+    api.add_router("/factures-recues", recues_router)
 
 
 _register_routers()

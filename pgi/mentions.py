@@ -27,7 +27,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from pgi.identifiers import format_siren
-from pgi.money import format_eur_whole, format_percent, to_decimal
+from pgi.money import format_eur, format_eur_whole, format_percent, to_decimal
 
 # Factur-X note subject codes (BT-22, UNTDID 4451). BR-FR-05: PMT (recovery indemnity),
 # PMD (late-payment penalties) and AAB (early-payment discount) on every invoice.
@@ -322,3 +322,47 @@ def payment_terms_warning(days: int | None) -> str:
         "Délai de %(days)d jours : %(limit)s Par dérogation, %(eom)d jours fin de mois au plus "
         "s'il en a été convenu ainsi par écrit."
     ) % {"days": days, "limit": payment_terms_limit(), "eom": PAYMENT_TERMS_MAX_DAYS_END_OF_MONTH}
+
+
+# ---------------------------------------------------------------------------------------------
+# Quotes (LEGAL.md §1): what a quote prints besides the seller's identity and the VAT mentions
+
+
+def quote_mentions(content: Mapping[str, Any]) -> tuple[Mention, ...]:
+    """The quote's own mentions, from its frozen content: whether the quote itself is free or
+    paid, the deposit asked, and for an artisan with a compulsory insurance, the insurer and
+    the covered area (loi Pinel, art. 22 of law 2014-626)."""
+    quote = content.get("quote") or {}
+    mentions: list[Mention] = []
+    price = quote.get("quote_price")
+    if quote.get("is_paid_quote") and price not in (None, ""):
+        mentions.append(Mention("quote.paid", f"Devis payant : {format_eur(price)} TTC"))
+    else:
+        mentions.append(Mention("quote.free", "Devis gratuit"))
+    if quote.get("deposit_percent") not in (None, ""):
+        mentions.append(
+            Mention(
+                "quote.deposit",
+                f"Acompte demandé à la commande : {format_percent(quote['deposit_percent'])}",
+            )
+        )
+    elif quote.get("deposit_amount") not in (None, ""):
+        mentions.append(
+            Mention(
+                "quote.deposit",
+                f"Acompte demandé à la commande : {format_eur(quote['deposit_amount'])} TTC",
+            )
+        )
+    else:
+        mentions.append(Mention("quote.deposit", "Aucun acompte demandé"))
+    insurance = quote.get("insurance")
+    if insurance:
+        mentions.append(
+            Mention(
+                "quote.insurance",
+                f"Assurance professionnelle obligatoire : {insurance['insurer']} — "
+                f"couverture géographique : {insurance['area']} "
+                "(art. 22 de la loi n° 2014-626)",
+            )
+        )
+    return tuple(mentions)

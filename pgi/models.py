@@ -657,3 +657,41 @@ class FilActivite(CompanyOwned):
 
     def __str__(self) -> str:
         return self.summary
+
+
+class EtatNotification(models.TextChoices):
+    PENDING = "pending", _("à envoyer")
+    SENDING = "sending", _("en cours d'envoi")
+    SENT = "sent", _("envoyée")
+    FAILED = "failed", _("non envoyée")
+
+
+class Notification(models.Model):
+    """An email to the company's team ("a customer disputes an invoice"...), recorded in the
+    transaction of what it tells (pgi.notifications), sent once after commit."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    url = models.CharField(max_length=500, blank=True)  # a path of the app, made absolute
+    perm = models.CharField(max_length=30, default=Perm.COMMERCIAL_WRITE)
+    state = models.CharField(
+        max_length=8, choices=EtatNotification, default=EtatNotification.PENDING
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.TextField(blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="notification_pending",
+                condition=Q(state__in=["pending", "sending"]),
+            )  # fmt: skip
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -63,9 +63,10 @@ else:
         or _development_secret(_legacy_key if _legacy_key.exists() else BASE_DIR / ".registre_key")
     )
 
-# The key(s) that encrypt the secrets of online payment providers stored in the database (a
-# company's Stripe secret key and webhook secret, encaissement.providers.secrets): never in the
-# database itself. Comma-separated: the first encrypts, all decrypt (rotation).
+# The key(s) that encrypt the secrets of outside services stored in the database (a company's
+# Stripe secret key and webhook secret, its e-invoicing platform's API key and webhook secret;
+# pgi.secrets): never in the database itself. Comma-separated: the first encrypts, all
+# decrypt (rotation).
 if PRODUCTION:
     PAYMENT_SECRETS_KEYS = env_list("PAYMENT_SECRETS_KEYS")
     if not PAYMENT_SECRETS_KEYS:
@@ -74,6 +75,11 @@ else:
     PAYMENT_SECRETS_KEYS = env_list("PAYMENT_SECRETS_KEYS") or [
         _development_secret(BASE_DIR / ".payment_secrets_key")
     ]
+# The e-invoicing platform's API key and webhook secret, for a deployment that keeps them in the
+# environment rather than encrypted in the database (one company per instance): used when the
+# company's connection stores none (facturation.plateforme.client).
+EINVOICING_API_KEY = env("EINVOICING_API_KEY", "")
+EINVOICING_WEBHOOK_SECRET = env("EINVOICING_WEBHOOK_SECRET", "")
 # Where the `stripe` library sends its requests: Stripe itself, or a fake on loopback for
 # tests and demos (tests/fakes/stripe_checkout.py).
 STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")
@@ -110,9 +116,9 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pgi",
     "crm",
-    "devis",
     "facturation",
     "encaissement",
+    "devis",  # after the invoices: its numbering series is listed after theirs
     "comptabilite",
 ]
 
@@ -294,6 +300,31 @@ CELERY_BEAT_SCHEDULE = {
         # Hourly from 8:00: a run that failed to send (SMTP down) is tried again later.
         "task": "crm.tasks.remind_tasks_due_today",
         "schedule": crontab(hour="8-18", minute=0),
+    },
+    "sweep-online-payments": {
+        "task": "encaissement.tasks.sweep_online_sessions",
+        "schedule": 900.0,
+    },
+    "sweep-notifications": {
+        "task": "pgi.tasks.sweep_notifications",
+        "schedule": 300.0,
+    },
+    "quotes-expiry-daily": {  # expired quotes, and reminders a few days before
+        "task": "devis.tasks.expire_quotes",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    "sweep-devis-emails": {
+        "task": "devis.tasks.sweep_devis_emails",
+        "schedule": 300.0,
+    },
+    # E-invoicing platform: flows the messenger lost, received invoices and statuses polled.
+    "sweep-plateforme": {
+        "task": "facturation.plateforme.tasks.sweep_plateforme",
+        "schedule": 300.0,
+    },
+    "ereporting-daily": {
+        "task": "facturation.plateforme.tasks.transmit_ereporting",
+        "schedule": crontab(hour=5, minute=30),
     },
     "verify-registres-nightly": {
         "task": "comptabilite.tasks.verify_all_registres",

@@ -43,3 +43,22 @@ def send_email_verification(self, user_id: int) -> None:
         from_email=None,
         recipient_list=[user.email],
     )
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+def send_notification(self, notification_id: int) -> None:
+    from pgi.notifications import notification_expedier
+
+    notification_expedier(notification_id=notification_id)
+
+
+@shared_task
+def sweep_notifications() -> dict[str, int]:
+    """Every few minutes (Celery beat): sends again the team notifications the queue lost."""
+    from pgi.notifications import notifications_a_reprendre
+    from pgi.queue import publish
+
+    pending, interrupted = notifications_a_reprendre(now=timezone.now())
+    for notification_id in pending:
+        publish(send_notification, notification_id)
+    return {"pending": len(pending), "interrupted": interrupted}

@@ -81,6 +81,11 @@ class Provider(Protocol):
         """Verifies and reads a webhook request; raises InvalidEvent."""
         ...
 
+    def session_event(self, compte: "ComptePrestataire", session_id: str) -> ProviderEvent | None:
+        """What the provider says of a checkout now, as an event (None while it is open), for
+        the sweeper that asks about sessions whose webhook never came; raises ProviderError."""
+        ...
+
 
 def provider_for(name: str) -> Provider:
     from encaissement.providers.stripe import StripeProvider

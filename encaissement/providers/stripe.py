@@ -27,7 +27,7 @@ from encaissement.providers import (
     ProviderError,
     ProviderEvent,
 )
-from encaissement.providers.secrets import decrypt
+from pgi.secrets import decrypt
 
 # Our payment methods, as Stripe names them.
 METHOD_TYPES = {"carte": "card", "prelevement": "sepa_debit"}
@@ -124,5 +124,34 @@ class StripeProvider:
             id=event["id"], type=event["type"], outcome=outcome, session_id=obj["id"],
             created=created, payer=details.get("name") or details.get("email") or "",
             reference=intent or obj["id"],
+            amount=None if total is None else Decimal(int(total)) / 100,
+        )  # fmt: skip
+
+    def session_event(self, compte, session_id: str) -> ProviderEvent | None:
+        """The checkout as Stripe has it now: complete and paid, complete and still processing
+        (a debit), or expired. The event's id names the session and the outcome, so that what
+        the sweeper learns is acted on once, like a webhook, and the webhook coming after it
+        finds nothing more to do."""
+        import stripe
+
+        try:
+            obj = self._client(compte).v1.checkout.sessions.retrieve(session_id).to_dict()
+        except stripe.StripeError as exc:
+            raise ProviderError(str(exc)) from exc
+        if obj.get("status") == "complete":
+            paid = obj.get("payment_status") == "paid"
+            outcome = Outcome.PAID if paid else Outcome.PROCESSING
+        elif obj.get("status") == "expired":
+            outcome = Outcome.EXPIRED
+        else:
+            return None
+        details = obj.get("customer_details") or {}
+        intent = obj.get("payment_intent")
+        total = obj.get("amount_total")
+        return ProviderEvent(
+            id=f"poll_{session_id}_{outcome}", type="poll", outcome=outcome,
+            session_id=session_id, created=None,
+            payer=details.get("name") or details.get("email") or "",
+            reference=(intent if isinstance(intent, str) else None) or session_id,
             amount=None if total is None else Decimal(int(total)) / 100,
         )  # fmt: skip

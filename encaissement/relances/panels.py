@@ -13,6 +13,7 @@ from encaissement.models import (
     Relance,
     ScenarioRelance,
 )
+from encaissement.relances.penalites import TauxManquant
 from encaissement.relances.planning import (
     Pause,
     Scenarios,
@@ -21,6 +22,7 @@ from encaissement.relances.planning import (
     prochain_niveau,
 )
 from encaissement.relances.public import panel_context
+from encaissement.relances.services import penalites_a_facturer
 from facturation.models import Facture, Kind, Status
 from facturation.panels import (
     FacturePanel,
@@ -55,7 +57,22 @@ def _facture_panel(request, facture: Facture) -> dict:
         .first(),
         "letter": Canal.LETTRE,
         "can_write": request.membership.has_perm(Perm.COMMERCIAL_WRITE),
+        "a_facturer": _penalties_to_invoice(facture, today),
+        "penalites_facturees": list(
+            facture.penalites_facturees.select_related("facture").order_by("pk")
+        ),
     }
+
+
+def _penalties_to_invoice(facture: Facture, today):
+    """What "Facturer les pénalités" would ask today (None when nothing, or no rate)."""
+    if facture.due_date is None or facture.due_date >= today:
+        return None
+    try:
+        _pen, interest, indemnity = penalites_a_facturer(facture, today=today)
+    except TauxManquant:
+        return None
+    return (interest + indemnity) or None
 
 
 def _client_panel(request, client: Client) -> dict:
@@ -66,6 +83,8 @@ def _client_panel(request, client: Client) -> dict:
         .select_related("facture", "niveau")
         .order_by("-created_at")[:20],
         "can_write": request.membership.has_perm(Perm.COMMERCIAL_WRITE),
+        "envois_releve": list(client.envois_releve.order_by("-created_at")[:5]),
+        "email": client.email,
     }
 
 

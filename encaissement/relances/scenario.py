@@ -8,9 +8,11 @@ import re
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from encaissement.models import Canal, NatureNiveau, NiveauRelance, ScenarioRelance
+from pgi.exceptions import DomainError
 from pgi.models import Company
 
 VARIABLES = {
@@ -108,8 +110,9 @@ def render_template(text: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
-def _levels(company: Company, scenario: ScenarioRelance) -> list[NiveauRelance]:
-    """`DEFAULT_LEVELS` as rows of `scenario`, unsaved."""
+def _levels(company: Company, scenario: ScenarioRelance, levels=None) -> list[NiveauRelance]:
+    """`levels` (by default `DEFAULT_LEVELS`; or another scenario's rows) as rows of
+    `scenario`, unsaved."""
     return [
         NiveauRelance(
             company=company,
@@ -122,7 +125,7 @@ def _levels(company: Company, scenario: ScenarioRelance) -> list[NiveauRelance]:
             subject=level.subject,
             body=level.body,
         )  # fmt: skip
-        for index, level in enumerate(DEFAULT_LEVELS, start=1)
+        for index, level in enumerate(levels or DEFAULT_LEVELS, start=1)
     ]
 
 
@@ -143,4 +146,23 @@ def scenario_defaut_assurer(*, company: Company) -> ScenarioRelance:
         company=company, name=str(_("Scénario standard")), is_default=True
     )
     NiveauRelance.objects.bulk_create(_levels(company, scenario))
+    return scenario
+
+
+@transaction.atomic
+def scenario_creer(*, company: Company, name: str) -> ScenarioRelance:
+    """Another scenario ("Collectivités : relances espacées"…), a copy of the default's
+    levels and penalty mode to adjust, for the customers given it on their page."""
+    name = name.strip()
+    if not name:
+        raise DomainError(gettext("Donnez un nom au scénario."))
+    if ScenarioRelance.objects.filter(company=company, name__iexact=name).exists():
+        raise DomainError(gettext("Un scénario porte déjà ce nom."))
+    default = scenario_defaut_assurer(company=company)
+    scenario = ScenarioRelance.objects.create(
+        company=company, name=name[:100], is_default=False, penalty_mode=default.penalty_mode
+    )
+    NiveauRelance.objects.bulk_create(
+        _levels(company, scenario, list(default.niveaux.order_by("position")))
+    )
     return scenario

@@ -7,12 +7,14 @@ the outcome. A sender killed after the send leaves ENVOI: nothing sends it again
 """
 
 import logging
-import smtplib
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -22,7 +24,9 @@ from encaissement.models import (
     Canal,
     EtatRelance,
     Litige,
+    ModePenalites,
     NiveauRelance,
+    PenalitesFacturees,
     ProfilRelance,
     PromessePaiement,
     Relance,
@@ -30,7 +34,7 @@ from encaissement.models import (
     SourceDemande,
 )
 from encaissement.relances.contenu import contenu_relance, html_body
-from encaissement.relances.penalites import Bareme, TauxManquant
+from encaissement.relances.penalites import Bareme, Penalites, TauxManquant
 from encaissement.relances.planning import (
     Action,
     Scenarios,
@@ -40,16 +44,17 @@ from encaissement.relances.planning import (
 )
 from encaissement.relances.scenario import scenario_defaut_assurer
 from facturation.activite import facture_activite
-from facturation.models import Facture
+from facturation.models import Facture, Kind, Status
 from facturation.selectors import CLAIM_EXPIRY
+from facturation.services import facture_creer
 from facturation.services.delivery import customer_sender
+from pgi.envoi import envoyer_reclame
 from pgi.exceptions import DomainError
 from pgi.models import Company, FamilleActivite, User
-from pgi.money import cents, format_eur
+from pgi.money import ZERO, cents, format_eur, format_number
+from pgi.notifications import notifier
 
 logger = logging.getLogger(__name__)
-# Refusals that a retry will not change: recorded on the reminder and shown, not retried.
-REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
 
 class RelanceError(DomainError):
@@ -178,26 +183,17 @@ def relance_expedier(*, relance_id: int) -> str | None:
     message.attach_alternative(
         html_body(body=relance.body, company=company, link=link), "text/html"
     )
-    try:
-        message.send()
-    except REFUSED as exc:
-        with transaction.atomic():
-            Relance.objects.filter(pk=relance_id).update(
-                state=EtatRelance.REFUSEE, error=str(exc)[:500]
-            )
-            _feed(relance_id)
-        return EtatRelance.REFUSEE
-    except Exception:
-        # Nothing left (connection refused, timeout): back to PREVUE for the retry.
-        Relance.objects.filter(pk=relance_id, claimed_at=now).update(
-            state=EtatRelance.PREVUE, claimed_at=None
-        )
-        raise
+    done = envoyer_reclame(
+        message, Relance.objects.filter(pk=relance_id), claimed_at=now,
+        sent={"state": EtatRelance.ENVOYEE, "sent_at": timezone.now()},
+        refused={"state": EtatRelance.REFUSEE},
+        released={"state": EtatRelance.PREVUE, "claimed_at": None},
+    )  # fmt: skip
+    # The reminder's line as the mail server left it (sent or refused), just committed.
     with transaction.atomic():
-        Relance.objects.filter(pk=relance_id).update(
-            state=EtatRelance.ENVOYEE, sent_at=timezone.now()
-        )
         _feed(relance_id)
+    if not done:
+        return EtatRelance.REFUSEE
     return EtatRelance.ENVOYEE
 
 
@@ -298,7 +294,21 @@ def litige_ouvrir(*, facture: Facture, reason: str, message: str = "", user: Use
                      {"by": {"t": SOURCE_TEXTS[SourceDemande(source)]}, "r": litige.reason},
                      icon="flag", famille=FamilleActivite.LITIGE, user=user,
                      at=litige.opened_at)  # fmt: skip
+    if source == SourceDemande.CUSTOMER:
+        notifier(
+            company=facture.company,
+            subject=_("%(client)s conteste la facture %(n)s") % _names(facture),
+            body=_("%(client)s conteste la facture %(n)s depuis sa page de paiement. Les "
+                   "relances de cette facture sont suspendues jusqu'à la résolution du "
+                   "litige.\n\nSon message :\n%(m)s")
+            % {**_names(facture), "m": litige.message or "—"},
+            url=reverse("facturation:facture_detail", args=[facture.pk]),
+        )  # fmt: skip
     return litige
+
+
+def _names(facture: Facture) -> dict[str, str]:
+    return {"client": facture.client.name, "n": facture.number}
 
 
 @transaction.atomic
@@ -340,6 +350,16 @@ def promesse_enregistrer(*, facture: Facture, day: date, amount, user: User | No
         icon="calendar-check", famille=FamilleActivite.LITIGE, user=user,
         at=promesse.created_at,
     )  # fmt: skip
+    if source == SourceDemande.CUSTOMER:
+        notifier(
+            company=facture.company,
+            subject=_("%(client)s promet de payer la facture %(n)s") % _names(facture),
+            body=_("%(client)s promet de payer %(a)s le %(d)s pour la facture %(n)s. Les "
+                   "relances de cette facture attendent cette date.")
+            % {**_names(facture), "a": format_eur(promesse.amount),
+               "d": day.strftime("%d/%m/%Y")},
+            url=reverse("facturation:facture_detail", args=[facture.pk]),
+        )  # fmt: skip
     return promesse
 
 
@@ -369,3 +389,80 @@ def relances_interrompues(*, now) -> int:
         for pk in ids:
             _feed(pk)
     return len(ids)
+
+
+# Late penalties and the recovery indemnity are damages, not the price of a supply: outside
+# the scope of VAT (BOI-TVA-BASE-10-10-50); the line says why it charges none.
+HORS_CHAMP_TVA = "Hors champ d'application de la TVA (indemnités de retard, BOI-TVA-BASE-10-10-50)"
+
+
+def penalty_mode(facture: Facture) -> str:
+    """The penalty rate rule of the customer's scenario, else of the company's default."""
+    profil = ProfilRelance.objects.filter(client_id=facture.client_id).first()
+    scenario = (profil.scenario if profil else None) or ScenarioRelance.objects.filter(
+        company_id=facture.company_id, is_default=True
+    ).first()
+    return scenario.penalty_mode if scenario else ModePenalites.BCE
+
+
+def penalites_a_facturer(facture: Facture, *, today: date) -> tuple[Penalites, Decimal, Decimal]:
+    """The penalties of `facture` today, and what of the interest and of the indemnity has
+    not been invoiced yet."""
+    from encaissement.relances.contenu import penalites_facture
+
+    pen = penalites_facture(facture, today=today, mode=penalty_mode(facture))
+    done = PenalitesFacturees.objects.filter(origine=facture).aggregate(
+        interest=Sum("interest"), indemnity=Sum("indemnity")
+    )
+    interest = max(pen.interest - (done["interest"] or ZERO), ZERO)
+    indemnity = max(pen.indemnity - (done["indemnity"] or ZERO), ZERO)
+    return pen, interest, indemnity
+
+
+@transaction.atomic
+def penalites_facturer(*, facture: Facture, user: User | None, today: date) -> Facture:
+    """A draft invoice of the late penalties (and, once, the 40 € indemnity) of `facture`
+    counted to `today`, less what earlier penalty invoices asked: reviewed, then issued like
+    any invoice."""
+    list(Facture.objects.select_for_update(of=("self",)).filter(pk=facture.pk).values("pk"))
+    if facture.status != Status.ISSUED or facture.kind == Kind.CREDIT_NOTE:
+        raise RelanceError(_("Seule une facture émise porte des pénalités de retard."))
+    try:
+        pen, interest, indemnity = penalites_a_facturer(facture, today=today)
+    except TauxManquant as missing:
+        raise RelanceError(
+            _("Le taux BCE du semestre commençant le %(d)s n'est pas saisi.")
+            % {"d": missing.args[0].strftime("%d/%m/%Y")}
+        ) from missing
+    if interest <= 0 and indemnity <= 0:
+        raise RelanceError(_("Aucune pénalité de retard à facturer à ce jour."))
+    names = {"n": facture.number, "e": facture.due_date.strftime("%d/%m/%Y")}
+    lines: list[dict] = []
+    if interest > 0:
+        first, last = pen.periods[0], pen.periods[-1]
+        rates = " ; ".join(sorted({format_number(p.rate, min_places=2) for p in pen.periods}))
+        lines.append({
+            "designation": _("Pénalités de retard — facture %(n)s échue le %(e)s") % names,
+            "description": _("Du %(a)s au %(b)s (%(j)s jours), taux annuel %(t)s")
+            % {"a": first.start.strftime("%d/%m/%Y"), "b": last.end.strftime("%d/%m/%Y"),
+               "j": pen.days_late, "t": rates + "\u202f%"},
+            "quantity": Decimal("1"), "unit": "forfait", "unit_price": interest,
+            "vat_rate": Decimal("0"), "vat_exemption_reason": HORS_CHAMP_TVA,
+        })  # fmt: skip
+    if indemnity > 0:
+        lines.append({
+            "designation": _("Indemnité forfaitaire pour frais de recouvrement — facture %(n)s")
+            % names,
+            "description": _("Art. L441-10 et D441-5 du Code de commerce"),
+            "quantity": Decimal("1"), "unit": "forfait", "unit_price": indemnity,
+            "vat_rate": Decimal("0"), "vat_exemption_reason": HORS_CHAMP_TVA,
+        })  # fmt: skip
+    draft = facture_creer(
+        company=facture.company, client=facture.client, user=user, lines=lines,
+        fields={"subject": _("Pénalités de retard — facture %(n)s") % names},
+    )  # fmt: skip
+    PenalitesFacturees.objects.create(
+        company_id=facture.company_id, origine=facture, facture=draft, as_of=today,
+        interest=interest, indemnity=indemnity,
+    )  # fmt: skip
+    return draft

@@ -49,8 +49,9 @@ def send_relance(self, relance_id: int) -> None:
 def sweep_relances() -> dict[str, int]:
     """Every few minutes: publishes again the reminders recorded and not sent (their send
     failed on a transient error), and marks "à vérifier" those whose sender died mid-send."""
-    from encaissement.models import EtatRelance, Relance
+    from encaissement.models import EnvoiReleve, EtatRelance, Relance
     from encaissement.relances.services import relances_interrompues
+    from facturation.selectors import CLAIM_EXPIRY
 
     now = timezone.now()
     interrupted = relances_interrompues(now=now)
@@ -61,6 +62,23 @@ def sweep_relances() -> dict[str, int]:
     )
     for relance_id in pending:
         publish(send_relance, relance_id)
+    statements = list(
+        EnvoiReleve.objects.filter(state=EtatRelance.PREVUE, created_at__lt=now - GRACE)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    for envoi_id in statements:
+        publish(send_releve_client, envoi_id)
+    EnvoiReleve.objects.filter(state=EtatRelance.ENVOI, claimed_at__lt=now - CLAIM_EXPIRY).update(
+        state=EtatRelance.INCERTAINE
+    )
     if pending or interrupted:
         logger.warning("dunning sweeper: %d pending, %d interrupted", len(pending), interrupted)
     return {"pending": len(pending), "interrupted": interrupted}
+
+
+@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
+def send_releve_client(self, envoi_id: int) -> None:
+    from encaissement.relances.releve_client import releve_expedier
+
+    releve_expedier(envoi_id=envoi_id)

@@ -279,16 +279,22 @@ def profil(request, pk: int):
 
 
 @member_required(Perm.SETTINGS_MANAGE)
-def scenario(request):
-    """The company's default scenario: penalty mode, and each level's delay, channel and
-    texts (created from the defaults on the first visit's save, never by a GET)."""
+def scenario(request, pk: int | None = None):
+    """A scenario of the company (the default one without `pk`): penalty mode, and each
+    level's delay, channel and texts (the default is created from the built-in levels on the
+    first visit's save, never by a GET)."""
     from django.db import transaction
 
     from encaissement.models import NiveauRelance
     from encaissement.relances.forms import NiveauFormSet, ScenarioForm
     from encaissement.relances.scenario import VARIABLES, scenario_defaut_assurer
 
-    current = ScenarioRelance.objects.filter(company=request.company, is_default=True).first()
+    scenarios = list(ScenarioRelance.objects.filter(company=request.company))
+    if pk is not None:
+        current = get_object_or_404(ScenarioRelance, pk=pk, company=request.company)
+    else:
+        current = next((s for s in scenarios if s.is_default), None)
+    base = {"variables": VARIABLES, "scenarios": scenarios, "current": current}
     if request.method == "POST" and current is None:
         current = scenario_defaut_assurer(company=request.company)
     if current is None:  # a GET writes nothing: the defaults, shown unsaved
@@ -296,8 +302,7 @@ def scenario(request):
 
         levels = default_levels(request.company)
         form = ScenarioForm(instance=levels[0].scenario)
-        formset = None
-        context = {"form": form, "formset": formset, "levels": levels, "variables": VARIABLES}
+        context = {**base, "form": form, "formset": None, "levels": levels}
         return render(request, "encaissement/relances/scenario.html", context)
     queryset = NiveauRelance.objects.filter(scenario=current).order_by("position")
     form = ScenarioForm(request.POST or None, instance=current)
@@ -307,9 +312,29 @@ def scenario(request):
             form.save()
             formset.save()
         messages.success(request, _("Scénario de relance enregistré."))
-        return redirect("relances:scenario")
-    context = {"form": form, "formset": formset, "variables": VARIABLES}
+        if current.is_default:
+            return redirect("relances:scenario")
+        return redirect("relances:scenario_edit", pk=current.pk)
+    context = {**base, "form": form, "formset": formset}
     return render(request, "encaissement/relances/scenario.html", context)
+
+
+@require_POST
+@member_required(Perm.SETTINGS_MANAGE)
+def scenario_nouveau(request):
+    from encaissement.relances.scenario import scenario_creer
+
+    try:
+        created = scenario_creer(company=request.company, name=request.POST.get("name", ""))
+    except DomainError as error:
+        for problem in error.problems:
+            messages.error(request, problem)
+        return redirect("relances:scenario")
+    messages.success(
+        request, _("Scénario créé à partir du scénario par défaut : ajustez-le, puis "
+                   "choisissez-le sur la fiche des clients concernés.")
+    )  # fmt: skip
+    return redirect("relances:scenario_edit", pk=created.pk)
 
 
 @member_required(Perm.VIEW)
@@ -336,3 +361,57 @@ def recouvrement(request, pk: int):
         "total": (invoice.amount_due + pen.total) if invoice and pen else None,
     }  # fmt: skip
     return render(request, "encaissement/relances/recouvrement.html", context)
+
+
+def _client(request, pk: int) -> Client:
+    return get_object_or_404(Client, pk=pk, company=request.company)
+
+
+@member_required(Perm.VIEW)
+def releve_pdf(request, pk: int):
+    """The customer's statement today, rendered on request (never stored)."""
+    from encaissement.relances.releve_client import filename, render_releve_pdf
+
+    client = _client(request, pk)
+    today = timezone.localdate()
+    response = HttpResponse(render_releve_pdf(client, today=today), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename(client, today)}"'
+    return response
+
+
+@require_POST
+@member_required(Perm.COMMERCIAL_WRITE)
+def releve_envoyer(request, pk: int):
+    from encaissement.relances.releve_client import releve_envoyer as envoyer
+
+    client = _client(request, pk)
+    try:
+        envoi = envoyer(client=client, user=request.user, to=request.POST.get("to", ""))
+    except DomainError as error:
+        for problem in error.problems:
+            messages.error(request, problem)
+    else:
+        messages.success(
+            request, _("Le relevé de compte part à %(to)s.") % {"to": envoi.recipients}
+        )
+    return redirect(client)
+
+
+@require_POST
+@member_required(Perm.COMMERCIAL_WRITE)
+def penalites_facturer(request, pk: int):
+    """ "Facturer les pénalités": a draft of the late penalties to review, then issue."""
+    facture = _facture(request, pk)
+    try:
+        draft = services.penalites_facturer(
+            facture=facture, user=request.user, today=timezone.localdate()
+        )
+    except DomainError as error:
+        for problem in error.problems:
+            messages.error(request, problem)
+        return redirect(facture)
+    messages.success(
+        request,
+        _("Brouillon de facture des pénalités créé : vérifiez-le, puis émettez-le."),
+    )
+    return redirect("facturation:facture_edit", pk=draft.pk)

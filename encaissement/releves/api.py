@@ -61,12 +61,16 @@ def _suggestion_out(s: Suggestion) -> dict[str, Any]:
         "score": s.score,
         "reasons": s.reasons,
         "exact": s.exact,
+        "autres_factures": s.autres_factures,
     }
 
 
 class SuggestionReleveOut(Schema):
     id: int
     facture_id: int
+    autres_factures: list[int] = Field(
+        [], description="un virement qui règle plusieurs factures du client : les autres"
+    )
     facture_number: str
     client_id: int
     client_name: str

@@ -41,6 +41,7 @@ from pgi.models import Company
 TOKEN = re.compile(r"[A-Z0-9]+")
 MAX_GLUED_TOKENS = 5
 MAX_NAME_WORDS = 5
+MAX_GROUP = 6  # a customer with more open invoices than this: no guess of which it pays
 AMOUNT_ONLY_LIMIT = 3  # an amount shared by more open invoices than this says nothing
 KEEP = 5  # suggestions kept per line
 # Words of a company name that say nothing about which customer it is.
@@ -91,6 +92,12 @@ class OpenInvoice:
 class Candidate:
     invoice: OpenInvoice
     reasons: set[str] = field(default_factory=set)
+    # A transfer paying several invoices of one customer: the others, after `invoice`.
+    others: tuple[OpenInvoice, ...] = ()
+
+    @property
+    def invoices(self) -> tuple[OpenInvoice, ...]:
+        return (self.invoice, *self.others)
 
     @property
     def score(self) -> int:
@@ -200,6 +207,7 @@ def suggest(
     def add(invoice: OpenInvoice, reason: str) -> None:
         candidates.setdefault(invoice.pk, Candidate(invoice)).reasons.add(reason)
 
+    numbered: list[tuple[OpenInvoice, str]] = []
     for invoice, reason in _numbers_in(f"{label} {reference}", index):
         if (
             reason == REASON_NUMBER
@@ -209,6 +217,7 @@ def suggest(
         ):
             reason = REASON_REFERENCE
         add(invoice, reason)
+        numbered.append((invoice, reason))
     clients = _clients_named_in(f"{counterparty} {label}", index)
     iban_clients = index.ibans.get(counterparty_iban, set()) if counterparty_iban else set()
     for client_id in clients | iban_clients:
@@ -221,11 +230,46 @@ def suggest(
     for invoice in same_amount:
         if invoice.pk in candidates or len(same_amount) <= AMOUNT_ONLY_LIMIT:
             add(invoice, REASON_AMOUNT)
+    group = _group(numbered, clients | iban_clients, index, amount, clients, iban_clients)
+    if group is not None:
+        members = {i.pk for i in group.invoices}
+        return [group] + [c for c in candidates.values() if c.invoice.pk not in members][: KEEP - 1]
     ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.invoice.pk))
     # A weak guess beside a strong one is noise (the customer's other invoices beside the one
     # its number names): keep those at least half as good as the best.
     best = ranked[0].score if ranked else 0
     return [c for c in ranked if c.score * 2 >= best][:KEEP]
+
+
+def _group(
+    numbered: list[tuple[OpenInvoice, str]], identified: set[int], index: Index,
+    amount: Decimal, named: set[int], by_iban: set[int],
+) -> Candidate | None:  # fmt: skip
+    """One transfer paying several invoices of one customer: the invoices its label numbers,
+    or else all the open invoices of the one customer its name or IBAN identifies, when what
+    is due on them adds up to the amount exactly."""
+    seen: dict[int, tuple[OpenInvoice, str]] = {}
+    for invoice, reason in numbered:
+        seen.setdefault(invoice.pk, (invoice, reason))
+    if len(seen) >= 2:
+        invoices = [i for i, _r in seen.values()]
+        if (
+            len({i.client_id for i in invoices}) == 1
+            and sum(i.amount_due for i in invoices) == amount
+        ):
+            return Candidate(invoices[0], {r for _i, r in seen.values()} | {REASON_AMOUNT},
+                             tuple(invoices[1:]))  # fmt: skip
+        return None
+    if len(identified) != 1:
+        return None
+    (client_id,) = identified
+    invoices = sorted(index.by_client.get(client_id, ()), key=lambda i: i.pk)
+    if 2 <= len(invoices) <= MAX_GROUP and sum(i.amount_due for i in invoices) == amount:
+        reasons = {REASON_AMOUNT}
+        reasons |= {REASON_NAME} if client_id in named else set()
+        reasons |= {REASON_IBAN} if client_id in by_iban else set()
+        return Candidate(invoices[0], reasons, tuple(invoices[1:]))
+    return None
 
 
 def exact_single(candidates: list[Candidate]) -> Candidate | None:

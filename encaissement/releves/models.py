@@ -169,6 +169,9 @@ class Suggestion(CompanyOwned):
     score = models.PositiveSmallIntegerField(default=0)
     reasons = models.JSONField(default=list)
     exact = models.BooleanField(default=False)
+    # One transfer paying several invoices of the customer at once: the others, after
+    # `facture` (their pks); `amount` is then the whole line, allocated to each in turn.
+    autres_factures = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-score", "pk"]
@@ -178,6 +181,14 @@ class Suggestion(CompanyOwned):
 
     def __str__(self) -> str:
         return f"{self.ligne_id} → {self.facture_id} ({self.score})"
+
+    @property
+    def factures(self) -> list[Facture]:
+        """The invoice and, for a transfer paying several, the others, in order."""
+        if not self.autres_factures:
+            return [self.facture]
+        others = {f.pk: f for f in Facture.objects.filter(pk__in=self.autres_factures)}
+        return [self.facture] + [others[pk] for pk in self.autres_factures if pk in others]
 
     @property
     def reason_labels(self) -> list[str]:

@@ -338,10 +338,11 @@ def suggestions_calculer(
                     ligne=ligne,
                     facture_id=c.invoice.pk,
                     client_id=c.invoice.client_id,
-                    amount=min(ligne.amount, c.invoice.amount_due),
+                    amount=min(ligne.amount, sum(i.amount_due for i in c.invoices)),
                     score=c.score,
                     reasons=sorted(c.reasons),
                     exact=c.exact,
+                    autres_factures=[i.pk for i in c.others],
                 )  # fmt: skip
             )
         if (single := matching.exact_single(candidates)) is not None:
@@ -395,22 +396,30 @@ def ligne_rapprocher(
 
 
 def suggestion_confirmer(*, suggestion: Suggestion, user: User | None) -> LigneReleve:
-    """Confirms a suggestion: the line pays its invoice, up to what is still due now."""
-    facture = (
-        with_amount_due(
-            Facture.objects.filter(company=suggestion.company_id, pk=suggestion.facture_id)
-        )
-        .select_related("client")
-        .get()
-    )
+    """Confirms a suggestion: the line pays its invoice (or each of its invoices in turn),
+    up to what is still due now; anything left is the customer's credit."""
+    pks = [suggestion.facture_id, *suggestion.autres_factures]
+    found = {
+        f.pk: f
+        for f in with_amount_due(
+            Facture.objects.filter(company=suggestion.company_id, pk__in=pks)
+        ).select_related("client")
+    }
+    factures = [found[pk] for pk in pks if pk in found]
+    if not factures:
+        raise ReleveError(_("Facture introuvable."))
     ligne = suggestion.ligne
-    if facture.amount_due is None or facture.amount_due <= 0:
-        raise ReleveError(_("%(f)s est déjà réglée.") % {"f": facture})
-    amount = min(ligne.amount, facture.amount_due)
+    allocations, left = [], ligne.amount
+    for facture in factures:
+        if facture.amount_due is None or facture.amount_due <= 0:
+            raise ReleveError(_("%(f)s est déjà réglée.") % {"f": facture})
+        amount = min(left, facture.amount_due)
+        if amount > 0:
+            allocations.append(Allocation(facture.pk, amount))
+            left -= amount
     return ligne_rapprocher(
-        ligne=ligne, user=user, client=facture.client,
-        allocations=[Allocation(facture.pk, amount)],
-    )  # fmt: skip
+        ligne=ligne, user=user, client=factures[0].client, allocations=allocations
+    )
 
 
 def suggestions_confirmer(*, suggestions: list[Suggestion], user: User | None) -> list[str]:

@@ -24,6 +24,7 @@ from facturation.models import (
     LigneFacture,
     Status,
 )
+from facturation.plateforme.services import facture_transmettre
 from facturation.services.credit_notes import _credit_problems
 from facturation.services.drafts import _ensure_draft
 from pgi import registre
@@ -159,4 +160,6 @@ def facture_emettre(*, facture: Facture, user: User | None, today: date | None =
     from facturation.tasks import render_facture_pdf
 
     publish_after_commit(render_facture_pdf, facture.pk)  # the sweeper covers a lost one
+    # To a French business: its Factur-X queued for the platform (LEGAL.md §3).
+    facture_transmettre(facture)
     return facture

@@ -23,6 +23,10 @@ from pgi.totals import Totals, compute_totals
 
 
 class LigneDocumentForm(CleanTextMixin, forms.ModelForm):
+    # The document's own visible columns, shown after the shared ones (a quote's category
+    # and option box); the document's links stay hidden fields of the row.
+    doc_fields: tuple[str, ...] = ()
+
     vat_rate = forms.TypedChoiceField(
         label=_("TVA"), choices=VAT_RATE_CHOICES, coerce=Decimal, initial=Decimal("20.00")
     )
@@ -63,6 +67,10 @@ class LigneDocumentForm(CleanTextMixin, forms.ModelForm):
             article.empty_label = _("— libre —")
             article.widget.attrs["data-article-select"] = ""
 
+    @property
+    def doc_columns(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.doc_fields]
+
     def _post_clean(self):
         pass  # the document's service validates the lines, all at once
 
@@ -84,6 +92,10 @@ class BaseLigneFormSet(forms.BaseFormSet):
             lines.append(data)
         return lines
 
+    def counts_in_total(self, data: dict[str, Any]) -> bool:
+        """Whether a row as entered is in the document's total (a quote's option is not)."""
+        return True
+
     def totals(self) -> Totals | None:
         """The live totals of the rows as entered (the shared engine, nothing saved)."""
         lines = []
@@ -92,6 +104,8 @@ class BaseLigneFormSet(forms.BaseFormSet):
                 form.is_valid()
             data = getattr(form, "cleaned_data", None) or {}
             if data.get("DELETE") or data.get("quantity") is None or data.get("unit_price") is None:
+                continue
+            if not self.counts_in_total(data):
                 continue
             lines.append(
                 SimpleNamespace(

@@ -32,6 +32,15 @@ def test_the_demo_has_payments_reversals_credit_and_unpaid_invoices_and_verifies
     assert any(due == 0 for due, _total in dues)  # paid
     assert any(0 < due < total for due, total in dues)  # paid in part
     assert any(due == total for due, total in dues)  # not paid yet
+    # This morning's bank statement, a dispute, a promise and yesterday's dunning.
+    from encaissement.models import Litige, PromessePaiement, Relance
+    from encaissement.releves.models import LigneReleve
+
+    lines = LigneReleve.objects.filter(company=company)
+    assert set(lines.values_list("status", flat=True)) >= {"rapprochee", "a_rapprocher"}
+    assert Litige.objects.filter(company=company).exists()
+    assert PromessePaiement.objects.filter(company=company).exists()
+    assert Relance.objects.filter(company=company).exists()
     out = StringIO()
     call_command("verify_registre", stdout=out)
     assert "anomalie" not in out.getvalue()
@@ -51,3 +60,16 @@ def test_the_demo_has_a_funnel_tasks_and_customer_feeds():
     assert {"opportunite", "facture", "paiement", "activite"} <= families
     call_command("seed_demo", stdout=StringIO())
     assert deals.count() == 20
+
+
+def test_the_demo_shows_platform_statuses_and_received_invoices():
+    """Issue #21: written without network, as the fake platform would have answered."""
+    from encaissement.models import Litige
+    from facturation.models import FactureRecue, StatutFacture
+
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+    codes = set(StatutFacture.objects.filter(facture__isnull=False).values_list("code", flat=True))
+    assert {"200", "205", "213", "207"} <= codes
+    assert Litige.objects.filter(reason__contains="Quantité livrée").count() == 1
+    assert sorted(FactureRecue.objects.values_list("state", flat=True)) == ["recue", "refusee"]

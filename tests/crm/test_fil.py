@@ -15,6 +15,7 @@ from facturation.services import facture_emettre
 from pgi.activite import activite_ecrire
 from pgi.models import FilActivite
 from tests import factories
+from tests.encaissement.conftest import ensure_rates
 
 ISSUED = date(2026, 1, 5)
 
@@ -27,6 +28,7 @@ def locmem(settings):
 
 
 def _story(company):
+    ensure_rates()  # the dunning needs the ECB rates a transactional test may have flushed
     customer = factories.business_client(company, name="Menuiserie Bois", email="c@bois.example")
     opp = factories.opportunite(company, customer, title="Cuisine", etape="Qualifié")
     crm_services.opportunite_gagner(opportunite=opp)
@@ -121,7 +123,7 @@ def test_a_rolled_back_action_leaves_no_line(company_a):
 
 @pytest.mark.django_db
 def test_the_migration_writes_the_feed_of_what_happened_before_it(company_a, locmem):
-    """encaissement 0008 rebuilds, from the rows the history used to read, the lines the
+    """encaissement 0011 rebuilds, from the rows the history used to read, the lines the
     services now write: an invoice's history reads the same after the upgrade."""
     import importlib
 
@@ -133,5 +135,5 @@ def test_the_migration_writes_the_feed_of_what_happened_before_it(company_a, loc
     _customer, _opp, facture = _story(company)
     before = [(e["icon"], e["text"]) for e in facture_timeline(facture)]
     FilActivite.objects.all().delete()
-    importlib.import_module("encaissement.migrations.0008_fil_activite").backfill(apps, None)
+    importlib.import_module("encaissement.migrations.0011_fil_activite").backfill(apps, None)
     assert [(e["icon"], e["text"]) for e in facture_timeline(facture)] == before

@@ -2,6 +2,7 @@
 checkout through the provider (fake Stripe on loopback), the signed webhook acted on once and
 in any order, a SEPA debit not "paid" while it is processing, reversed if it fails."""
 
+from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -264,3 +265,74 @@ def test_a_company_webhook_cannot_touch_another_company_session(
     assert response.status_code == 200 and response.content == b"ignore"
     assert not Paiement.objects.exists()
     assert _state(facture) == (D("120.00"), EtatPaiement.UNPAID)
+
+
+def test_a_payment_the_provider_reports_after_its_month_was_closed(
+    client, stripe_api, compte, facture
+):
+    """Paid on the last day of a month that was closed before the webhook arrived: nothing
+    is dated in a closed period, so it is recorded today, its note saying when it was paid
+    (it answered 500 before)."""
+    from datetime import datetime, time, timedelta
+
+    from comptabilite.services import cloture_effectuer
+
+    today = timezone.localdate()
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    cloture_effectuer(
+        company=facture.company, kind="mensuelle", period_start=last_month_end.replace(day=1),
+        user=None,
+    )  # fmt: skip
+    session = _checkout(client, facture)
+    paid = event(COMPLETED, session.provider_id, amount_cents=12000, paid=True)
+    noon = datetime.combine(last_month_end, time(12), tzinfo=timezone.get_current_timezone())
+    paid["created"] = int(noon.timestamp())
+    response = post_event(client, compte, paid)
+    assert response.status_code == 200 and response.content == b"paye"
+    paiement = Paiement.objects.get()
+    assert paiement.date == today
+    assert last_month_end.strftime("%d/%m/%Y") in paiement.notes
+    assert _state(facture) == (D("0.00"), EtatPaiement.PAID)
+
+
+def test_a_lost_webhook_is_made_up_for_by_asking_the_provider(
+    client, stripe_api, compte, facture, settings
+):
+    """The customer paid but no webhook came (endpoint down, event lost): the beat sweeper
+    asks Stripe about checkouts still open after 15 minutes and records the payment once;
+    the webhook arriving after that, or a second sweep, changes nothing."""
+    import requests
+
+    from encaissement.online import sessions_a_verifier
+    from encaissement.tasks import sweep_online_sessions
+
+    session = _checkout(client, facture)
+    assert sessions_a_verifier(now=timezone.now()) == []  # just opened: the webhook may come
+    paid = requests.post(f"{stripe_api.url}/checkout/{session.provider_id}/pay",
+                         data={"email": "a@b.example", "name": "Payeur"}, allow_redirects=False,
+                         timeout=5)  # fmt: skip
+    assert paid.status_code == 303
+    SessionPaiement.objects.filter(pk=session.pk).update(
+        updated_at=timezone.now() - timedelta(minutes=20)
+    )
+    assert sweep_online_sessions.delay().get() == 1
+    assert _state(facture) == (D("0.00"), EtatPaiement.PAID)
+    paiement = Paiement.objects.get()
+    assert paiement.amount == D("120.00") and paiement.payer == "Payeur"
+    assert sweep_online_sessions.delay().get() == 0
+    late = event(COMPLETED, session.provider_id, amount_cents=12000, paid=True)
+    assert post_event(client, compte, late).content == b"sans_effet"
+    assert Paiement.objects.count() == 1
+
+
+def test_an_abandoned_checkout_found_expired_by_the_sweeper(client, stripe_api, compte, facture):
+    import requests
+
+    from encaissement.online import session_verifier
+
+    session = _checkout(client, facture)
+    assert session_verifier(session_id=session.pk) is None  # still open: nothing to do
+    requests.post(f"{stripe_api.url}/v1/checkout/sessions/{session.provider_id}/expire",
+                  auth=(SECRET_KEY, ""), timeout=5)  # fmt: skip
+    assert session_verifier(session_id=session.pk) == "expiree"
+    assert SessionPaiement.objects.get().status == SessionStatus.EXPIRED

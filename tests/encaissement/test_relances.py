@@ -2,6 +2,7 @@
 "overdue" word before the due date, nothing for paid, disputed, promised or excluded."""
 
 import email
+import re
 import socket
 from datetime import date
 from decimal import Decimal
@@ -17,7 +18,7 @@ from encaissement.models import EtatRelance, NatureNiveau, Relance
 from encaissement.relances import services
 from encaissement.relances.scenario import scenario_defaut_assurer
 from encaissement.services import Allocation, paiement_enregistrer
-from facturation.public import public_url
+from facturation.public import facture_from_token, public_url
 from facturation.services import facture_emettre
 from tests import factories
 
@@ -192,8 +193,11 @@ def test_a_reminder_through_a_real_smtp_server(seller, smtp):
     assert message["Reply-To"] == "compta@atelier.example"
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
-    link = public_url(facture)
-    assert link in text and f'href="{link}"' in html
+    # The link signs its time: read it back from the message rather than sign it again.
+    (link,) = set(re.findall(r"https?://\S+/d/[^/\s]+/", text))
+    assert link.startswith(public_url(facture).split("/d/")[0] + "/d/")
+    assert facture_from_token(link.rstrip("/").rsplit("/", 1)[1]) == facture
+    assert f'href="{link}"' in html
     assert "1\u202f200,00\u00a0€" in text and "1\u202f200,00\u00a0€" in html
     assert facture.number in message["Subject"]
 
@@ -313,3 +317,24 @@ def test_a_private_customer_owes_only_legal_interest_from_the_formal_notice(sell
         Decimal("2.72"),
         Decimal("0"),
     )  # 1200 × 2.76 % × 30/365
+
+
+def test_the_formal_notice_to_a_private_customer_claims_no_indemnity(seller, locmem):
+    """The printed letter claims the legal interest from the notice on, and no 40 €."""
+    import io
+
+    from pypdf import PdfReader
+
+    from encaissement.relances.lettre import lettre_pdf
+
+    customer = factories.client(
+        seller, name="Jeanne Martin", kind="particulier", email="jeanne@exemple.fr",
+        billing_line1="3 rue des Lilas", billing_postal_code="75011", billing_city="Paris",
+    )  # fmt: skip
+    facture = _invoice(seller, customer)
+    _run(seller, date(2026, 3, 26))
+    letter = Relance.objects.get(facture=facture, channel="lettre")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(lettre_pdf(letter))).pages)
+    text = " ".join(text.split())
+    assert "Intérêts au taux légal" in text and "à compter de la présente mise en demeure" in text
+    assert "Indemnité forfaitaire" not in text

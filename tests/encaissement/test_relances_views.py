@@ -157,6 +157,22 @@ def test_an_accountant_reads_but_does_not_dun_and_other_companies_are_hidden(
     assert client.post(f"/creances/facture/{other.pk}/litige/", {"reason": "x"}).status_code == 404
 
 
+def _scenario_data(name: str, mode: str, levels) -> dict:
+    """What the scenario page posts: its name and mode, and each level as it is."""
+    data = {
+        "name": name, "penalty_mode": mode, "form-TOTAL_FORMS": str(len(levels)),
+        "form-INITIAL_FORMS": str(len(levels)), "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+    }  # fmt: skip
+    for i, level in enumerate(levels):
+        data.update({
+            f"form-{i}-id": level.pk, f"form-{i}-name": level.name,
+            f"form-{i}-delay_days": level.delay_days, f"form-{i}-channel": level.channel,
+            f"form-{i}-subject": level.subject, f"form-{i}-body": level.body,
+        })  # fmt: skip
+    return data
+
+
 def test_the_scenario_is_shown_without_writing_then_edited(owner, seller):
     """A GET shows the default levels without creating them; saving creates and edits them;
     an unknown variable and an overdue level before the due date are refused."""
@@ -168,16 +184,7 @@ def test_the_scenario_is_shown_without_writing_then_edited(owner, seller):
     owner.post("/creances/scenario/", {"name": "Standard", "penalty_mode": "bce"})
     levels = list(NiveauRelance.objects.order_by("position"))
     assert len(levels) == 6
-    data = {
-        "name": "Standard", "penalty_mode": "societe", "form-TOTAL_FORMS": "6",
-        "form-INITIAL_FORMS": "6", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
-    }  # fmt: skip
-    for i, level in enumerate(levels):
-        data.update({
-            f"form-{i}-id": level.pk, f"form-{i}-name": level.name,
-            f"form-{i}-delay_days": level.delay_days, f"form-{i}-channel": level.channel,
-            f"form-{i}-subject": level.subject, f"form-{i}-body": level.body,
-        })  # fmt: skip
+    data = _scenario_data("Standard", "societe", levels)
     data["form-1-delay_days"] = "10"
     assert owner.post("/creances/scenario/", data).status_code == 302
     assert NiveauRelance.objects.get(pk=levels[1].pk).delay_days == 10
@@ -187,6 +194,38 @@ def test_the_scenario_is_shown_without_writing_then_edited(owner, seller):
     assert response.status_code == 200
     errors = str(response.context["formset"].errors)
     assert "{clien}" in errors and "avant échéance" in errors
+
+
+def test_another_scenario_for_some_customers(owner, seller, company_b):
+    """ "Nouveau scénario" copies the default's levels; it is edited on its own page and
+    given to a customer, whose invoices then follow it; another company's is out of reach."""
+    from encaissement.models import NiveauRelance, ProfilRelance, ScenarioRelance
+
+    response = owner.post("/creances/scenario/nouveau/", {"name": "Collectivités"})
+    gentle = ScenarioRelance.objects.get(name="Collectivités")
+    assert response["Location"] == f"/creances/scenario/{gentle.pk}/"
+    assert not gentle.is_default and gentle.niveaux.count() == 6
+    assert ScenarioRelance.objects.filter(is_default=True).count() == 1
+    page = owner.get(f"/creances/scenario/{gentle.pk}/").content.decode()
+    assert "Collectivités" in page and "Scénario standard" in page
+    levels = list(gentle.niveaux.order_by("position"))
+    data = _scenario_data("Collectivités", "bce", levels)
+    data["form-1-delay_days"] = "45"
+    assert owner.post(f"/creances/scenario/{gentle.pk}/", data).status_code == 302
+    assert NiveauRelance.objects.get(pk=levels[1].pk).delay_days == 45
+    default_second = NiveauRelance.objects.get(scenario__is_default=True, position=2)
+    assert default_second.delay_days != 45  # the default is untouched
+    assert (
+        "déjà ce nom"
+        in owner.post(
+            "/creances/scenario/nouveau/", {"name": "collectivités"}, follow=True
+        ).content.decode()
+    )
+    customer = factories.business_client(seller)
+    owner.post(f"/creances/client/{customer.pk}/profil/", {"scenario": gentle.pk})
+    assert ProfilRelance.objects.get(client=customer).scenario == gentle
+    foreign = ScenarioRelance.objects.create(company=company_b, name="Autre")
+    assert owner.get(f"/creances/scenario/{foreign.pk}/").status_code == 404
 
 
 def test_the_daily_beat_task_hands_each_company_with_something_due_to_its_task(seller):
@@ -240,3 +279,42 @@ def test_the_customer_disputes_or_promises_from_the_payment_page(client, seller)
     relances_executer(company=seller, today=timezone.localdate())
     assert mail.outbox == []
     assert client.post("/d/not-a-token/relances/contester/", {"message": "x"}).status_code == 404
+
+
+def test_the_team_is_told_when_the_customer_disputes_or_promises(
+    client, seller, django_capture_on_commit_callbacks
+):
+    """A dispute or a promise typed by the customer emails the members who may act on it
+    (owner and staff, not the accountant), once, with the message and the invoice's page."""
+    from facturation.public import public_url
+    from pgi.models import EtatNotification, Notification
+
+    factories.member(seller, Role.OWNER, email="gerant@atelier.example")
+    factories.member(seller, Role.STAFF, email="equipe@atelier.example")
+    factories.member(seller, Role.ACCOUNTANT, email="expert@cabinet.example")
+    disputed, promised = _issued(seller, 40), _issued(seller, 40)
+    token = public_url(disputed).rstrip("/").rsplit("/", 1)[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/d/{token}/relances/contester/", {"message": "Jamais livré"})
+    (sent,) = mail.outbox
+    assert sent.to == ["equipe@atelier.example", "gerant@atelier.example"]
+    assert (
+        sent.subject
+        == f"[Atelier Durand] {disputed.client.name} conteste la facture {disputed.number}"
+    )
+    assert "Jamais livré" in sent.body and f"/factures/{disputed.pk}/" in sent.body
+    other = public_url(promised).rstrip("/").rsplit("/", 1)[1]
+    day = timezone.localdate() + timedelta(days=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/d/{other}/relances/promettre/", {"date": day.isoformat(), "amount": "60,00"})
+    assert len(mail.outbox) == 2
+    assert "60,00" in mail.outbox[1].body and day.strftime("%d/%m/%Y") in mail.outbox[1].body
+    assert set(Notification.objects.values_list("state", flat=True)) == {EtatNotification.SENT}
+
+
+def test_a_dispute_opened_by_the_owner_notifies_nobody(owner, seller):
+    facture = _issued(seller, 40)
+    owner.post(f"/creances/facture/{facture.pk}/litige/", {"reason": "Prestation non conforme"})
+    from pgi.models import Notification
+
+    assert not Notification.objects.exists()

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from encaissement.models import Paiement
 from encaissement.releves import matching, services
+from encaissement.releves.demo import camt053
 from encaissement.releves.exceptions import ReleveError
 from encaissement.releves.models import LigneReleve, Releve, Suggestion
 from encaissement.services import paiement_annuler
@@ -178,28 +179,7 @@ def test_bank_accounts_are_checked_and_unique(company):
 
 def _camt(entries: list[dict]) -> bytes:
     """A valid CAMT.053.001.02 statement of the company's account with these credits."""
-    body = []
-    for i, e in enumerate(entries):
-        remit = (
-            f"<Strd><CdtrRefInf><Ref>{e['ref']}</Ref></CdtrRefInf></Strd>"
-            if e.get("ref")
-            else f"<Ustrd>{e.get('label', '')}</Ustrd>"
-        )
-        body.append(
-            f"""<Ntry><Amt Ccy="EUR">{e["amount"]}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
-<BookgDt><Dt>{TODAY.isoformat()}</Dt></BookgDt><AcctSvcrRef>M{i}-{e["amount"]}</AcctSvcrRef>
-<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
-<NtryDtls><TxDtls><RltdPties><Dbtr><Nm>{e.get("payer", "")}</Nm></Dbtr></RltdPties>
-<RmtInf>{remit}</RmtInf></TxDtls></NtryDtls></Ntry>"""
-        )
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
-<GrpHdr><MsgId>T</MsgId><CreDtTm>{TODAY.isoformat()}T06:00:00</CreDtTm></GrpHdr>
-<Stmt><Id>S</Id><CreDtTm>{TODAY.isoformat()}T06:00:00</CreDtTm>
-<Acct><Id><IBAN>{OWN_IBAN}</IBAN></Id></Acct>
-<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">0</Amt>
-<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>{TODAY.isoformat()}</Dt></Dt></Bal>
-{"".join(body)}</Stmt></BkToCstmrStmt></Document>""".encode()
+    return camt053(iban=OWN_IBAN, day=TODAY, entries=entries)
 
 
 @pytest.fixture
@@ -338,3 +318,50 @@ def test_a_line_whose_payment_is_reversed_can_pay_another_invoice(company, prepa
     assert (line.status, line.paiement) == (LigneReleve.Status.OPEN, None)
     assert facture_lire(company=company, pk=invoices[1].pk).amount_due == D("300.00")
     assert line.suggestions.filter(facture=invoices[1]).exists()
+
+
+def test_one_transfer_paying_several_invoices_of_a_customer(company):
+    """A transfer whose label numbers two invoices and whose amount is what both still owe is
+    one exact suggestion for both; confirmed (here automatically), one payment settles them.
+    Without numbers, the customer named with exactly the total of its open invoices too."""
+    martin = factories.business_client(company, name="Boulangerie Martin")
+    first, second = (
+        factories.issued(company, martin, lines=[factories.line(unit_price=p)])
+        for p in ("100", "50")
+    )
+    leroy = factories.business_client(company, name="Cabinet Leroy")
+    a, b, c = (
+        factories.issued(company, leroy, lines=[factories.line(unit_price=p)])
+        for p in ("10", "20", "30")
+    )
+    lines = [
+        {"amount": "180.00", "label": f"REGLT FACT {first.number} ET {second.number}",
+         "payer": "M MARTIN"},
+        {"amount": "72.00", "label": "HONORAIRES", "payer": "CABINET LEROY"},
+    ]  # fmt: skip
+    services.reglages_enregistrer(company=company, auto_confirm=True)
+    releve = _import(company, _camt(lines))
+    assert (releve.imported, releve.matched) == (2, 2)
+    for facture in (first, second, a, b, c):
+        assert facture_lire(company=company, pk=facture.pk).amount_due == 0
+    paiement = Paiement.objects.get(amount=D("180.00"))
+    assert sorted(paiement.affectations.values_list("facture_id", "amount")) == [
+        (first.pk, D("120.00")), (second.pk, D("60.00")),
+    ]  # fmt: skip
+    assert Paiement.objects.get(amount=D("72.00")).affectations.count() == 3
+
+
+def test_several_numbers_that_do_not_add_up_are_left_to_a_person(company):
+    martin = factories.business_client(company, name="Boulangerie Martin")
+    first, second = (
+        factories.issued(company, martin, lines=[factories.line(unit_price=p)])
+        for p in ("100", "50")
+    )
+    services.reglages_enregistrer(company=company, auto_confirm=True)
+    releve = _import(company, _camt([
+        {"amount": "150.00", "label": f"FACT {first.number} {second.number}", "payer": "X"},
+    ]))  # fmt: skip
+    assert releve.matched == 0
+    suggestions = Suggestion.objects.all()
+    assert {s.facture_id for s in suggestions} == {first.pk, second.pk}
+    assert not any(s.autres_factures for s in suggestions)

@@ -57,6 +57,7 @@ def test_the_series_of_the_apps_keep_their_default_formats(company_a):
         ("avoir", "AV-{annee}-{numero:05d}"),
         ("acompte", "AC-{annee}-{numero:05d}"),
         ("encaissement", "ENC-{annee}-{numero:05d}"),
+        ("devis", "D-{annee}-{numero:04d}"),
         ("essai", "E-{annee}-{numero:03d}"),
     ]
     assert numero_attribuer(company=company_a, series="avoir", day=DAY) == "AV-2026-00001"

@@ -1,7 +1,8 @@
 """Idempotent demo data: two companies, an owner and an accountant, a few dozen customers."""
 
 import random
-from datetime import timedelta
+import uuid
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
@@ -16,8 +17,28 @@ from comptabilite.services import cloture_effectuer
 from crm.demo import pipeline_demo
 from crm.models import Client, ClientKind, ClientStatus
 from crm.services import client_creer, contact_creer
+from encaissement.relances.services import litige_ouvrir, promesse_enregistrer, relances_executer
+from encaissement.releves.demo import camt053
+from encaissement.releves.services import (
+    compte_initial,
+    reglages_enregistrer,
+    releve_deposer,
+    releve_importer,
+)
 from encaissement.services import Allocation, paiement_annuler, paiement_enregistrer
-from facturation.models import Article, Facture
+from facturation.models import (
+    Article,
+    ConnexionPlateforme,
+    Facture,
+    FactureRecue,
+    Flux,
+    Kind,
+    Status,
+)
+from facturation.plateforme.client import LifecycleStatus
+from facturation.plateforme.models import EtatFlux, TypeFlux
+from facturation.plateforme.reception import recue_refuser
+from facturation.plateforme.services import connexion_enregistrer, is_e_invoiced, statut_enregistrer
 from facturation.selectors import with_amount_due
 from facturation.services import (
     acompte_creer,
@@ -137,6 +158,9 @@ class Command(BaseCommand):
             self._catalogue(company, index)
             self._activity(company, owner, seed=index, count=60 if index == 0 else 15)
             pipeline_demo(company=company, owner=owner, seed=index, count=20 if index == 0 else 6)
+            self._quotes(company, owner)
+            if index == 0:
+                self._plateforme(company)
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
 
     def _catalogue(self, company: Company, index: int) -> None:
@@ -196,6 +220,7 @@ class Command(BaseCommand):
             facture_emettre(facture=deposit, user=owner, today=today - timedelta(days=20))
             facture_deduire_acomptes(facture=final, deposits=[deposit])
             facture_emettre(facture=final, user=owner, today=today - timedelta(days=2))
+        self._bank_and_dunning(company, owner, today=today)
         # Two drafts waiting to be issued
         for client in customers[:2]:
             facture_creer(
@@ -204,6 +229,78 @@ class Command(BaseCommand):
                         "unit_price": articles[0].unit_price, "vat_rate": articles[0].vat_rate,
                         "nature": articles[0].nature}],
             )  # fmt: skip
+
+    def _quotes(self, company: Company, owner: User) -> None:
+        """Quotes in every state, with their PDFs: draft, sent, viewed, accepted (and its
+        signed copy), refused, expired, invoiced (a 30 % deposit, then the final invoice)."""
+        from devis import services as devis
+        from devis.delivery import acceptation_pdf_generer
+        from devis.models import Devis, EnvoiDevis
+
+        if Devis.objects.for_company(company).exists():
+            return
+        today = timezone.localdate()
+        now = timezone.now()
+        customers = list(Client.objects.for_company(company).exclude(email="").order_by("pk")[:7])
+        articles = list(Article.objects.for_company(company).order_by("pk"))
+        devis.parametres_devis_enregistrer(company=company, fields={
+            "payment_terms": "30 % d'acompte à la commande, le solde à la livraison, par virement.",
+            "execution_terms": "Réalisation dans nos ateliers, pose sur site aux heures ouvrables.",
+            "after_sales_terms": "Réclamations par écrit sous 8 jours ; garantie légale de "
+                                 "conformité de 2 ans sur les fournitures.",
+            "price_revision_terms": "Prix fermes pendant la durée de validité du devis.",
+            "cgv": "Nos conditions générales de vente s'appliquent à toute commande ; "
+                   "la commande est ferme à l'acceptation du devis.",
+        })  # fmt: skip
+        lines = [with_article_defaults({"article": a, "quantity": Decimal(q)}, a)
+                 for a, q in zip(articles[:3], ("1", "2", "4"), strict=False)]  # fmt: skip
+        lines.append({"designation": "Déplacement", "quantity": Decimal("1"), "unit": "forfait",
+                      "unit_price": Decimal("45"), "category": "deplacement",
+                      "vat_rate": articles[0].vat_rate, "nature": "service",
+                      "vat_exemption_reason": articles[0].vat_exemption_reason})  # fmt: skip
+        option = with_article_defaults({"article": articles[-1], "quantity": Decimal("2"),
+                                        "optional": True}, articles[-1])  # fmt: skip
+        fields = {"start_date": today + timedelta(days=21), "duration": "2 semaines",
+                  "deposit_percent": Decimal("30")}  # fmt: skip
+
+        def sent(client, subject, days_ago):
+            quote = devis.devis_creer(
+                company=company, client=client, user=owner,
+                fields={**fields, "subject": subject}, lines=[*lines, option],
+            )  # fmt: skip
+            devis.devis_envoyer(
+                devis=quote, user=owner, recipients=[client.email], subject=f"Devis — {subject}",
+                body="Bonjour, veuillez trouver notre devis.",
+                today=today - timedelta(days=days_ago),
+            )  # fmt: skip
+            return devis.devis_pdf_generer(devis_id=quote.pk)
+
+        def accepted(client, subject, days_ago):
+            quote = sent(client, subject, days_ago)
+            devis.devis_accepter(
+                devis=quote, name=client.name, consent=True, options=[len(lines) + 1],
+                pdf_sha256=quote.pdf_sha256, ip="203.0.113.10", user_agent="Démo",
+                now=now - timedelta(days=days_ago - 2),
+            )  # fmt: skip
+            acceptation_pdf_generer(acceptation_id=quote.acceptation.pk)
+            return quote
+
+        devis.devis_creer(company=company, client=customers[0], user=owner,
+                          fields={**fields, "subject": "Éclairage de la terrasse"},
+                          lines=lines)  # fmt: skip
+        sent(customers[1], "Rénovation de la vitrine", 3)
+        devis.devis_marquer_vu(devis=sent(customers[2], "Luminaires du restaurant", 6))
+        accepted(customers[3], "Éclairage de l'accueil", 10)
+        devis.devis_refuser(devis=sent(customers[4], "Lustres de la salle", 12),
+                            reason="Budget dépassé, nous reportons le projet.")  # fmt: skip
+        expired = sent(customers[5], "Appliques du couloir", 45)
+        devis.devis_expirer(devis=expired, today=today)
+        invoiced = accepted(customers[6 % len(customers)], "Showroom, deuxième tranche", 8)
+        deposit = devis.devis_facturer_acompte(devis=invoiced, user=owner, percent=Decimal("30"))
+        facture_emettre(facture=deposit, user=owner, today=today - timedelta(days=5))
+        devis.devis_facturer_solde(devis=invoiced, user=owner)
+        # Demo customers are fictitious: their quote emails are recorded, never sent.
+        EnvoiDevis.objects.filter(company=company, sent_at=None).update(sent_at=now)
 
     def _payments(self, company, owner, issued, *, rng: random.Random, today) -> None:
         """Most invoices paid (some late, some in part), the last weeks' still due, a bounced
@@ -246,6 +343,88 @@ class Command(BaseCommand):
                 company=company, user=owner, client=client, day=today, amount=Decimal("150"),
                 method="virement", payer=client.name, reference="VIR ACOMPTE SANS FACTURE",
             )  # fmt: skip
+
+    def _plateforme(self, company: Company) -> None:
+        """The e-invoicing platform (issue #21) as the fake of tests/fakes/plateforme.py would
+        have answered, written without network: the last invoices to businesses deposited,
+        approved, one rejected, one disputed; two supplier invoices received."""
+        if ConnexionPlateforme.objects.filter(company=company).exists():
+            return
+        connexion_enregistrer(
+            company=company, active=True, name="Plateforme de démonstration",
+            base_url="http://127.0.0.1:8430", api_key="pa_demo_key", webhook_secret="whsec_fake_pa",
+        )  # fmt: skip
+        invoices = [
+            f for f in Facture.objects.for_company(company)
+            .filter(status="emise", kind="facture").order_by("-issue_date", "-pk")
+            if is_e_invoiced(f.buyer or {})
+        ][:6]  # fmt: skip
+        answers = {0: ("205", ""), 1: ("213", "BR-FR-12 : SIREN de l'acheteur absent"),
+                   2: ("207", "Quantité livrée différente"), 3: ("205", "")}  # fmt: skip
+        for position, facture in enumerate(invoices):
+            at = timezone.make_aware(datetime.combine(facture.issue_date, time(9, 0)))
+            flow_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo-flow-{facture.pk}"))
+            Flux.objects.create(
+                company=company, kind=TypeFlux.INVOICE, key=f"facture:{facture.pk}",
+                facture=facture, state=EtatFlux.SUBMITTED, flow_id=flow_id, attempts=1,
+                submitted_at=at, routing=f"0225:{facture.buyer['siren']}",
+            )  # fmt: skip
+            statuses = [("200", "")] + ([answers[position]] if position in answers else [])
+            for offset, (code, reason) in enumerate(statuses):
+                statut_enregistrer(company_id=company.pk, facture=facture, status=LifecycleStatus(
+                    event_id=f"demo-{flow_id}-{code}", code=code, reason=reason,
+                    at=at + timedelta(hours=2 * offset)))  # fmt: skip
+        today = timezone.localdate()
+        for number, (name, siren, total, refused) in enumerate((
+            ("Papeterie Lyonnaise SAS", "732829320", Decimal("84.00"), False),
+            ("Électricité Générale du Rhône", "542065479", Decimal("1440.00"), True),
+        )):  # fmt: skip
+            recue = FactureRecue.objects.create(
+                company=company, flow_id=f"demo-recue-{number}", supplier_name=name,
+                supplier_siren=siren, number=f"FA-2026-{4711 + number}",
+                issue_date=today - timedelta(days=3 + number), due_date=today + timedelta(days=27),
+                total_excl_vat=cents(total / Decimal("1.2")),
+                total_vat=total - cents(total / Decimal("1.2")), total_incl_vat=total,
+            )  # fmt: skip
+            if refused:
+                recue_refuser(recue=recue, user=None, reason="Prestation non commandée")
+                # As if the platform had taken it: the task finds nothing left to send.
+                Flux.objects.filter(facture_recue=recue).update(
+                    state=EtatFlux.SUBMITTED,
+                    flow_id=f"demo-refus-{number}",
+                    submitted_at=timezone.now(),
+                )
+
+    def _bank_and_dunning(self, company, owner, *, today) -> None:
+        """This morning's bank statement (a transfer naming its invoice, matched at once; one
+        from a customer to allocate by hand; the bank's fees), yesterday's dunning recorded
+        (sent by the worker), a dispute and a promise to pay on two late invoices."""
+        late = list(
+            with_amount_due(Facture.objects.for_company(company).filter(status=Status.ISSUED))
+            .filter(amount_due__gt=0, due_date__lt=today)
+            .exclude(kind=Kind.CREDIT_NOTE)
+            .select_related("client")
+            .order_by("due_date", "pk")
+        )
+        if company.iban and len(late) >= 4:
+            compte_initial(company)
+            reglages_enregistrer(company=company, auto_confirm=True)
+            content = camt053(iban=company.iban, day=today, entries=[
+                {"amount": f"{late[0].amount_due:.2f}", "payer": late[0].client.name,
+                 "label": f"VIR SEPA {late[0].number}"},
+                {"amount": "200.00", "payer": late[1].client.name, "label": "REGLEMENT"},
+                {"amount": "12.90", "debit": True, "label": "FRAIS TENUE DE COMPTE"},
+            ])  # fmt: skip
+            releve = releve_deposer(company=company, user=owner, content=content,
+                                    filename=f"releve-{today:%Y%m%d}.xml")  # fmt: skip
+            releve_importer(releve=releve, user=owner)
+        if len(late) >= 4:
+            litige_ouvrir(facture=late[2], reason="Prestation contestée", user=owner,
+                          message="Le client conteste la quantité livrée.")  # fmt: skip
+            promesse_enregistrer(facture=late[3], day=today + timedelta(days=10),
+                                 amount=late[3].amount_due, user=owner,
+                                 note="Promis au téléphone")  # fmt: skip
+        relances_executer(company=company, today=today - timedelta(days=1), send=False)
 
     def _user(self, email: str, full_name: str) -> User:
         user = User.objects.filter(email=email).first()

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pgi", "0010_event_log_per_company"),
+        ("pgi", "0011_team_notifications"),
     ]
 
     operations = [

@@ -128,14 +128,29 @@ def backfill(apps, schema_editor):
         if e.session is not None and (facture := factures.get(e.session.facture_id)):
             text, icon = PROVIDER[e.outcome]
             add(facture, e.received_at, "paiement", text, {"a": _eur(e.session.amount)}, icon)
+    StatutFacture = apps.get_model("facturation", "StatutFacture")
+    from django.conf import settings
+    from django.utils import translation
+
+    from facturation.plateforme.models import CodeStatut
+    from facturation.plateforme.services import ICONS
+
+    with translation.override(settings.LANGUAGE_CODE):
+        labels = {code: str(label) for code, label in CodeStatut.choices}
+    for st in StatutFacture.objects.filter(facture__isnull=False).iterator():
+        if facture := factures.get(st.facture_id):
+            add(facture, st.at, "facture", "Plateforme : %(s)s (%(c)s)%(r)s",
+                {"s": {"t": labels.get(st.code, st.code)}, "c": st.code,
+                 "r": f" — {st.reason}" if st.reason else ""},
+                ICONS.get(st.code, "cloud"))  # fmt: skip
     FilActivite.objects.bulk_create(rows, batch_size=2000)
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("encaissement", "0007_relances"),
-        ("facturation", "0010_facture_list_order_index"),
-        ("pgi", "0011_fil_activite"),
+        ("encaissement", "0010_transfer_paying_several_invoices"),
+        ("facturation", "0012_plateforme_never_deleted"),
+        ("pgi", "0012_fil_activite"),
     ]
 
     operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]

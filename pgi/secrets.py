@@ -1,6 +1,7 @@
-"""Provider secrets (a Stripe secret key, a webhook signing secret) encrypted at rest with
-Fernet (AES-128-CBC + HMAC-SHA256), under keys that live outside the database
-(`settings.PAYMENT_SECRETS_KEYS`): a copy of the database alone does not give them away."""
+"""Secrets of outside services (a Stripe secret key, a webhook signing secret, an e-invoicing
+platform's API key) encrypted at rest with Fernet (AES-128-CBC + HMAC-SHA256), under keys that
+live outside the database (`settings.PAYMENT_SECRETS_KEYS`, named after its first user): a
+copy of the database alone does not give them away. Never shown back to anyone."""
 
 import base64
 import hashlib

@@ -1,0 +1,26 @@
+"""The "Devis" section of an invoice's page (registered with `facturation.panels`): the quote
+an invoice was made from, so the link reads both ways; and the customer page's quotes."""
+
+from crm.models import Client
+from crm.panels import ClientPanel, register_client_panel
+from devis import selectors
+from devis.models import DevisFacture
+from facturation.models import Facture
+from facturation.panels import FacturePanel, register_facture_panel
+
+
+def _devis(request, facture: Facture) -> dict:
+    lien = DevisFacture.objects.filter(facture=facture).select_related("devis").first()
+    return {"lien": lien}
+
+
+register_facture_panel(FacturePanel(template="devis/_facture_devis.html", context=_devis))
+
+
+def _client_devis(request, client: Client) -> dict:
+    quotes = selectors.devis_lister(company=request.company).filter(client=client)
+    return {"devis": quotes[:20], "client": client}
+
+
+# The customer page's "Devis" section (crm.panels).
+register_client_panel(ClientPanel(template="devis/_client_devis.html", context=_client_devis))
