@@ -353,7 +353,6 @@ class AccesPortail(CompanyOwned):
     expires_at = models.DateTimeField(_("expire le"))
     revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
-    last_used_at = models.DateTimeField(_("dernière visite"), null=True, blank=True)
     created_by = models.ForeignKey(
         "pgi.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

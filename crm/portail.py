@@ -106,13 +106,6 @@ def portail_lien_redemander(*, acces: AccesPortail) -> AccesPortail | None:
     return portail_lien_envoyer(client=acces.client, user=None)
 
 
-def portail_visite(acces: AccesPortail) -> None:
-    """Notes the visit (once an hour at most: a GET writes as little as it can)."""
-    now = timezone.now()
-    if acces.last_used_at is None or acces.last_used_at < now - timedelta(hours=1):
-        AccesPortail.objects.filter(pk=acces.pk).update(last_used_at=now)
-
-
 def portail_expedier(*, acces_id: int) -> None:
     """Sends one link's email once (no lock held while the mail server talks)."""
     from django.core.mail import send_mail

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
 
 from crm.panels import portail_panels
-from crm.portail import Etat, portail_lien_redemander, portail_lire, portail_visite
+from crm.portail import Etat, portail_lien_redemander, portail_lire
 
 RATE = "5/h"  # new links asked from one address
 
@@ -24,7 +24,6 @@ def portail(request, token: str):
         raise Http404
     if etat != Etat.OK:
         return _closed(request, acces, etat)
-    portail_visite(acces)
     context = {
         "company": acces.company, "client": acces.client, "acces": acces,
         "panels": portail_panels(request, acces.client), "token": None,

@@ -402,10 +402,6 @@ class Migration(migrations.Migration):
                 ),
                 ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="envoyé le")),
                 (
-                    "last_used_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="dernière visite"),
-                ),
-                (
                     "client",
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.CASCADE,
