@@ -16,7 +16,8 @@ Response shapes read (public documentation of the two APIs):
   "numero_voie", "type_voie", "libelle_voie", "complement_adresse", "code_postal",
   "libelle_commune", "etat_administratif"}}], "total_results": n}
 - GET {bodacc}/api/explore/v2.1/catalog/datasets/annonces-commerciales/records
-  ?where=…&order_by=dateparution desc&limit=N → {"total_count": n, "results": [{"id",
+  ?where=registre like "SIREN%" AND familleavis="collective"&order_by=dateparution desc
+  &limit=N → {"total_count": n, "results": [{"id",
   "dateparution", "familleavis" ("collective" for procedures), "familleavis_lib",
   "tribunal", "registre": ["123 456 789", "123456789"], "jugement": JSON text
   {"famille", "nature", "date", "complementJugement"}}]}
@@ -177,7 +178,7 @@ class HttpAnnuaire:
 
     def procedures(self, siren: str) -> list[Procedure]:
         params = urllib.parse.urlencode({
-            "where": f'registre:"{siren}" AND familleavis="collective"',
+            "where": f'registre like "{siren}%" AND familleavis="collective"',
             "order_by": "dateparution desc", "limit": 20,
         })  # fmt: skip
         url = (

@@ -9,6 +9,7 @@ makes every answer a 503, `delay` slows them (a timeout)."""
 
 import argparse
 import json
+import re
 import threading
 import time
 import urllib.parse
@@ -89,7 +90,7 @@ class FakeAnnuaire:
                 self.end_headers()
                 try:
                     self.wfile.write(data)
-                except BrokenPipeError:  # the client gave up (a timeout test)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
                     pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
@@ -112,10 +113,12 @@ class FakeAnnuaire:
                 "per_page": per_page, "total_pages": 1}  # fmt: skip
 
     def records(self, where: str) -> dict:
+        # The query crm/directory.py sends: registre like "SIREN%" AND familleavis="collective"
+        match = re.search(r'registre like "(\d{9})%"', where)
         found = [
             a
             for a in self.announcements
-            if any(f'"{r}"' in where for r in a["registre"]) and "collective" in where
+            if match and match.group(1) in a["registre"] and 'familleavis="collective"' in where
         ]
         found.sort(key=lambda a: a["dateparution"], reverse=True)
         return {"total_count": len(found), "results": found}
