@@ -361,11 +361,16 @@ def move_opportunite(request, opportunite_id: int, payload: DeplacementIn):
     )  # fmt: skip
 
 
+class GainIn(CleanSchema):
+    reason: str = Field("", max_length=300)
+
+
 @pipeline_router.post("/{opportunite_id}/gagner", response=OpportuniteOut, summary="Gagnée")
-def win_opportunite(request, opportunite_id: int):
+def win_opportunite(request, opportunite_id: int, payload: GainIn):
+    """Body `{}` or `{"reason": "…"}`."""
     require(request, Perm.COMMERCIAL_WRITE)
     opp = _opportunite(request, opportunite_id)
-    return services.opportunite_gagner(opportunite=opp, user=request.user)
+    return services.opportunite_gagner(opportunite=opp, user=request.user, reason=payload.reason)
 
 
 @pipeline_router.post("/{opportunite_id}/perdre", response=OpportuniteOut, summary="Perdue")

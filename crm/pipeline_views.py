@@ -175,7 +175,8 @@ def opportunite_detail(request, pk: int):
 def opportunite_win(request, pk: int):
     opp = _opportunite_or_404(request, pk)
     try:
-        services.opportunite_gagner(opportunite=opp, user=request.user)
+        reason = " ".join(request.POST.get("reason", "").split())[:300]
+        services.opportunite_gagner(opportunite=opp, user=request.user, reason=reason)
         messages.success(request, _("Opportunité gagnée."))
     except DomainError as exc:
         messages.error(request, " ".join(exc.problems))

@@ -90,3 +90,14 @@ def test_contacts_and_activities(client, owner_a, company_a):
     done = client.post(f"/api/v1/activites/{task['id']}/terminer", headers=headers).json()
     assert done["done_at"] is not None
     assert client.get("/api/v1/activites/?a_faire=true", headers=headers).json()["count"] == 0
+
+
+def test_win_through_the_api_with_or_without_a_reason(client, owner_a, company_a):
+    headers = auth(factories.token(owner_a))
+    first, second = factories.opportunite(company_a), factories.opportunite(company_a)
+    won = client.post(f"/api/v1/opportunites/{first.pk}/gagner", {},
+                      content_type="application/json", headers=headers)  # fmt: skip
+    assert won.status_code == 200 and won.json()["status"] == "gagnee"
+    won = client.post(f"/api/v1/opportunites/{second.pk}/gagner", {"reason": "Prix"},
+                      content_type="application/json", headers=headers).json()  # fmt: skip
+    assert (won["status"], won["close_reason"]) == ("gagnee", "Prix")

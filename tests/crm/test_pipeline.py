@@ -187,3 +187,13 @@ def test_statistics_conversion_win_rate_time_to_close_and_months(
     assert (january["count"], january["total"], january["weighted"]) == (
         2, Decimal("3000"), Decimal("1100.00")
     )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_win_with_a_reason_from_the_page(as_owner_a, company_a):
+    opp = factories.opportunite(company_a, etape="Négociation")
+    as_owner_a.post(
+        reverse("pipeline:opportunite_win", args=[opp.pk]), {"reason": "Meilleur délai"}
+    )
+    opp.refresh_from_db()
+    assert (opp.status, opp.close_reason) == (OpportuniteStatut.WON, "Meilleur délai")
