@@ -16,9 +16,9 @@ from comptabilite.models import Archive, Cloture, ClotureKind
 from comptabilite.pdf import render_cloture_pdf
 from comptabilite.selectors import add_months, archive_lister, cloture_lister
 from comptabilite.services import archive_creer, cloture_effectuer
+from comptabilite.tableaux.selectors import chiffres_accueil
 from comptabilite.tasks import run_key, verify_registre_task
 from crm.models import Client, ClientStatus
-from facturation.selectors import dashboard_figures
 from pgi import registre
 from pgi.events import sealed_events
 from pgi.models import Evenement, Registre
@@ -34,7 +34,7 @@ def tableau_de_bord(request):
         "customer_count": clients.filter(status=ClientStatus.CUSTOMER).count(),
         "prospect_count": clients.filter(status=ClientStatus.PROSPECT).count(),
         "recent_clients": clients.order_by("-created_at")[:5],
-        "figures": dashboard_figures(company=request.company, today=timezone.localdate()),
+        "figures": chiffres_accueil(company=request.company, today=timezone.localdate()),
     }
     return render(request, "comptabilite/tableau_de_bord.html", context)
 

@@ -7,6 +7,7 @@ from devis import selectors
 from devis.models import DevisFacture
 from facturation.models import Facture
 from facturation.panels import FacturePanel, register_facture_panel
+from pgi.panels import Panel, dashboard_panels
 
 
 def _devis(request, facture: Facture) -> dict:
@@ -24,3 +25,14 @@ def _client_devis(request, client: Client) -> dict:
 
 # The customer page's "Devis" section (crm.panels).
 register_client_panel(ClientPanel(template="devis/_client_devis.html", context=_client_devis))
+
+
+def _tableau_devis(request, periode) -> dict:
+    figures = selectors.devis_signes_envoyes(
+        company=request.company, start=periode.start, end=periode.end
+    )
+    return {"figures": figures}
+
+
+# The sales dashboard's "quotes signed / sent" section (pgi.panels.dashboard_panels, issue #19).
+dashboard_panels.register(Panel(template="devis/_tableau_devis.html", context=_tableau_devis))

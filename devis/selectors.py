@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from devis.models import OPEN_STATES, Devis, EnvoiDevis, ParametresDevis, Statut
@@ -98,3 +98,33 @@ def envois_en_attente(*, before: datetime, now: datetime) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+@dataclass(frozen=True)
+class SignesEnvoyes:
+    sent: int
+    sent_amount: Decimal
+    signed: int
+    signed_amount: Decimal
+
+    @property
+    def rate(self) -> Decimal | None:
+        """Signed ÷ sent, in %; None when nothing was sent."""
+        return (
+            (Decimal(self.signed) * 100 / self.sent).quantize(Decimal("1")) if self.sent else None
+        )
+
+
+def devis_signes_envoyes(*, company: Company, start: date, end: date) -> SignesEnvoyes:
+    """Quotes sent over the period (a version replaced by a later one not counted twice) and
+    quotes signed over it (accepted, or invoiced since), count and amount excl. VAT, for the
+    sales dashboard (issue #19). One query."""
+    sent = Q(sent_at__date__range=(start, end)) & ~Q(status=Statut.SUPERSEDED)
+    signed = Q(answered_at__date__range=(start, end), status__in=(Statut.ACCEPTED, Statut.INVOICED))
+    row = Devis.objects.filter(company=company).aggregate(
+        sent=Count("pk", filter=sent),
+        sent_amount=Coalesce(Sum("total_excl_vat", filter=sent), ZERO),
+        signed=Count("pk", filter=signed),
+        signed_amount=Coalesce(Sum("total_excl_vat", filter=signed), ZERO),
+    )
+    return SignesEnvoyes(**row)

@@ -272,14 +272,23 @@ def facture_prix_inhabituels(facture: Facture) -> list[str]:
     return prix_inhabituels(client=facture.client, lines=lines)
 
 
+def sales(field: str) -> Combinable:
+    """The sum of `field` over issued documents, credit notes deducted: a credit note corrects
+    a sale and counts negatively in every total (BOI-TVA-DECLA-30-10-30). Two filtered sums
+    rather than a sum of signed products: 4 times faster over 50,000 rows (bench/README.md)."""
+    credit_note = Q(kind=Kind.CREDIT_NOTE)
+    return Coalesce(Sum(field, filter=~credit_note), ZERO) - Coalesce(
+        Sum(field, filter=credit_note), ZERO
+    )
+
+
 def dashboard_figures(*, company: Company, today) -> dict:
     """Sales of the last 12 months (credit notes deducted), what is still due and overdue.
 
     Two aggregate queries whatever the number of invoices."""
     issued = Facture.objects.for_company(company).filter(status=Status.ISSUED)
-    sign = Case(When(kind=Kind.CREDIT_NOTE, then=-1), default=1)
-    sales = issued.filter(issue_date__gt=today - timedelta(days=365)).aggregate(
-        excl_vat=Coalesce(Sum(F("total_excl_vat") * sign), ZERO)
+    figures = issued.filter(issue_date__gt=today - timedelta(days=365)).aggregate(
+        excl_vat=sales("total_excl_vat")
     )
     # What is due per invoice: the reductions of `with_amount_due`, grouped once and joined
     # (one pass over each table instead of a subquery per invoice: 100,000 invoices in
@@ -306,7 +315,7 @@ def dashboard_figures(*, company: Company, today) -> dict:
         )
         total_due, overdue, overdue_count = cursor.fetchone()
     due = {"due": total_due, "overdue": overdue, "overdue_count": overdue_count}
-    return {"sales_excl_vat": sales["excl_vat"], **due}
+    return {"sales_excl_vat": figures["excl_vat"], **due}
 
 
 def facture_timeline(facture: Facture) -> list[dict]:

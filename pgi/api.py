@@ -74,6 +74,7 @@ def _register_routers() -> None:
     # The kernel's only upward imports, with the root URLs (import-linter's exceptions): the
     # apps' routers are imported when the API is registered, not when the kernel loads.
     from comptabilite.api import router as registre_router
+    from comptabilite.tableaux.api import router as tableaux_router
     from crm.api import activites_router, contacts_router, fil_router, pipeline_router
     from crm.api import router as crm_router
     from devis.api import router as devis_router
@@ -98,6 +99,7 @@ def _register_routers() -> None:
     api.add_router("/relances", relances_router)
     api.add_router("/factures", statuts_router)
     api.add_router("/factures-recues", recues_router)
+    api.add_router("/tableaux", tableaux_router)
 
 
 _register_routers()

@@ -28,3 +28,9 @@ class Panels:
     def render(self, request: HttpRequest, obj: Any) -> list[tuple[str, dict]]:
         """(template, context) of each section, for `{% include template %}`."""
         return [(panel.template, panel.context(request, obj)) for panel in self.panels]
+
+
+# Sections of the sales dashboard (comptabilite.tableaux) that apps below it add from their
+# `AppConfig.ready`: quotes signed versus sent, the weighted pipeline (issue #19). Each panel's
+# context is called with the request and the period shown (`.start`, `.end`: dates).
+dashboard_panels = Panels()

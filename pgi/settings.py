@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "encaissement",
     "devis",  # after the invoices: its numbering series is listed after theirs
     "comptabilite",
+    "comptabilite.tableaux",
 ]
 
 MIDDLEWARE = [

@@ -69,6 +69,7 @@ urlpatterns = [
     path("d/<str:token>/logo/", facture_views.facture_public_logo, name="facture_public_logo"),
     path("d/<str:token>/marque.css", facture_views.facture_public_css, name="facture_public_css"),
     path("comptabilite/", include("comptabilite.urls")),
+    path("tableaux/", include("comptabilite.tableaux.urls")),
     path("api/v1/docs", api_docs, name="api_docs"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

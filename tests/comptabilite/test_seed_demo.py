@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from comptabilite.tableaux.models import ResteDu
 from encaissement.models import Paiement
 from facturation.models import Facture
 from facturation.selectors import with_amount_due
@@ -41,6 +42,10 @@ def test_the_demo_has_payments_reversals_credit_and_unpaid_invoices_and_verifies
     assert Litige.objects.filter(company=company).exists()
     assert PromessePaiement.objects.filter(company=company).exists()
     assert Relance.objects.filter(company=company).exists()
+    # The dashboards' kept amounts agree with the one "reste dû" on every demo invoice.
+    kept = dict(ResteDu.objects.values_list("facture_id", "amount_due"))
+    invoices = with_amount_due(Facture.objects.filter(status="emise").exclude(kind="avoir"))
+    assert kept == dict(invoices.values_list("pk", "amount_due"))
     out = StringIO()
     call_command("verify_registre", stdout=out)
     assert "anomalie" not in out.getvalue()

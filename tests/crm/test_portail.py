@@ -25,9 +25,10 @@ def _link(client, captured) -> str:
     with captured(execute=True):
         acces = portail_lien_envoyer(client=client, user=None)
     assert mail.outbox[-1].to == [client.email]
-    url = re.search(r"https?://\S+/portail/\S+/", mail.outbox[-1].body).group(0)
-    assert url.endswith(reverse("portail", args=[portail_token(acces)]))
-    return reverse("portail", args=[portail_token(acces)])
+    url = re.search(r"https?://\S+?(/portail/\S+/)", mail.outbox[-1].body).group(1)
+    # The link read back from the email (it signs its time: one made now may differ).
+    assert portail_token(acces).split(":")[0] in url
+    return url
 
 
 def test_the_owner_sends_the_link_and_the_customer_sees_its_invoices(
