@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from crm.models import Client, ClientKind, ClientStatus
+from crm.models import Client, ClientKind, ClientStatus, Origine
 from crm.services import client_valider
 from pgi.exceptions import DomainError
 from pgi.models import Company
@@ -36,8 +37,22 @@ HEADERS = {
     "code postal": "billing_postal_code", "cp": "billing_postal_code",
     "ville": "billing_city", "pays": "billing_country",
     "delai de paiement": "payment_terms_days", "delai paiement": "payment_terms_days",
-    "notes": "notes",
+    "notes": "notes", "origine": "source", "source": "source", "etiquettes": "tags",
+    "tags": "tags", "forme juridique": "legal_form", "code naf": "naf_code", "naf": "naf_code",
 }  # fmt: skip
+
+# What a column can be imported as (the mapping step offers these), in the form's order.
+TARGETS = [
+    "name", "kind", "status", "siren", "siret", "vat_number", "legal_form", "naf_code", "email",
+    "phone", "billing_line1", "billing_line2", "billing_postal_code", "billing_city",
+    "billing_country", "payment_terms_days", "source", "tags", "notes",
+]  # fmt: skip
+
+
+def target_choices() -> list[tuple[str, str]]:
+    """(field, label) of the targets, for the mapping step's selects."""
+    return [(name, str(Client._meta.get_field(name).verbose_name)) for name in TARGETS]
+
 
 EXPORT_COLUMNS = [
     ("nom", "name"), ("type", "kind"), ("statut", "status"), ("siren", "siren"),
@@ -45,6 +60,8 @@ EXPORT_COLUMNS = [
     ("adresse", "billing_line1"), ("complement", "billing_line2"),
     ("code postal", "billing_postal_code"), ("ville", "billing_city"),
     ("pays", "billing_country"), ("delai de paiement", "payment_terms_days"), ("notes", "notes"),
+    ("origine", "source"), ("etiquettes", "tags"), ("forme juridique", "legal_form"),
+    ("code naf", "naf_code"),
 ]  # fmt: skip
 
 KIND_VALUES = {"entreprise": ClientKind.COMPANY, "societe": ClientKind.COMPANY,
@@ -77,6 +94,8 @@ class ImportRow:
 class ImportPreview:
     rows: list[ImportRow]
     ignored_columns: list[str]
+    mapping: dict[str, str] = field(default_factory=dict)  # CSV column -> field
+    headers: list[str] = field(default_factory=list)
 
     @property
     def valid_rows(self) -> list[ImportRow]:
@@ -113,6 +132,14 @@ def _parse_row(raw: dict[str, str], mapping: dict[str, str]) -> tuple[dict[str, 
             if _key(value) not in STATUS_VALUES:
                 errors.append(_("statut « %(v)s » inconnu (prospect ou client)") % {"v": value})
             value = STATUS_VALUES.get(_key(value), ClientStatus.PROSPECT)
+        elif target == "source":
+            found = next((v for v, label in Origine.choices
+                          if _key(value) in (_key(v), _key(str(label)))), None)  # fmt: skip
+            if value and found is None:
+                errors.append(_("origine « %(v)s » inconnue") % {"v": value})
+            value = found or ""
+        elif target == "tags":
+            value = [t.strip() for t in value.replace("|", ",").split(",") if t.strip()]
         elif target == "payment_terms_days":
             if value == "":
                 value = None
@@ -140,8 +167,43 @@ def _labelled(error: DomainError) -> list[str]:
     ]
 
 
-def clients_previsualiser(*, company: Company, text: str) -> ImportPreview:
-    """Parses the CSV and checks every row as `client_creer` would, without writing."""
+def _duplicates(company: Company, rows: list[ImportRow]) -> None:
+    """Flags the rows whose SIREN or e-mail is already a customer's, or an earlier row's:
+    two queries for the whole file (the file's identifiers looked up, not the table read)."""
+    sirens = {r.fields["siren"] for r in rows if r.fields.get("siren")}
+    emails = {r.fields["email"].lower() for r in rows if r.fields.get("email")}
+    existing = Client.objects.for_company(company)
+    by_siren = dict(existing.filter(siren__in=sirens).values_list("siren", "name"))
+    by_email = dict(
+        existing.annotate(address=Lower("email"))
+        .filter(address__in=emails)
+        .values_list("address", "name")
+    )
+    first_siren: dict[str, int] = {}
+    first_email: dict[str, int] = {}
+    for row in rows:
+        siren, email = row.fields.get("siren"), (row.fields.get("email") or "").lower()
+        if siren and siren in by_siren:
+            row.errors.append(_("doublon : SIREN déjà chez « %(n)s »") % {"n": by_siren[siren]})
+        elif siren and siren in first_siren:
+            row.errors.append(_("SIREN en double avec la ligne %(l)d") % {"l": first_siren[siren]})
+        if email and email in by_email:
+            row.errors.append(_("doublon : e-mail déjà chez « %(n)s »") % {"n": by_email[email]})
+        elif email and email in first_email:
+            row.errors.append(_("e-mail en double avec la ligne %(l)d") % {"l": first_email[email]})
+        if siren:
+            first_siren.setdefault(siren, row.line)
+        if email:
+            first_email.setdefault(email, row.line)
+
+
+def clients_previsualiser(
+    *, company: Company, text: str, mapping: dict[str, str] | None = None
+) -> ImportPreview:
+    """Parses the CSV and checks every row as `client_creer` would, without writing. The
+    columns are recognised by their header unless `mapping` (column -> field, "" to ignore)
+    says otherwise; duplicates (SIREN, e-mail) of existing customers or of earlier rows are
+    refused."""
     sample = text[:4096]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=";,\t")
@@ -150,7 +212,16 @@ def clients_previsualiser(*, company: Company, text: str) -> ImportPreview:
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     if not reader.fieldnames:
         raise DomainError(_("Le fichier est vide."))
-    mapping = {h: HEADERS[_key(h)] for h in reader.fieldnames if h and _key(h) in HEADERS}
+    if mapping is None:
+        mapping = {h: HEADERS[_key(h)] for h in reader.fieldnames if h and _key(h) in HEADERS}
+    else:
+        mapping = {h: t for h, t in mapping.items() if h in reader.fieldnames and t in TARGETS}
+    targets = list(mapping.values())
+    twice = sorted({t for t in targets if targets.count(t) > 1})
+    if twice:
+        raise DomainError(
+            _("Plusieurs colonnes pour le même champ : %(f)s.") % {"f": ", ".join(twice)}
+        )
     if "name" not in mapping.values():
         raise DomainError(
             _("Colonne « nom » introuvable. Colonnes reconnues : %(cols)s.")
@@ -183,13 +254,17 @@ def clients_previsualiser(*, company: Company, text: str) -> ImportPreview:
         rows.append(ImportRow(line=line, fields=fields, errors=errors))
     if not rows:
         raise DomainError(_("Le fichier ne contient aucune ligne de données."))
-    return ImportPreview(rows=rows, ignored_columns=ignored)
+    _duplicates(company, rows)
+    headers = [h for h in reader.fieldnames if h]
+    return ImportPreview(rows=rows, ignored_columns=ignored, mapping=mapping, headers=headers)
 
 
 @transaction.atomic
-def clients_importer(*, company: Company, text: str) -> tuple[int, int]:
+def clients_importer(
+    *, company: Company, text: str, mapping: dict[str, str] | None = None
+) -> tuple[int, int]:
     """Creates the valid rows of the CSV; returns (created, skipped)."""
-    preview = clients_previsualiser(company=company, text=text)
+    preview = clients_previsualiser(company=company, text=text, mapping=mapping)
     valid = preview.valid_rows
     Client.objects.bulk_create([Client(company=company, **row.fields) for row in valid])
     return len(valid), len(preview.invalid_rows)
@@ -203,7 +278,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def _cell(value) -> str:
     if value is None:
         return ""
-    text = str(value)
+    text = ", ".join(value) if isinstance(value, list) else str(value)
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 

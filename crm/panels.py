@@ -13,3 +13,15 @@ register_client_panel = CLIENT_PANELS.register
 
 def client_panels(request: HttpRequest, client: Client) -> list[tuple[str, dict]]:
     return CLIENT_PANELS.render(request, client)
+
+
+# The sections of the customer portal (crm.portail): each app above lists there the documents
+# of the link's customer (facturation: invoices; devis: quotes). `context(request, client)`
+# is given that customer only.
+PortailPanel = Panel
+PORTAIL_PANELS = Panels()
+register_portail_panel = PORTAIL_PANELS.register
+
+
+def portail_panels(request: HttpRequest, client: Client) -> list[tuple[str, dict]]:
+    return PORTAIL_PANELS.render(request, client)

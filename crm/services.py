@@ -13,10 +13,11 @@ from pgi.models import Company
 
 CLIENT_FIELDS = frozenset(
     {
-        "kind", "status", "name", "siren", "siret", "vat_number", "email", "phone",
+        "kind", "status", "name", "siren", "siret", "vat_number", "legal_form", "naf_code",
+        "email", "phone",
         "billing_line1", "billing_line2", "billing_postal_code", "billing_city", "billing_country",
         "delivery_line1", "delivery_line2", "delivery_postal_code", "delivery_city",
-        "delivery_country", "payment_terms_days", "notes",
+        "delivery_country", "payment_terms_days", "notes", "source", "tags", "owner",
     }
 )  # fmt: skip
 
@@ -30,10 +31,13 @@ def client_valider(client: Client) -> None:
     if client.siret and not client.siren and len(client.siret) == 14:
         client.siren = client.siret[:9]
     errors: dict[str, list[str]] = {}
+    if client.owner_id and not client.owner.memberships.filter(company=client.company).exists():
+        errors["owner"] = [_("Ce responsable n'est pas membre de la société.")]
     try:
-        client.full_clean(exclude=["company"], validate_unique=False)
+        client.full_clean(exclude=["company", "owner"], validate_unique=False)
     except ValidationError as exc:
-        errors = {f: [m for e in errs for m in e.messages] for f, errs in exc.error_dict.items()}
+        for f, errs in exc.error_dict.items():
+            errors.setdefault(f, []).extend(m for e in errs for m in e.messages)
     if client.siren and client.siret and "siret" not in errors and "siren" not in errors:
         if not client.siret.startswith(client.siren):
             errors.setdefault("siret", []).append(
@@ -59,7 +63,11 @@ def _assign(client: Client, fields: dict[str, Any]) -> None:
     if unknown:
         raise DomainError(_("Champs inconnus : %(f)s") % {"f": ", ".join(sorted(unknown))})
     for name, value in fields.items():
-        setattr(client, name, "" if value is None and name != "payment_terms_days" else value)
+        if name == "tags":
+            value = sorted({" ".join(str(t).split())[:40] for t in value or [] if str(t).strip()})
+        elif value is None and name not in ("payment_terms_days", "owner"):
+            value = ""
+        setattr(client, name, value)
 
 
 @transaction.atomic
@@ -112,3 +120,21 @@ def contact_modifier(*, contact: Contact, fields: dict[str, Any]) -> Contact:
 @transaction.atomic
 def contact_supprimer(*, contact: Contact) -> None:
     contact.delete()
+
+
+# The sales funnel (crm.pipeline), named here for the apps that call crm: the quotes app wins
+# an opportunity when its quote is accepted and proposes to lose it when refused or expired.
+# Know who you prospect (crm.directory): the quotes app calls this before sending a quote.
+from crm.directory import client_verifier_avant_envoi as client_verifier_avant_envoi  # noqa: E402
+from crm.directory import entreprise_verifier as entreprise_verifier  # noqa: E402
+from crm.pipeline import activite_creer as activite_creer  # noqa: E402
+from crm.pipeline import activite_terminer as activite_terminer  # noqa: E402
+from crm.pipeline import etape_enregistrer as etape_enregistrer  # noqa: E402
+from crm.pipeline import etape_supprimer as etape_supprimer  # noqa: E402
+from crm.pipeline import etapes_par_defaut as etapes_par_defaut  # noqa: E402
+from crm.pipeline import opportunite_creer as opportunite_creer  # noqa: E402
+from crm.pipeline import opportunite_deplacer as opportunite_deplacer  # noqa: E402
+from crm.pipeline import opportunite_gagner as opportunite_gagner  # noqa: E402
+from crm.pipeline import opportunite_modifier as opportunite_modifier  # noqa: E402
+from crm.pipeline import opportunite_perdre as opportunite_perdre  # noqa: E402
+from crm.pipeline import opportunite_proposer_perte as opportunite_proposer_perte  # noqa: E402

@@ -26,6 +26,7 @@ from enum import StrEnum
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from encaissement.models import (
     ComptePrestataire,
@@ -44,11 +45,12 @@ from encaissement.providers import (
     provider_for,
 )
 from encaissement.services import Allocation, PaiementError, paiement_annuler, paiement_enregistrer
+from facturation.activite import facture_activite
 from facturation.models import Facture, Kind, Status
 from facturation.selectors import with_amount_due
 from pgi.exceptions import DomainError, PeriodeCloturee
-from pgi.models import Company, User
-from pgi.money import ZERO
+from pgi.models import Company, FamilleActivite, User
+from pgi.money import ZERO, format_eur
 from pgi.registre import periode_verifier_ouverte
 from pgi.secrets import encrypt
 
@@ -134,11 +136,14 @@ def consultation_enregistrer(*, facture: Facture, at: datetime | None = None) ->
     """Marks the invoice's page as opened by the customer today; once a day (a second opening
     the same day inserts nothing). True when this is the day's first."""
     at = at or timezone.now()
-    created = Consultation.objects.bulk_create(
-        [Consultation(facture=facture, day=timezone.localdate(at), at=at)],
-        ignore_conflicts=True,
-    )
-    return bool(created and created[0].pk)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                Consultation.objects.create(facture=facture, day=timezone.localdate(at), at=at)
+        except IntegrityError:
+            return False
+        facture_activite(facture, gettext_noop("Consultée par le client"), icon="eye", at=at)
+    return True
 
 
 def en_traitement(facture: Facture) -> Decimal:
@@ -220,6 +225,16 @@ class Effet(StrEnum):
     SANS_EFFET = "sans_effet"  # late or out of order: the session is already further on
     IGNORE = "ignore"  # not a session of ours, or an event we do not act on
     REJEU = "rejeu"  # already received
+
+
+# What an online payment that is not (yet, or no longer) a payment adds to the invoice's
+# history and the customer's feed.
+PROVIDER_TEXTS = {
+    Effet.TRAITEMENT: (gettext_noop("Prélèvement SEPA de %(a)s en cours de traitement"),
+                       "hourglass-split"),
+    Effet.ECHEC: (gettext_noop("Paiement en ligne de %(a)s échoué"), "x-octagon"),
+    Effet.ANNULE: (gettext_noop("Prélèvement de %(a)s rejeté : paiement annulé"), "x-octagon"),
+}  # fmt: skip
 
 
 def _record_payment(session: SessionPaiement, event: ProviderEvent) -> "Effet":
@@ -306,10 +321,15 @@ def evenement_traiter(*, compte: ComptePrestataire, event: ProviderEvent) -> "Ef
     outcome = _apply(session, event) if session is not None else Effet.IGNORE
     try:
         with transaction.atomic():
-            EvenementPrestataire.objects.create(
+            stored = EvenementPrestataire.objects.create(
                 compte=compte, event_id=event.id, type=event.type[:100], session=session,
                 outcome=outcome,
             )  # fmt: skip
+            if session is not None and outcome in PROVIDER_TEXTS:
+                summary, icon = PROVIDER_TEXTS[Effet(outcome)]
+                facture_activite(session.facture, summary, {"a": format_eur(session.amount)},
+                                 icon=icon, famille=FamilleActivite.PAIEMENT,
+                                 at=stored.received_at)  # fmt: skip
     except IntegrityError:
         # The same event, delivered twice at once, with no session to serialise on.
         if session is not None:

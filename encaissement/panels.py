@@ -1,15 +1,12 @@
 """What payments add to the layers below, registered at start-up (`EncaissementConfig.ready`):
-the amount settled in facturation's one "reste dû", the payments on an invoice's page and in
-its history, and the payments and credit on a customer's page."""
-
-from django.db.models import Q
-from django.utils.translation import gettext as _
+the amount settled in facturation's one "reste dû", the payments on an invoice's page, and the
+payments and credit on a customer's page. (The invoice's history is the customer's activity
+feed, written by the services: pgi.activite.)"""
 
 from crm.models import Client
 from crm.panels import ClientPanel, register_client_panel
 from encaissement import public
-from encaissement.models import Consultation, EvenementPrestataire, Imputation
-from encaissement.online import Effet
+from encaissement.models import Imputation
 from encaissement.selectors import (
     IMPUTATIONS_FAITES,
     IMPUTATIONS_RECUES,
@@ -26,45 +23,11 @@ from facturation.panels import (
     register_facture_panel,
     register_public_panel,
 )
-from facturation.selectors import facture_lister, register_settlement, register_timeline_source
-from pgi.money import format_eur
+from facturation.selectors import facture_lister, register_settlement
 from pgi.permissions import Perm
 
 for reduction in (MONTANT_REGLE, IMPUTATIONS_RECUES, IMPUTATIONS_FAITES):
     register_settlement(reduction)
-
-
-@register_timeline_source
-def _history(facture: Facture) -> list[dict]:
-    events = []
-    for a in affectations_de_facture(facture):
-        if a.amount > 0:
-            text = _("Paiement de %(a)s reçu (%(n)s)")
-            icon = "cash-coin"
-        else:
-            text = _("Paiement de %(a)s annulé (%(n)s)")
-            icon = "x-circle"
-        events.append({
-            "at": a.created_at, "label": "other", "detail": a.paiement.number, "icon": icon,
-            "text": text % {"a": format_eur(abs(a.amount)), "n": a.paiement.number},
-        })  # fmt: skip
-    for i in Imputation.objects.filter(facture=facture).select_related("avoir"):
-        events.append({
-            "at": i.created_at, "label": "other", "detail": i.avoir.number,
-            "icon": "arrow-left-right",
-            "text": _("Avoir %(n)s imputé : %(a)s")
-            % {"n": i.avoir.number, "a": format_eur(i.amount)},
-        })  # fmt: skip
-    for i in Imputation.objects.filter(Q(avoir=facture) | Q(avoir__origin=facture)).select_related(
-        "avoir", "facture"
-    ):
-        events.append({
-            "at": i.created_at, "label": "other", "detail": i.facture.number,
-            "icon": "arrow-left-right",
-            "text": _("Avoir %(n)s imputé sur %(f)s : %(a)s")
-            % {"n": i.avoir.number, "f": i.facture.number, "a": format_eur(i.amount)},
-        })  # fmt: skip
-    return events
 
 
 def _facture_panel(request, facture: Facture) -> dict:
@@ -112,28 +75,3 @@ register_client_panel(
 
 register_public_panel(PublicPanel(template="encaissement/public/_payer.html",
                                   context=public.panel_context))  # fmt: skip
-
-
-@register_timeline_source
-def _online_history(facture: Facture) -> list[dict]:
-    """The customer's visits to the payment page (once a day) and what the payment provider
-    said of an online payment that is not (yet, or no longer) a payment: processing, failed."""
-    events = [
-        {"at": c.at, "label": "other", "detail": "", "icon": "eye",
-         "text": _("Consultée par le client")}
-        for c in Consultation.objects.filter(facture=facture).order_by("day")
-    ]  # fmt: skip
-    texts = {
-        Effet.TRAITEMENT: (_("Prélèvement SEPA de %(a)s en cours de traitement"),
-                           "hourglass-split"),
-        Effet.ECHEC: (_("Paiement en ligne de %(a)s échoué"), "x-octagon"),
-        Effet.ANNULE: (_("Prélèvement de %(a)s rejeté : paiement annulé"), "x-octagon"),
-    }  # fmt: skip
-    for event in EvenementPrestataire.objects.filter(
-        session__facture=facture, outcome__in=list(texts)
-    ).select_related("session"):
-        text, icon = texts[Effet(event.outcome)]
-        amount = format_eur(event.session.amount)
-        events.append({"at": event.received_at, "label": "other", "detail": event.event_id,
-                       "icon": icon, "text": text % {"a": amount}})  # fmt: skip
-    return events

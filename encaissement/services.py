@@ -12,15 +12,18 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.models import Client
 from encaissement.models import Affectation, Imputation, Method, Paiement
+from facturation.activite import facture_activite
 from facturation.models import Facture, Kind, Status
 from facturation.plateforme.services import encaissee_corriger, encaissee_transmettre
 from facturation.selectors import with_amount_due
 from pgi import registre
+from pgi.activite import activite_ecrire
 from pgi.exceptions import DomainError, PeriodeCloturee
-from pgi.models import Company, RecordKind, User
+from pgi.models import Company, FamilleActivite, RecordKind, User
 from pgi.money import ZERO, cents, format_eur
 from pgi.numbering import numero_attribuer
 from pgi.text import clean_text
@@ -155,6 +158,18 @@ def _seal(paiement: Paiement, affectations: list[Affectation]) -> None:
         raise PaiementError(exc.problems) from exc
 
 
+def _feed(affectations: list[Affectation], user: User | None) -> None:
+    """A line per invoice settled (or unsettled by a reversal) in the customer's feed."""
+    for a in affectations:
+        if a.amount > 0:
+            summary, icon = gettext_noop("Paiement de %(a)s reçu (%(n)s)"), "cash-coin"
+        else:
+            summary, icon = gettext_noop("Paiement de %(a)s annulé (%(n)s)"), "x-circle"
+        params = {"a": format_eur(abs(a.amount)), "n": a.paiement.number}
+        facture_activite(a.facture, summary, params, icon=icon, famille=FamilleActivite.PAIEMENT,
+                         user=user, at=a.created_at)  # fmt: skip
+
+
 @transaction.atomic
 def paiement_enregistrer(
     *, company: Company, user: User | None, client: Client, day: date, amount, method: str,
@@ -198,6 +213,14 @@ def paiement_enregistrer(
         for a in allocations
     ]
     _seal(paiement, affectations)
+    _feed(affectations, user)
+    if not affectations:  # all of it is the customer's credit
+        activite_ecrire(
+            company=company, client_id=client.pk, famille=FamilleActivite.PAIEMENT,
+            summary=gettext_noop("Paiement de %(a)s reçu (%(n)s), en avoir du client"),
+            params={"a": format_eur(amount), "n": paiement.number}, icon="cash-coin",
+            url=client.get_absolute_url(), objet=paiement, reference=paiement.number, user=user,
+        )  # fmt: skip
     _encaissees(paiement, affectations)
     return paiement
 
@@ -266,6 +289,7 @@ def paiement_affecter(
         )  # fmt: skip
         for a in allocations
     ]
+    _feed(affectations, user)
     _encaissees(paiement, affectations)
     # Not sealed (the payment was), but the books move the credit onto the invoices it pays.
     registre.post(
@@ -334,6 +358,7 @@ def paiement_annuler(
             facture=a.facture, key=f"annulation:affectation:{a.pk}",
             corrects=f"affectation:{a.pk}", day=day,
         )  # fmt: skip
+    _feed(affectations, user)
     return reversal
 
 
@@ -404,4 +429,20 @@ def avoir_imputer(*, avoir: Facture, facture: Facture, amount, user: User | None
         },
         at=timezone.now(),
     )  # fmt: skip
+    params = {"n": avoir.number, "f": target.number, "a": format_eur(amount)}
+    at = imputation.created_at
+    facture_activite(
+        target,
+        gettext_noop("Avoir %(n)s imputé : %(a)s"),
+        params,
+        icon="arrow-left-right",
+        famille=FamilleActivite.PAIEMENT,
+        user=user,
+        at=at,
+    )
+    for document in (avoir, locked.get(avoir.origin_id)):  # the credit note and its invoice
+        if document is not None:
+            facture_activite(document, gettext_noop("Avoir %(n)s imputé sur %(f)s : %(a)s"),
+                             params, icon="arrow-left-right", famille=FamilleActivite.PAIEMENT,
+                             user=user, at=at)  # fmt: skip
     return imputation

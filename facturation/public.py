@@ -28,8 +28,9 @@ def link_version(facture: Facture) -> int:
     return LienClient.objects.filter(facture=facture).values_list("version", flat=True).first() or 1
 
 
-def public_token(facture: Facture) -> str:
-    data = {"f": facture.pk, "c": facture.company_id, "v": link_version(facture)}
+def public_token(facture: Facture, *, version: int | None = None) -> str:
+    """`version`: the link's, when the caller read it already (a list of documents)."""
+    data = {"f": facture.pk, "c": facture.company_id, "v": version or link_version(facture)}
     return signing.dumps(data, salt=SALT, compress=True)
 
 

@@ -28,7 +28,8 @@ from django.utils.translation import gettext_lazy
 from crm.models import Client
 from facturation.models import Article, Envoi, Facture, Kind, LigneFacture, Status
 from facturation.plateforme import selectors as pa
-from pgi.models import Company, Enregistrement
+from pgi.activite import fil_objet
+from pgi.models import Company
 from pgi.money import format_eur
 from pgi.totals import compute_totals
 
@@ -323,35 +324,14 @@ def dashboard_figures(*, company: Company, today) -> dict:
     return {"sales_excl_vat": figures["excl_vat"], **due}
 
 
-# Entries that the apps above facturation add to a document's history (payments): functions
-# facture -> [{"at": datetime, "label": "other", "detail": "", "text": str, "icon": str}].
-TIMELINE_SOURCES: list[Callable[[Facture], list[dict]]] = []
-
-
-def register_timeline_source(func: Callable[[Facture], list[dict]]):
-    TIMELINE_SOURCES.append(func)
-    return func
-
-
 def facture_timeline(facture: Facture) -> list[dict]:
-    """What happened to a document, oldest first: creation, issue and sealing, PDF, emails,
-    credit notes, and what the apps above add (payments). Every entry comes from a row that
-    never changes once written."""
-    events = [{"at": facture.created_at, "label": "created", "detail": ""}]
-    if facture.number:
-        records = Enregistrement.objects.filter(
-            company_id=facture.company_id, reference=facture.number
-        ).values_list("kind", "sequence", "recorded_at")
-        for kind, sequence, recorded_at in records:
-            events.append({"at": recorded_at, "label": "pdf" if kind == "pdf" else "issued",
-                           "detail": f"#{sequence}"})  # fmt: skip
-    for envoi in facture.envois.all():
-        events.append({"at": envoi.created_at, "label": "sent", "detail": envoi.recipients})
-    for avoir in facture.credit_notes.filter(status=Status.ISSUED):
-        events.append({"at": avoir.issued_at, "label": "credited", "detail": avoir.number})
-    for source in TIMELINE_SOURCES:
-        events.extend(source(facture))
-    return sorted(events, key=lambda event: event["at"])
+    """What happened to a document, oldest first: its creation, then its lines of the
+    customer's activity feed (pgi.activite), written by each app in the transaction of its
+    action: issue and sealing, PDF, emails, credit notes, payments, reminders, disputes..."""
+    events = [{"at": facture.created_at, "label": "created", "icon": "pencil", "text": ""}]
+    for ligne in fil_objet(facture):
+        events.append({"at": ligne.at, "label": "other", "icon": ligne.icon, "text": ligne.text})
+    return events
 
 
 # Work after commit (pgi.queue): what the sweeper publishes again when its task was lost.

@@ -76,6 +76,7 @@ def _register_routers() -> None:
     from comptabilite.api import livres_router
     from comptabilite.api import router as registre_router
     from comptabilite.tableaux.api import router as tableaux_router
+    from crm.api import activites_router, contacts_router, fil_router, pipeline_router
     from crm.api import router as crm_router
     from devis.api import router as devis_router
     from encaissement.api import liens_router, paiements_router, soldes_router
@@ -84,6 +85,10 @@ def _register_routers() -> None:
     from facturation.api import articles_router, factures_router, recues_router, statuts_router
 
     api.add_router("/clients", crm_router)
+    api.add_router("/clients", fil_router)
+    api.add_router("/contacts", contacts_router)
+    api.add_router("/opportunites", pipeline_router)
+    api.add_router("/activites", activites_router)
     api.add_router("/articles", articles_router)
     api.add_router("/factures", factures_router)
     api.add_router("/devis", devis_router)

@@ -612,6 +612,54 @@ class NumberingFormat(models.Model):
         return self.pattern
 
 
+class FamilleActivite(models.TextChoices):
+    """What a customer's activity feed can be filtered on."""
+
+    OPPORTUNITE = "opportunite", _("Opportunités")
+    DEVIS = "devis", _("Devis")
+    FACTURE = "facture", _("Factures")
+    PAIEMENT = "paiement", _("Paiements")
+    RELANCE = "relance", _("Relances")
+    LITIGE = "litige", _("Litiges et promesses")
+    ACTIVITE = "activite", _("Activités et notes")
+
+
+class FilActivite(CompanyOwned):
+    """One line of a customer's activity feed (not the technical event log): written by the
+    app that acts, in the transaction of the action (`pgi.activite`), never changed after.
+
+    `client_id` is the customer (crm, above the kernel: a plain column, no foreign key);
+    `objet_type`/`objet_id` name the document the line is about, so a document's own history
+    is the same table read by another index. The text is French source text with %(name)s
+    placeholders, translated at display time like the event log's; a parameter given as
+    {"t": "French source text"} is translated too (a state's label)."""
+
+    client_id = models.BigIntegerField(_("client"))
+    at = models.DateTimeField(_("le"), default=timezone.now)
+    famille = models.CharField(_("type"), max_length=12, choices=FamilleActivite)
+    summary = models.CharField(max_length=300)
+    params = models.JSONField(default=dict, blank=True)
+    icon = models.CharField(max_length=40, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    reference = models.CharField(max_length=60, blank=True)  # the document's number, shown
+    objet_type = models.CharField(max_length=30, blank=True)
+    objet_id = models.BigIntegerField(null=True, blank=True)
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("fil d'activité")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["company", "client_id", "-at", "-id"], name="fil_client_at"),
+            models.Index(fields=["objet_type", "objet_id", "at"], name="fil_objet"),
+        ]
+
+    def __str__(self) -> str:
+        return self.summary
+
+
 class EtatNotification(models.TextChoices):
     PENDING = "pending", _("à envoyer")
     SENDING = "sending", _("en cours d'envoi")

@@ -83,6 +83,17 @@ EINVOICING_WEBHOOK_SECRET = env("EINVOICING_WEBHOOK_SECRET", "")
 # Where the `stripe` library sends its requests: Stripe itself, or a fake on loopback for
 # tests and demos (tests/fakes/stripe_checkout.py).
 STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")
+
+# The public company directory and the BODACC's announcements (crm/directory.py): no key;
+# tests and the demo point them at the fake of tests/fakes/annuaire.py.
+DIRECTORY_SEARCH_URL = env("DIRECTORY_SEARCH_URL", "https://recherche-entreprises.api.gouv.fr")
+DIRECTORY_BODACC_URL = env("DIRECTORY_BODACC_URL", "https://bodacc-datadila.opendatasoft.com")
+DIRECTORY_TIMEOUT = float(env("DIRECTORY_TIMEOUT", "4"))  # seconds
+DIRECTORY_CACHE_SECONDS = int(env("DIRECTORY_CACHE_SECONDS", str(24 * 3600)))
+# A quote above this amount (excl. VAT, euros) is checked again before it is sent.
+DIRECTORY_CHECK_ABOVE = env("DIRECTORY_CHECK_ABOVE", "5000")
+# How long a customer's portal link works (crm/portail.py).
+PORTAL_LINK_DAYS = int(env("PORTAL_LINK_DAYS", "30"))
 # Where "pay by card" sends the customer (the hosted checkout): allowed as a form's target.
 STRIPE_CHECKOUT_ORIGIN = env("STRIPE_CHECKOUT_ORIGIN", "https://checkout.stripe.com")
 
@@ -281,6 +292,15 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-relances": {
         "task": "encaissement.relances.tasks.sweep_relances",
         "schedule": 300.0,
+    },
+    "crm-sweep-portal-links": {
+        "task": "crm.tasks.sweep_portal_links",
+        "schedule": 300.0,
+    },
+    "crm-task-reminders": {
+        # Hourly from 8:00: a run that failed to send (SMTP down) is tried again later.
+        "task": "crm.tasks.remind_tasks_due_today",
+        "schedule": crontab(hour="8-18", minute=0),
     },
     "sweep-online-payments": {
         "task": "encaissement.tasks.sweep_online_sessions",

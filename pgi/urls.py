@@ -52,6 +52,8 @@ urlpatterns = [
     path("parametres/api/", company.api_tokens, name="api_tokens"),
     path("parametres/api/<int:pk>/revoquer/", company.api_token_revoke, name="api_token_revoke"),
     path("clients/", include("crm.urls")),
+    path("pipeline/", include("crm.pipeline_urls")),
+    path("portail/", include("crm.portail_urls")),
     path("devis/", include("devis.urls")),
     path("factures/", include("facturation.urls")),
     path("encaissements/", include("encaissement.urls")),

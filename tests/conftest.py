@@ -114,3 +114,23 @@ def fake_stripe():
     server = FakeStripe()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def _annuaire_server():
+    from tests.fakes.annuaire import FakeAnnuaire
+
+    server = FakeAnnuaire()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_annuaire(_annuaire_server, settings):
+    """The fake company directory and BODACC (tests/fakes/annuaire.py), empty, and the
+    settings pointing at it."""
+    _annuaire_server.reset()
+    settings.DIRECTORY_SEARCH_URL = _annuaire_server.url
+    settings.DIRECTORY_BODACC_URL = _annuaire_server.url
+    settings.DIRECTORY_TIMEOUT = 1
+    return _annuaire_server

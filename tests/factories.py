@@ -103,3 +103,22 @@ def issued(company_: Company, client_: Client | None = None, lines=None, **field
     from facturation.services import facture_emettre
 
     return facture_emettre(facture=draft(company_, client_, lines, **fields), user=None)
+
+
+def etape(company_: Company, name: str):
+    """One of the company's stages (the default funnel, created on first use)."""
+    from crm.services import etapes_par_defaut
+
+    return next(s for s in etapes_par_defaut(company=company_) if s.name == name)
+
+
+def opportunite(company_: Company, client_: Client | None = None, **fields):
+    from crm.services import opportunite_creer
+
+    if "etape" in fields and isinstance(fields["etape"], str):
+        fields["etape"] = etape(company_, fields["etape"])
+    fields.setdefault("title", "Projet")
+    fields.setdefault("amount", "1000.00")
+    return opportunite_creer(
+        company=company_, fields={"client": client_ or client(company_), **fields}
+    )

@@ -2,13 +2,11 @@
 at start-up from `EncaissementConfig.ready`)."""
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from crm.models import Client
 from crm.panels import ClientPanel, register_client_panel
 from encaissement.models import (
     Canal,
-    EtatRelance,
     Litige,
     ProfilRelance,
     PromessePaiement,
@@ -32,59 +30,7 @@ from facturation.panels import (
     register_facture_panel,
     register_public_panel,
 )
-from facturation.selectors import register_timeline_source
-from pgi.money import format_eur
 from pgi.permissions import Perm
-
-ICONS = {
-    EtatRelance.ENVOYEE: "envelope-exclamation",
-    EtatRelance.A_IMPRIMER: "printer",
-    EtatRelance.ENREGISTREE: "briefcase",
-    EtatRelance.REFUSEE: "exclamation-octagon",
-    EtatRelance.INCERTAINE: "question-octagon",
-    EtatRelance.PREVUE: "hourglass",
-    EtatRelance.ENVOI: "hourglass-split",
-}
-
-
-def relance_text(relance: Relance) -> str:
-    text = _("%(n)s : %(s)s") % {"n": relance.niveau.name, "s": relance.get_state_display()}
-    if relance.recipients:
-        text += " · " + relance.recipients
-    if relance.error:
-        text += " · " + relance.error
-    if relance.manual:
-        text += " · " + _("à la main")
-    return text
-
-
-@register_timeline_source
-def _history(facture: Facture) -> list[dict]:
-    events = []
-    for relance in facture.relances.select_related("niveau").order_by("pk"):
-        events.append({
-            "at": relance.sent_at or relance.created_at, "label": "other", "detail": "",
-            "icon": ICONS.get(relance.state, "envelope"), "text": relance_text(relance),
-        })  # fmt: skip
-    for litige in facture.litiges.all():
-        events.append({
-            "at": litige.opened_at, "label": "other", "detail": "", "icon": "flag",
-            "text": _("Litige ouvert (%(by)s) : %(r)s")
-            % {"by": litige.get_source_display(), "r": litige.reason},
-        })  # fmt: skip
-        if litige.resolved_at:
-            events.append({
-                "at": litige.resolved_at, "label": "other", "detail": "", "icon": "flag-fill",
-                "text": _("Litige résolu : %(n)s") % {"n": litige.resolution_note or "—"},
-            })  # fmt: skip
-    for promesse in facture.promesses.all():
-        events.append({
-            "at": promesse.created_at, "label": "other", "detail": "", "icon": "calendar-check",
-            "text": _("Promesse de paiement de %(a)s pour le %(d)s (%(by)s)")
-            % {"a": format_eur(promesse.amount), "d": promesse.date.strftime("%d/%m/%Y"),
-               "by": promesse.get_source_display()},
-        })  # fmt: skip
-    return events
 
 
 def _facture_panel(request, facture: Facture) -> dict:

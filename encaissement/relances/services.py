@@ -17,6 +17,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.models import Client
 from encaissement.models import (
@@ -42,13 +43,14 @@ from encaissement.relances.planning import (
     relances_planifier,
 )
 from encaissement.relances.scenario import scenario_defaut_assurer
+from facturation.activite import facture_activite
 from facturation.models import Facture, Kind, Status
 from facturation.selectors import CLAIM_EXPIRY
 from facturation.services import facture_creer
 from facturation.services.delivery import customer_sender
 from pgi.envoi import envoyer_reclame
 from pgi.exceptions import DomainError
-from pgi.models import Company, User
+from pgi.models import Company, FamilleActivite, User
 from pgi.money import ZERO, cents, format_eur, format_number
 from pgi.notifications import notifier
 
@@ -57,6 +59,43 @@ logger = logging.getLogger(__name__)
 
 class RelanceError(DomainError):
     pass
+
+
+# A reminder's line in the customer's feed and the invoice's history, once it has a final
+# state (a planned email gets its line when sent, refused or interrupted). The state is
+# translated when read ({"t": ...}, pgi.activite).
+STATE_TEXTS = {
+    EtatRelance.ENVOYEE: (gettext_noop("Envoyée"), "envelope-exclamation"),
+    EtatRelance.A_IMPRIMER: (gettext_noop("Lettre à imprimer et envoyer"), "printer"),
+    EtatRelance.ENREGISTREE: (gettext_noop("Enregistrée"), "briefcase"),
+    EtatRelance.REFUSEE: (gettext_noop("Refusée par le serveur de messagerie"),
+                          "exclamation-octagon"),
+    EtatRelance.INCERTAINE: (gettext_noop("Envoi interrompu : à vérifier"), "question-octagon"),
+}  # fmt: skip
+
+
+SOURCE_TEXTS = {
+    SourceDemande.OWNER: gettext_noop("La société"),
+    SourceDemande.CUSTOMER: gettext_noop("Le client (page de paiement)"),
+}
+
+
+def _feed(relance_id: int) -> None:
+    """Appends the reminder's line as it now is; call it in the transaction of its change."""
+    relance = Relance.objects.select_related("facture", "niveau").get(pk=relance_id)
+    if relance.state not in STATE_TEXTS:
+        return
+    state, icon = STATE_TEXTS[EtatRelance(relance.state)]
+    summary, params = "%(n)s : %(s)s", {"n": relance.niveau.name, "s": {"t": state}}
+    if relance.recipients:
+        summary, params["to"] = summary + " · %(to)s", relance.recipients
+    if relance.error:
+        summary, params["e"] = summary + " · %(e)s", relance.error
+    if relance.manual:
+        summary, params["m"] = summary + " · %(m)s", {"t": gettext_noop("à la main")}
+    facture_activite(relance.facture, summary, params, icon=icon,
+                     famille=FamilleActivite.RELANCE, user=relance.created_by,
+                     at=relance.sent_at or timezone.now())  # fmt: skip
 
 
 def _recipients(client: Client) -> str:
@@ -110,6 +149,7 @@ def relances_enregistrer(*, actions: list[Action], today: date) -> list[Relance]
         try:
             with transaction.atomic():
                 row.save()
+                _feed(row.pk)
         except IntegrityError:
             continue  # relance_once_per_level: done by another run
         recorded.append(row)
@@ -127,9 +167,11 @@ def relance_expedier(*, relance_id: int) -> str | None:
         return None  # sent, being sent, or interrupted: never again
     relance = Relance.objects.select_related("facture__company").get(pk=relance_id)
     if not relance.recipients:
-        Relance.objects.filter(pk=relance_id).update(
-            state=EtatRelance.REFUSEE, error=_("Le client n'a pas d'adresse e-mail.")
-        )
+        with transaction.atomic():
+            Relance.objects.filter(pk=relance_id).update(
+                state=EtatRelance.REFUSEE, error=_("Le client n'a pas d'adresse e-mail.")
+            )
+            _feed(relance_id)
         return EtatRelance.REFUSEE
     company = relance.facture.company
     sender, reply_to = customer_sender(company)
@@ -147,6 +189,9 @@ def relance_expedier(*, relance_id: int) -> str | None:
         refused={"state": EtatRelance.REFUSEE},
         released={"state": EtatRelance.PREVUE, "claimed_at": None},
     )  # fmt: skip
+    # The reminder's line as the mail server left it (sent or refused), just committed.
+    with transaction.atomic():
+        _feed(relance_id)
     if not done:
         return EtatRelance.REFUSEE
     return EtatRelance.ENVOYEE
@@ -219,6 +264,7 @@ def relance_manuelle(*, facture: Facture, user: User, today: date, subject: str,
     try:
         with transaction.atomic():
             row.save()
+            _feed(row.pk)
     except IntegrityError as exc:
         raise RelanceError(_("Cette relance vient d'être faite.")) from exc
     if row.state == EtatRelance.PREVUE:
@@ -244,6 +290,10 @@ def litige_ouvrir(*, facture: Facture, reason: str, message: str = "", user: Use
         company_id=facture.company_id, facture=facture, reason=reason[:200],
         message=message.strip(), opened_by=user, source=source,
     )  # fmt: skip
+    facture_activite(facture, gettext_noop("Litige ouvert (%(by)s) : %(r)s"),
+                     {"by": {"t": SOURCE_TEXTS[SourceDemande(source)]}, "r": litige.reason},
+                     icon="flag", famille=FamilleActivite.LITIGE, user=user,
+                     at=litige.opened_at)  # fmt: skip
     if source == SourceDemande.CUSTOMER:
         notifier(
             company=facture.company,
@@ -270,6 +320,9 @@ def litige_resoudre(*, litige: Litige, user: User | None, note: str = "") -> Lit
     if not updated:
         raise RelanceError(_("Ce litige est déjà résolu."))
     litige.refresh_from_db()
+    facture_activite(litige.facture, gettext_noop("Litige résolu : %(n)s"),
+                     {"n": litige.resolution_note or "—"}, icon="flag-fill",
+                     famille=FamilleActivite.LITIGE, user=user, at=litige.resolved_at)  # fmt: skip
     return litige
 
 
@@ -289,6 +342,13 @@ def promesse_enregistrer(*, facture: Facture, day: date, amount, user: User | No
     promesse = PromessePaiement.objects.create(
         company_id=facture.company_id, facture=facture, date=day, amount=cents(amount),
         note=note.strip()[:500], created_by=user, source=source,
+    )  # fmt: skip
+    facture_activite(
+        facture, gettext_noop("Promesse de paiement de %(a)s pour le %(d)s (%(by)s)"),
+        {"a": format_eur(promesse.amount), "d": day.strftime("%d/%m/%Y"),
+         "by": {"t": SOURCE_TEXTS[SourceDemande(source)]}},
+        icon="calendar-check", famille=FamilleActivite.LITIGE, user=user,
+        at=promesse.created_at,
     )  # fmt: skip
     if source == SourceDemande.CUSTOMER:
         notifier(
@@ -319,9 +379,16 @@ def profil_relance_modifier(*, client: Client, do_not_dun: bool,
 def relances_interrompues(*, now) -> int:
     """Marks INCERTAINE the emails claimed longer than CLAIM_EXPIRY ago and never recorded
     sent: their sender died, perhaps after the send. They are shown, never sent again."""
-    return Relance.objects.filter(
-        state=EtatRelance.ENVOI, claimed_at__lt=now - CLAIM_EXPIRY
-    ).update(state=EtatRelance.INCERTAINE)
+    with transaction.atomic():
+        ids = list(
+            Relance.objects.select_for_update(skip_locked=True)
+            .filter(state=EtatRelance.ENVOI, claimed_at__lt=now - CLAIM_EXPIRY)
+            .values_list("pk", flat=True)
+        )
+        Relance.objects.filter(pk__in=ids).update(state=EtatRelance.INCERTAINE)
+        for pk in ids:
+            _feed(pk)
+    return len(ids)
 
 
 # Late penalties and the recovery indemnity are damages, not the price of a supply: outside

@@ -12,10 +12,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.models import Client
+from facturation.activite import facture_activite
 from facturation.exceptions import FactureError
 from facturation.models import Facture, Kind, Status
 from facturation.plateforme import hooks
@@ -256,6 +258,32 @@ def _submitted(flux: Flux, ack: FlowAck) -> Flux:
 # Statuses ------------------------------------------------------------------------------------
 
 
+ICONS = {
+    CodeStatut.DEPOSEE: "cloud-upload", CodeStatut.APPROUVEE: "check-circle",
+    CodeStatut.REJETEE: "x-octagon", CodeStatut.REFUSEE: "hand-thumbs-down",
+    CodeStatut.EN_LITIGE: "exclamation-triangle", CodeStatut.PAIEMENT_TRANSMIS: "send-check",
+    CodeStatut.ENCAISSEE: "cash-coin",
+}  # fmt: skip
+
+
+def statut_activite(statut: StatutFacture) -> None:
+    """An issued invoice's lifecycle status in its history and its customer's activity feed
+    (pgi.activite), in the transaction that records it; the status's label is translated
+    when read."""
+    if statut.facture_id is None:
+        return
+    with translation.override(settings.LANGUAGE_CODE):  # the label's source text (msgid)
+        label = str(CodeStatut(statut.code).label)
+    reason = f" — {statut.reason}" if statut.reason else ""
+    facture_activite(
+        statut.facture,
+        gettext_noop("Plateforme : %(s)s (%(c)s)%(r)s"),
+        {"s": {"t": label}, "c": statut.code, "r": reason},
+        icon=ICONS.get(statut.code, "cloud"),
+        at=statut.at,
+    )
+
+
 def statut_enregistrer(
     *, company_id: int, status: LifecycleStatus, facture: Facture | None = None,
     facture_recue: FactureRecue | None = None, source: str = SourceStatut.PLATFORM,
@@ -272,6 +300,7 @@ def statut_enregistrer(
                 code=status.code, at=status.at, reason=status.reason[:500], source=source,
                 event_id=status.event_id, detail=detail or {},
             )  # fmt: skip
+            statut_activite(statut)
             hooks.status_recorded(statut)
     except IntegrityError:
         return None  # a replay: recorded already
@@ -456,11 +485,11 @@ def encaissee_corriger(*, facture: Facture, key: str, corrects: str, day: date) 
 
 def _encaissee_statut(flux: Flux, day: date) -> None:
     """The 212 in the invoice's history (the seller's own status), and the flow sent."""
-    StatutFacture.objects.create(
+    statut_activite(StatutFacture.objects.create(
         company_id=flux.company_id, facture_id=flux.facture_id, code=CodeStatut.ENCAISSEE,
         at=_at(day), source=SourceStatut.COMPANY, event_id=f"flux:{flux.tracking_id}",
         detail=flux.payload,
-    )  # fmt: skip
+    ))  # fmt: skip
     flux_publier(flux)
 
 

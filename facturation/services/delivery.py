@@ -12,7 +12,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from facturation.activite import facture_activite
 from facturation.exceptions import FactureError
 from facturation.models import (
     DocumentPDF,
@@ -64,10 +66,13 @@ def facture_pdf_generer(*, facture_id: int) -> DocumentPDF:
         pdf.file.storage.delete(pdf.file.field.generate_filename(pdf, name))
         pdf.file.save(name, ContentFile(data), save=False)
         pdf.save()
-        registre.seal(
+        record = registre.seal(
             company=facture.company, kind=RecordKind.PDF, reference=facture.number,
             document={"document": facture.number, "sha256": digest}, at=timezone.now(),
         )  # fmt: skip
+        facture_activite(facture, gettext_noop("PDF produit, empreinte scellée (%(r)s)"),
+                         {"r": f"#{record.sequence}"}, icon="file-earmark-pdf",
+                         at=record.recorded_at)  # fmt: skip
     return pdf
 
 
@@ -100,6 +105,8 @@ def facture_envoyer(
         company_id=facture.company_id, facture=facture, recipients=", ".join(recipients),
         subject=subject, body=body, created_by=user,
     )  # fmt: skip
+    facture_activite(facture, gettext_noop("Envoyée à %(to)s"), {"to": envoi.recipients},
+                     icon="envelope", user=user, at=envoi.created_at)  # fmt: skip
     publish_after_commit(send_facture_email, envoi.pk)  # the sweeper covers a lost one
     return envoi
 

@@ -5,8 +5,10 @@ from datetime import date
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.models import Client, ClientStatus
+from facturation.activite import facture_activite
 from facturation.documents import (
     buyer_snapshot,
     document_content,
@@ -135,12 +137,26 @@ def facture_emettre(*, facture: Facture, user: User | None, today: date | None =
     document_issued(facture, user)
     # `dated`: no document in a closed period (LEGAL.md §4), checked under the head lock.
     try:
-        registre.seal(
+        record = registre.seal(
             company=company, kind=facture.kind, reference=facture.number, document=content,
             at=now, dated=facture.issue_date,
         )  # fmt: skip
     except PeriodeCloturee as exc:
         raise FactureError(exc.problems) from exc
+    facture_activite(
+        facture,
+        gettext_noop("Émise et scellée dans le registre (%(r)s)"),
+        {"r": f"#{record.sequence}"},
+        icon="shield-lock",
+        user=user,
+        at=now,
+    )
+    if facture.kind == Kind.CREDIT_NOTE and facture.origin_id:
+        origin = Facture.objects.only("pk", "company_id", "client_id", "number").get(
+            pk=facture.origin_id
+        )
+        facture_activite(origin, gettext_noop("Avoir %(n)s émis"), {"n": facture.number},
+                         icon="arrow-counterclockwise", user=user, at=now)  # fmt: skip
 
     if client.status == ClientStatus.PROSPECT:  # a prospect becomes a customer when invoiced
         Client.objects.filter(pk=client.pk).update(status=ClientStatus.CUSTOMER)

@@ -79,6 +79,22 @@ def test_the_demo_books_export_a_valid_fec(tmp_path):
         assert solde_client_comptable(company=company, client_id=client.pk) == expected, client
 
 
+def test_the_demo_has_a_funnel_tasks_and_customer_feeds():
+    from crm.models import Activite, Opportunite
+    from pgi.models import FilActivite
+
+    call_command("seed_demo", stdout=StringIO())
+    company = Company.objects.order_by("pk").first()
+    deals = Opportunite.objects.filter(company=company)
+    assert deals.count() == 20
+    assert {"ouverte", "gagnee", "perdue"} <= set(deals.values_list("status", flat=True))
+    assert Activite.objects.filter(company=company, kind="tache", done_at__isnull=True).exists()
+    families = set(FilActivite.objects.filter(company=company).values_list("famille", flat=True))
+    assert {"opportunite", "facture", "paiement", "activite"} <= families
+    call_command("seed_demo", stdout=StringIO())
+    assert deals.count() == 20
+
+
 def test_the_demo_shows_platform_statuses_and_received_invoices():
     """Issue #21: written without network, as the fake platform would have answered."""
     from encaissement.models import Litige

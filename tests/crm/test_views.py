@@ -139,3 +139,42 @@ def test_customer_page_lists_its_invoices_and_offers_a_new_one(client):
     page = client.get(reverse("crm:client_detail", args=[customer.pk])).content.decode()
     assert invoice.number in page and other.number not in page
     assert f"?client={customer.pk}" in page
+
+
+@pytest.mark.django_db
+def test_csv_import_maps_columns_and_refuses_duplicates(as_owner_a, company_a):
+    """Issue #20: a column with an unknown header is mapped by hand; a SIREN or an e-mail
+    already known (or twice in the file) is a duplicate, not imported."""
+    known = factories.client(company_a, name="Déjà Là", siren="732829320",
+                             email="deja@exemple.fr")  # fmt: skip
+    content = (
+        "Société;Courriel;Identifiant;Origine;Etiquettes\n"
+        "Nouveau Prospect;nouveau@exemple.fr;552081317;Salon, événement;bio, lyon\n"
+        "Même SIREN;autre@exemple.fr;732829320;;\n"
+        "Même e-mail;DEJA@exemple.fr;;;\n"
+        "Encore lui;nouveau@exemple.fr;;;\n"
+    ).encode()
+    upload = SimpleUploadedFile("p.csv", content, content_type="text/csv")
+    response = as_owner_a.post(reverse("crm:client_import"), {"file": upload})
+    assert "Colonne « nom » introuvable" in response.content.decode()  # "Société" unknown
+
+    # A header the importer knows is not needed: the mapping step names the columns.
+    content = content.replace(b"Soci\xc3\xa9t\xc3\xa9", b"Nom")
+    upload = SimpleUploadedFile("p.csv", content, content_type="text/csv")
+    response = as_owner_a.post(reverse("crm:client_import"), {"file": upload})
+    assert "Identifiant" not in response.context["preview"].mapping  # not recognised
+    headers = response.context["preview"].headers
+    mapping = {f"col-{i}": t for i, t in enumerate(["name", "email", "siren", "source", "tags"])}
+    response = as_owner_a.post(reverse("crm:client_import"), {"remap": "1", **mapping})
+    preview = response.context["preview"]
+    assert headers == ["Nom", "Courriel", "Identifiant", "Origine", "Etiquettes"]
+    errors = {row.fields["name"]: " ".join(row.errors) for row in preview.rows}
+    assert errors["Nouveau Prospect"] == ""
+    assert "SIREN déjà chez « Déjà Là »" in errors["Même SIREN"]
+    assert "e-mail déjà chez « Déjà Là »" in errors["Même e-mail"]
+    assert "e-mail en double avec la ligne 2" in errors["Encore lui"]
+    as_owner_a.post(reverse("crm:client_import"), {"confirm": "1"})
+    created = Client.objects.get(name="Nouveau Prospect")
+    assert (created.siren, created.source, created.tags) == ("552081317", "salon", ["bio", "lyon"])
+    assert Client.objects.filter(company=company_a).count() == 2
+    assert known.pk

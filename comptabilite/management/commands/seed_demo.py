@@ -15,6 +15,7 @@ from stdnum.fr import siren as fr_siren
 from comptabilite.livres.services import ecritures_comptabiliser
 from comptabilite.models import ClotureKind
 from comptabilite.services import cloture_effectuer
+from crm.demo import pipeline_demo
 from crm.models import Client, ClientKind, ClientStatus
 from crm.services import client_creer, contact_creer
 from encaissement.relances.services import litige_ouvrir, promesse_enregistrer, relances_executer
@@ -157,6 +158,7 @@ class Command(BaseCommand):
             self._customers(company, seed=index, count=36 if index == 0 else 12)
             self._catalogue(company, index)
             self._activity(company, owner, seed=index, count=60 if index == 0 else 15)
+            pipeline_demo(company=company, owner=owner, seed=index, count=20 if index == 0 else 6)
             self._quotes(company, owner)
             if index == 0:
                 self._plateforme(company)
