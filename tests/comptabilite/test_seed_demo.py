@@ -113,3 +113,36 @@ def test_the_demo_shows_platform_statuses_and_received_invoices():
     assert counts["rejected"] == counts["refused"] == counts["to_decide"] == 1
     assert Litige.objects.filter(reason__contains="Quantité livrée").count() == 1
     assert sorted(FactureRecue.objects.values_list("state", flat=True)) == ["recue", "refusee"]
+
+
+def test_the_dashboards_revenue_is_what_the_books_credit_to_706_and_707():
+    """Issue #19, "figures agree": over the demo's year, the dashboard's revenue excl. VAT
+    equals the credits on the sales accounts (706/707) net of debits, in both demo companies
+    (the franchise one included). Over the year, not month by month: a deposit invoice is
+    revenue on the dashboard when issued, and on 4191 in the books until its final invoice."""
+    from django.db.models import Sum
+    from django.db.models.functions import TruncMonth
+    from django.utils import timezone
+
+    from comptabilite.livres.models import LigneEcriture, Role
+    from comptabilite.tableaux.selectors import Periode, ventes_par_mois
+
+    call_command("seed_demo", stdout=StringIO())
+    today = timezone.localdate()
+    periode = Periode.last_months(today, 14)
+    for company in Company.objects.all():
+        revenue = {
+            row["month"]: row["amount"] for row in ventes_par_mois(company=company, periode=periode)
+        }
+        books = dict(
+            LigneEcriture.objects.filter(
+                company=company, role=Role.SALES, ecriture__journal="VT",
+                ecriture__date__range=(periode.start, periode.end),
+            )
+            .annotate(month=TruncMonth("ecriture__date"))
+            .values("month")
+            .annotate(net=Sum("credit") - Sum("debit"))
+            .values_list("month", "net")
+        )  # fmt: skip
+        assert sum(revenue.values()) > 0, company
+        assert sum(books.values()) == sum(revenue.values()), company
