@@ -1,8 +1,13 @@
 """The "Devis" section of an invoice's page (registered with `facturation.panels`): the quote
 an invoice was made from, so the link reads both ways; and the customer page's quotes."""
 
-from crm.models import Client
-from crm.panels import ClientPanel, register_client_panel
+from crm.models import Client, Opportunite
+from crm.panels import (
+    ClientPanel,
+    OpportunitePanel,
+    register_client_panel,
+    register_opportunite_panel,
+)
 from devis import selectors
 from devis.models import DevisFacture
 from facturation.models import Facture
@@ -36,3 +41,14 @@ def _tableau_devis(request, periode) -> dict:
 
 # The sales dashboard's "quotes signed / sent" section (pgi.panels.dashboard_panels, issue #19).
 dashboard_panels.register(Panel(template="devis/_tableau_devis.html", context=_tableau_devis))
+
+
+def _opportunite_devis(request, opportunite: Opportunite) -> dict:
+    quotes = selectors.devis_lister(company=request.company).filter(opportunite=opportunite)
+    return {"devis": quotes[:20], "opportunite": opportunite}
+
+
+# An opportunity's page (crm.panels): "Créer un devis" and the quotes made from it.
+register_opportunite_panel(
+    OpportunitePanel(template="devis/_opportunite_devis.html", context=_opportunite_devis)
+)
