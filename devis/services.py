@@ -368,6 +368,17 @@ def _freeze(devis: Devis, lines: list[LigneDevis], parametres: ParametresDevis) 
     devis.total_incl_vat = cents(Decimal(devis.content["total_incl_vat"]))
 
 
+def devis_verifier_client(devis: Devis):
+    """The company directory's check of the customer before a big quote is first sent
+    (`crm.services.client_verifier_avant_envoi`): None when none is due, else what it found
+    (`.at_risk`, `.warnings`, `.unavailable`). Network I/O: call it outside any transaction
+    and lock; it never blocks the sending by itself (the view asks the owner to confirm)."""
+    if not devis.is_draft:
+        return None
+    amount = compute_totals(counted(list(devis.lines.all()))).total_excl_vat
+    return crm_services.client_verifier_avant_envoi(client=devis.client, amount=amount)
+
+
 @transaction.atomic
 def devis_envoyer(
     *, devis: Devis, user: User | None, recipients: list[str], subject: str, body: str,

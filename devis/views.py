@@ -233,6 +233,22 @@ def devis_send(request, pk: int):
     form = EnvoiForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        # A big quote to a company: the directory is asked again first; what it warns of
+        # (closed, collective procedure) holds the sending until the owner confirms. An
+        # unavailable directory only says so.
+        verification = services.devis_verifier_client(devis)
+        if (
+            verification is not None
+            and verification.at_risk
+            and not request.POST.get("directory_ok")
+        ):
+            context = {"devis": devis, "form": form, "verification": verification}
+            return render(request, "devis/devis_send.html", context)
+        if verification is not None and verification.unavailable:
+            messages.info(
+                request,
+                _("Annuaire des entreprises indisponible : le client n'a pas pu être vérifié."),
+            )
         try:
             services.devis_envoyer(
                 devis=devis, user=request.user, recipients=data["recipients"],
