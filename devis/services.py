@@ -5,7 +5,8 @@ Every change of state is one function here (`devis_envoyer`, `devis_marquer_vu`,
 which checks the move, writes the history row in the same transaction and queues its emails
 after commit: the one place a hook (the sales funnel) can be added.
 
-Lock order (pgi.locks): the quote, then the numbering counter, then the register head.
+Lock order (pgi.locks): the quote, then the numbering counter, then the register head, then
+the deal it was made from (crm), which never locks a quote.
 """
 
 import hashlib
