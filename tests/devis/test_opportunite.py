@@ -115,3 +115,20 @@ def test_the_customer_accepting_online_wins_the_deal(client, seller, deal):
     assert response.status_code in (200, 302)
     deal.refresh_from_db()
     assert deal.status == OpportuniteStatut.WON
+
+
+def test_the_api_creates_a_quote_from_a_deal_and_reads_the_link(client, seller, deal):
+    from pgi.permissions import Role
+
+    token = factories.token(factories.member(seller, Role.OWNER))
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    created = client.post("/api/v1/devis/", {"client_id": deal.client_id,
+                          "opportunite_id": deal.pk, "subject": "Cuisine"},
+                          content_type="application/json", **headers)  # fmt: skip
+    assert created.status_code == 201, created.json()
+    assert created.json()["opportunite_id"] == deal.pk
+    theirs = factories.opportunite(factories.issuing_company("Autre SAS"))
+    refused = client.post("/api/v1/devis/", {"client_id": deal.client_id,
+                          "opportunite_id": theirs.pk},
+                          content_type="application/json", **headers)  # fmt: skip
+    assert refused.status_code in (400, 422) and not Devis.objects.filter(opportunite=theirs)
