@@ -25,3 +25,14 @@ register_portail_panel = PORTAIL_PANELS.register
 
 def portail_panels(request: HttpRequest, client: Client) -> list[tuple[str, dict]]:
     return PORTAIL_PANELS.render(request, client)
+
+
+# The sections of an opportunity's page that the apps above add (devis: "Créer un devis" and
+# the quotes made from it). `context(request, opportunite)`.
+OpportunitePanel = Panel
+OPPORTUNITE_PANELS = Panels()
+register_opportunite_panel = OPPORTUNITE_PANELS.register
+
+
+def opportunite_panels(request: HttpRequest, opportunite) -> list[tuple[str, dict]]:
+    return OPPORTUNITE_PANELS.render(request, opportunite)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from crm import selectors, services
 from crm.forms import ActiviteForm, EtapeForm, OpportuniteForm, PerteForm
 from crm.models import Activite, Client, Etape, Opportunite, OpportuniteStatut
+from crm.panels import opportunite_panels
 from pgi.activite import fil_objet
 from pgi.exceptions import DomainError
 from pgi.forms_utils import add_domain_errors
@@ -166,6 +167,7 @@ def opportunite_detail(request, pk: int):
         "activites": opp.activites.select_related("assignee").order_by("-created_at")[:50],
         "history": fil_objet(opp),
         "etapes": selectors.etape_lister(company=request.company),
+        "panels": opportunite_panels(request, opp),  # quotes... (crm.panels)
     }
     return render(request, "crm/pipeline/opportunite_detail.html", context)
 

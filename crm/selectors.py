@@ -250,7 +250,16 @@ def pipeline_statistiques(*, company: Company) -> Statistiques:
     days = None
     if closed["duration"] is not None:
         days = Decimal(closed["duration"].total_seconds() / 86400).quantize(Decimal("0.1"))
-    months = [
+    return Statistiques(conversions=conversions, won=won, lost=lost, win_rate=win_rate,
+                        average_days_to_close=days,
+                        months=pipeline_par_mois(company=company))  # fmt: skip
+
+
+def pipeline_par_mois(*, company: Company) -> list[dict]:
+    """The open deals by expected signing month (those without a date last): count, amount
+    and weighted amount (amount × probability). One query; the funnel's statistics and the
+    sales dashboard read it."""
+    return [
         {"month": row["month"], "count": row["n"], "total": row["total"],
          "weighted": cents(row["weighted"])}
         for row in Opportunite.objects.for_company(company)
@@ -260,5 +269,3 @@ def pipeline_statistiques(*, company: Company) -> Statistiques:
         .annotate(n=Count("pk"), total=Sum("amount"), weighted=Sum(WEIGHTED))
         .order_by(F("month").asc(nulls_last=True))
     ]  # fmt: skip
-    return Statistiques(conversions=conversions, won=won, lost=lost, win_rate=win_rate,
-                        average_days_to_close=days, months=months)  # fmt: skip

@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from crm import selectors as crm_selectors
-from crm.models import Client
+from crm.models import Client, Opportunite
 from devis import selectors, services
 from devis.exceptions import DevisError
 from devis.models import Categorie, Devis, Statut
@@ -44,6 +44,9 @@ LigneDevisOut = line_out_schema(
 
 class DevisIn(CleanSchema):
     client_id: int
+    opportunite_id: int | None = Field(
+        None, description="L'opportunité du pipeline dont le devis est issu (à la création)"
+    )
     subject: str = Field("", max_length=200)
     notes: str = ""
     validity_days: int | None = Field(None, ge=1, le=365, description="Vide : 30 jours ou le "
@@ -81,6 +84,7 @@ class DevisSummary(Schema):
     status: str
     client_id: int
     client_name: str
+    opportunite_id: int | None
     subject: str
     issue_date: date | None
     valid_until: date | None
@@ -157,7 +161,7 @@ def _lines(request, lines: list) -> list[dict[str, Any]]:
 
 
 def _fields(payload: DevisIn) -> dict[str, Any]:
-    fields = payload.dict(exclude={"client_id", "lines"})
+    fields = payload.dict(exclude={"client_id", "lines", "opportunite_id"})
     # Left out or null: the company's defaults, set by devis_creer.
     return {name: value for name, value in fields.items() if value is not None}
 
@@ -202,9 +206,17 @@ def list_devis(request, filters: Query[DevisFilters]):
 @router.post("/", response={201: DevisOut}, summary="Créer un brouillon de devis")
 def create_devis(request, payload: DevisIn):
     require(request, Perm.COMMERCIAL_WRITE)
+    opportunite = None
+    if payload.opportunite_id is not None:
+        opportunite = Opportunite.objects.filter(
+            company=request.company, pk=payload.opportunite_id
+        ).first()
+        if opportunite is None:
+            message = _("Opportunité inconnue.")
+            raise DevisError(message, field_errors={"opportunite_id": [message]})
     devis = services.devis_creer(
         company=request.company, client=_client(request, payload.client_id), user=request.user,
-        fields=_fields(payload), lines=_lines(request, payload.lines),
+        fields=_fields(payload), lines=_lines(request, payload.lines), opportunite=opportunite,
     )  # fmt: skip
     return Status(201, _out(_get(request, devis.pk)))
 

@@ -149,6 +149,12 @@ class Devis(CompanyOwned):
     origine = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="versions"
     )
+    # The sales-funnel deal the quote was made from (crm): accepting the quote wins it,
+    # a refusal or an expiry proposes to mark it lost (devis.services._set_status).
+    opportunite = models.ForeignKey(
+        "crm.Opportunite", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="devis", verbose_name=_("opportunité"),
+    )  # fmt: skip
     subject = models.CharField(_("objet"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     issue_date = models.DateField(_("date du devis"), null=True, blank=True)

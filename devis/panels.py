@@ -1,10 +1,17 @@
 """The "Devis" section of an invoice's page (registered with `facturation.panels`): the quote
 an invoice was made from, so the link reads both ways; and the customer page's quotes."""
 
-from crm.models import Client
-from crm.panels import ClientPanel, register_client_panel
+from crm.models import Client, Opportunite
+from crm.panels import (
+    ClientPanel,
+    OpportunitePanel,
+    PortailPanel,
+    register_client_panel,
+    register_opportunite_panel,
+    register_portail_panel,
+)
 from devis import selectors
-from devis.models import DevisFacture
+from devis.models import OPEN_STATES, DevisFacture
 from facturation.models import Facture
 from facturation.panels import FacturePanel, register_facture_panel
 from pgi.panels import Panel, dashboard_panels
@@ -36,3 +43,43 @@ def _tableau_devis(request, periode) -> dict:
 
 # The sales dashboard's "quotes signed / sent" section (pgi.panels.dashboard_panels, issue #19).
 dashboard_panels.register(Panel(template="devis/_tableau_devis.html", context=_tableau_devis))
+
+
+def _opportunite_devis(request, opportunite: Opportunite) -> dict:
+    quotes = selectors.devis_lister(company=request.company).filter(opportunite=opportunite)
+    return {"devis": quotes[:20], "opportunite": opportunite}
+
+
+# An opportunity's page (crm.panels): "Créer un devis" and the quotes made from it.
+register_opportunite_panel(
+    OpportunitePanel(template="devis/_opportunite_devis.html", context=_opportunite_devis)
+)
+
+
+def _portail(request, client: Client) -> dict:
+    """The quotes sent to the portal's customer (its own only: `client` is the link's), the
+    newest version of each, with the customer's page where it accepts and the PDF."""
+    from django.urls import reverse
+
+    from devis.models import Devis, Statut
+    from devis.public import public_token
+
+    quotes = (
+        Devis.objects.filter(company_id=client.company_id, client=client)
+        .exclude(status__in=(Statut.DRAFT, Statut.SUPERSEDED))
+        .select_related("origine")
+        .order_by("-issue_date", "-pk")[:200]
+    )
+    rows = []
+    for devis in quotes:
+        token = public_token(devis)
+        rows.append({
+            "devis": devis, "url": reverse("devis_public", args=[token]),
+            "pdf": reverse("devis_public_pdf", args=[token]),
+            "open": devis.status in OPEN_STATES,
+        })  # fmt: skip
+    return {"rows": rows}
+
+
+# The customer portal's "Devis" section (crm.panels, issue #20).
+register_portail_panel(PortailPanel(template="devis/portail/_devis.html", context=_portail))

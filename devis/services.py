@@ -5,11 +5,13 @@ Every change of state is one function here (`devis_envoyer`, `devis_marquer_vu`,
 which checks the move, writes the history row in the same transaction and queues its emails
 after commit: the one place a hook (the sales funnel) can be added.
 
-Lock order (pgi.locks): the quote, then the numbering counter, then the register head.
+Lock order (pgi.locks): the quote, then the numbering counter, then the register head, then
+the deal it was made from (crm), which never locks a quote.
 """
 
 import hashlib
 import json
+import logging
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,8 +24,10 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from crm.models import Client
+from crm import services as crm_services
+from crm.models import Client, Opportunite
 from devis import integrity
 from devis.apps import SERIES
 from devis.documents import counted, devis_content
@@ -50,16 +54,20 @@ from facturation.services import (
     facture_deduire_acomptes,
 )
 from pgi import registre
+from pgi.activite import activite_ecrire
+from pgi.exceptions import DomainError
 from pgi.lignes import LINE_FIELD_NAMES, line_problems
 from pgi.locks import lock_draft
 from pgi.mentions import vat_case
-from pgi.models import Company, User
+from pgi.models import Company, FamilleActivite, User
 from pgi.money import cents, format_eur
 from pgi.notifications import notifier
 from pgi.numbering import numero_attribuer
 from pgi.queue import publish_after_commit
 from pgi.text import clean_text
 from pgi.totals import amount_problems, compute_totals
+
+logger = logging.getLogger(__name__)
 
 # The record kind of an acceptance in the register: sealed like an invoice, so that it
 # cannot be denied or altered later (its verification: devis.integrity).
@@ -106,15 +114,71 @@ def _history(
     )  # fmt: skip
 
 
+# What a change of state writes in the customer's activity feed (pgi.activite).
+FEED = {
+    Statut.SENT: (gettext_noop("Devis %(ref)s envoyé (%(a)s HT)"), "send"),
+    Statut.VIEWED: (gettext_noop("Devis %(ref)s consulté par le client"), "eye"),
+    Statut.ACCEPTED: (gettext_noop("Devis %(ref)s accepté (%(a)s HT)"), "check2-circle"),
+    Statut.REFUSED: (gettext_noop("Devis %(ref)s refusé : %(r)s"), "x-circle"),
+    Statut.EXPIRED: (gettext_noop("Devis %(ref)s expiré"), "hourglass-bottom"),
+    Statut.INVOICED: (gettext_noop("Devis %(ref)s facturé (%(n)s)"), "receipt"),
+    Statut.CANCELLED: (gettext_noop("Devis %(ref)s annulé"), "slash-circle"),
+}
+
+
+def devis_activite(devis: Devis, after: str, *, user: User | None = None, note: str = "") -> None:
+    """The customer's feed line of a change of state, linking to the quote's page."""
+    if after not in FEED:
+        return
+    summary, icon = FEED[Statut(after)]
+    params = {"ref": devis.reference, "a": format_eur(devis.total_excl_vat),
+              "r": devis.refusal_reason or "—", "n": note}  # fmt: skip
+    activite_ecrire(
+        company=devis.company_id, client_id=devis.client_id, famille=FamilleActivite.DEVIS,
+        summary=summary, params=params, icon=icon, url=devis.get_absolute_url(), objet=devis,
+        reference=devis.reference, user=user,
+    )  # fmt: skip
+
+
+def _opportunite_suivre(devis: Devis, after: str, *, user: User | None) -> None:
+    """The deal the quote was made from follows its answer: accepted wins it; refused or
+    expired proposes to mark it lost (the user confirms). A funnel that cannot take the
+    move (no won stage) never blocks the customer's answer."""
+    if not devis.opportunite_id or after not in (Statut.ACCEPTED, Statut.REFUSED,
+                                                  Statut.EXPIRED):  # fmt: skip
+        return
+    opp = Opportunite.objects.get(pk=devis.opportunite_id, company_id=devis.company_id)
+    names = {"ref": devis.reference, "r": devis.refusal_reason or "—"}
+    try:
+        if after == Statut.ACCEPTED:
+            crm_services.opportunite_gagner(
+                opportunite=opp, user=user, reason=_("Devis %(ref)s accepté") % names
+            )
+        elif after == Statut.REFUSED:
+            crm_services.opportunite_proposer_perte(
+                opportunite=opp, user=user, reason=_("devis %(ref)s refusé (%(r)s)") % names
+            )
+        else:
+            crm_services.opportunite_proposer_perte(
+                opportunite=opp, user=user, reason=_("devis %(ref)s expiré") % names
+            )
+    except DomainError:
+        logger.warning("quote %s: its opportunity %s could not follow", devis.pk, opp.pk)
+
+
 def _set_status(devis: Devis, after: str, *, user: User | None = None, note: str = "",
                 **fields: Any) -> Devis:  # fmt: skip
-    """The one place a quote changes state: its row, then its history row."""
+    """The one place a quote changes state: its row, its history row, the customer's feed
+    line and the deal it was made from, in the caller's transaction."""
     before = devis.status
     devis.status = after
     for name, value in fields.items():
         setattr(devis, name, value)
     devis.save(update_fields=["status", *fields])
     _history(devis, before=before, after=after, user=user, note=note)
+    if before != Statut.INVOICED:  # not the undoing of a deleted invoice draft
+        devis_activite(devis, after, user=user, note=note)
+        _opportunite_suivre(devis, after, user=user)
     return devis
 
 
@@ -155,12 +219,18 @@ def _check_client(company: Company, client: Client) -> None:
 def devis_creer(
     *, company: Company, client: Client, user: User | None,
     fields: dict[str, Any] | None = None, lines: list[dict[str, Any]] | None = None,
+    opportunite: Opportunite | None = None,
 ) -> Devis:  # fmt: skip
     """A draft quote for a customer or a prospect, with the company's default validity and
-    terms; it has no number until it is sent."""
+    terms; it has no number until it is sent. Made from a deal of the sales funnel
+    (`opportunite`), it is linked to it (its answer moves the deal)."""
     _check_client(company, client)
+    if opportunite is not None and (
+        opportunite.company_id != company.pk or opportunite.client_id != client.pk
+    ):
+        raise DevisError(_("Cette opportunité n'est pas celle de ce client."))
     parametres = parametres_devis(company)
-    devis = Devis(company=company, client=client, created_by=user)
+    devis = Devis(company=company, client=client, created_by=user, opportunite=opportunite)
     devis.validity_days = parametres.validity_days
     for name in TERMS_FROM_SETTINGS:
         setattr(devis, name, getattr(parametres, name))
@@ -184,6 +254,8 @@ def devis_modifier(*, devis: Devis, fields: dict[str, Any]) -> Devis:
             raise DevisError(_("Champ non modifiable : %(f)s") % {"f": name})
         setattr(devis, name, value)
     _check_client(devis.company, devis.client)
+    if devis.opportunite_id and devis.opportunite.client_id != devis.client_id:
+        devis.opportunite = None  # another customer: no longer that deal's quote
     _clean(devis)
     devis.save()
     return devis
@@ -295,6 +367,17 @@ def _freeze(devis: Devis, lines: list[LigneDevis], parametres: ParametresDevis) 
     devis.total_excl_vat = cents(Decimal(devis.content["total_excl_vat"]))
     devis.total_vat = cents(Decimal(devis.content["total_vat"]))
     devis.total_incl_vat = cents(Decimal(devis.content["total_incl_vat"]))
+
+
+def devis_verifier_client(devis: Devis):
+    """The company directory's check of the customer before a big quote is first sent
+    (`crm.services.client_verifier_avant_envoi`): None when none is due, else what it found
+    (`.at_risk`, `.warnings`, `.unavailable`). Network I/O: call it outside any transaction
+    and lock; it never blocks the sending by itself (the view asks the owner to confirm)."""
+    if not devis.is_draft:
+        return None
+    amount = compute_totals(counted(list(devis.lines.all()))).total_excl_vat
+    return crm_services.client_verifier_avant_envoi(client=devis.client, amount=amount)
 
 
 @transaction.atomic
@@ -580,7 +663,8 @@ def devis_reviser(*, devis: Devis, user: User | None) -> Devis:
     version = max(family.values_list("version", flat=True)) + 1
     revision = Devis(
         company_id=devis.company_id, client_id=devis.client_id, created_by=user,
-        origine_id=first_pk, number=devis.number, version=version, **_draft_fields(devis),
+        origine_id=first_pk, number=devis.number, version=version,
+        opportunite_id=devis.opportunite_id, **_draft_fields(devis),
     )  # fmt: skip
     revision.save()
     _history(revision, before="", after=Statut.DRAFT, user=user,

@@ -7,6 +7,9 @@ app_name = "devis"
 urlpatterns = [
     path("", views.devis_list, name="devis_list"),
     path("nouveau/", views.devis_create, name="devis_create"),
+    path(
+        "opportunite/<int:pk>/", views.devis_depuis_opportunite, name="devis_depuis_opportunite"
+    ),  # fmt: skip
     path("parametres/", views.parametres, name="parametres"),
     path("<int:pk>/", views.devis_detail, name="devis_detail"),
     path("<int:pk>/modifier/", views.devis_edit, name="devis_edit"),

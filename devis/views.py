@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm.models import Opportunite
 from devis import selectors, services
 from devis.delivery import acceptation_pdf_generer
 from devis.documents import preview_content
@@ -83,6 +84,24 @@ def devis_create(request):
         else:
             return redirect("devis:devis_edit", pk=devis.pk)
     return render(request, "devis/devis_create.html", {"form": form})
+
+
+@require_POST
+@member_required(Perm.COMMERCIAL_WRITE)
+def devis_depuis_opportunite(request, pk: int):
+    """The "Créer un devis" button of an opportunity: a draft for its customer, linked to it and
+    titled after it."""
+    opp = get_object_or_404(Opportunite.objects.select_related("client"), pk=pk,
+                            company=request.company)  # fmt: skip
+    try:
+        devis = services.devis_creer(
+            company=request.company, client=opp.client, user=request.user,
+            fields={"subject": opp.title[:200]}, opportunite=opp,
+        )  # fmt: skip
+    except DevisError as exc:
+        messages.error(request, " ".join(exc.problems))
+        return redirect(opp)
+    return redirect("devis:devis_edit", pk=devis.pk)
 
 
 @member_required(Perm.COMMERCIAL_WRITE)
@@ -214,6 +233,22 @@ def devis_send(request, pk: int):
     form = EnvoiForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        # A big quote to a company: the directory is asked again first; what it warns of
+        # (closed, collective procedure) holds the sending until the owner confirms. An
+        # unavailable directory only says so.
+        verification = services.devis_verifier_client(devis)
+        if (
+            verification is not None
+            and verification.at_risk
+            and not request.POST.get("directory_ok")
+        ):
+            context = {"devis": devis, "form": form, "verification": verification}
+            return render(request, "devis/devis_send.html", context)
+        if verification is not None and verification.unavailable:
+            messages.info(
+                request,
+                _("Annuaire des entreprises indisponible : le client n'a pas pu être vérifié."),
+            )
         try:
             services.devis_envoyer(
                 devis=devis, user=request.user, recipients=data["recipients"],

@@ -45,3 +45,38 @@ def test_a_new_prospect_filled_from_the_directory_with_a_bodacc_warning(
         "VILLEURBANNE",
     )
     assert page.console_errors == []
+
+
+def test_a_big_quote_to_a_company_in_receivership_waits_for_the_owners_confirmation(
+    page, screenshot, fake_annuaire, settings
+):
+    """Issues #18 and #20: before a big quote is sent, the directory is asked again; its
+    warning holds the sending until the owner sends it anyway."""
+    from devis.models import Devis, Statut
+    from tests.devis import factories as quotes
+
+    settings.DIRECTORY_CHECK_ABOVE = "500"
+    siren = factories.siren()
+    fake_annuaire.companies.append(company(siren, "TRANSPORTS RAPIDES"))
+    nature = "Jugement d'ouverture d'une procédure de redressement judiciaire"
+    fake_annuaire.announcements.append(announcement(siren, nature, "2026-10-02"))
+    seller = factories.issuing_company("Vendeur SAS", email="gerant@vendeur.fr")
+    factories.member(seller, Role.OWNER, email="owner@test.example")
+    customer = factories.business_client(seller, name="Transports Rapides", siren=siren,
+                                         email="c@transports.example")  # fmt: skip
+    devis = quotes.draft(seller, customer)
+
+    page.goto("/connexion/")
+    page.get_by_label("E-mail").fill("owner@test.example")
+    page.get_by_label("Mot de passe").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("link", name="Devis")).to_be_visible()
+    page.goto(f"/devis/{devis.pk}/envoyer/")
+    page.get_by_role("button", name="Envoyer").click()
+    expect(page.get_by_test_id("devis-verification")).to_contain_text("redressement judiciaire")
+    assert Devis.objects.get(pk=devis.pk).status == Statut.DRAFT
+    screenshot(page, "devis-directory-warning")
+    page.get_by_role("button", name="Envoyer quand même").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("D-")
+    assert Devis.objects.get(pk=devis.pk).status == Statut.SENT
+    assert page.console_errors == []

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from crm.models import Opportunite
+from devis.models import Devis
 from pgi.permissions import Role
 from tests import factories
 
@@ -47,4 +48,18 @@ def test_drag_a_card_from_qualifie_to_proposition(page, screenshot):
     expect(page.get_by_test_id("pipeline-totals")).to_contain_text("6\u202f000,00")
     assert Opportunite.objects.get(pk=opp.pk).etape.name == "Proposition"
     screenshot(page, "pipeline-board")
+
+    # Issue #20, "create a quote from it": the deal's page opens a draft quote for its
+    # customer, titled after it, and the quote links back to the deal.
+    proposition.get_by_test_id("carte").filter(has_text="Site vitrine").get_by_role(
+        "link", name="Site vitrine"
+    ).first.click()
+    page.get_by_role("button", name="Créer un devis").click()
+    expect(page.get_by_test_id("devis-opportunite")).to_contain_text("Site vitrine")
+    expect(page.get_by_label("Objet")).to_have_value("Site vitrine")
+    devis = Devis.objects.get(opportunite=opp)
+    assert devis.client_id == customer.pk and devis.is_draft
+    screenshot(page, "pipeline-devis")
+    page.get_by_test_id("devis-opportunite").get_by_role("link").click()
+    expect(page.get_by_test_id("opportunite-devis")).to_contain_text("Devis brouillon")
     assert page.console_errors == []

@@ -37,3 +37,23 @@ def test_owner_sends_the_portal_link_and_the_customer_opens_its_invoice(page, sc
     page.get_by_role("link", name="Voir et payer").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(factures[0].number)
     assert page.console_errors == []
+
+
+def test_the_customer_opens_its_quote_from_the_portal(page, screenshot):
+    """Issues #18 and #20: the portal lists the customer's sent quotes; "Voir et accepter"
+    opens the quote's page, where it accepts."""
+    from crm.portail import portail_lien_envoyer
+    from tests.devis import factories as quotes
+
+    company = factories.issuing_company("Atelier Portail SAS")
+    customer = factories.business_client(company, name="Client Portail", email="c@portail.example")
+    devis = quotes.sent(company, customer)
+    portail_lien_envoyer(client=customer, user=None)
+    link = re.search(r"https?://\S+/portail/\S+/", mail.outbox[-1].body).group(0)
+    page.goto("/" + link.split("://", 1)[1].split("/", 1)[1])
+    expect(page.get_by_test_id("portail-devis")).to_contain_text(devis.reference)
+    expect(page.get_by_test_id("portail-devis")).to_contain_text("1\u202f068,00")
+    screenshot(page, "portal-quotes")
+    page.get_by_role("link", name="Voir et accepter").click()
+    expect(page.get_by_test_id("accept-form")).to_be_visible()
+    assert page.console_errors == []

@@ -254,3 +254,30 @@ def test_the_vat_tab_shows_the_vat_due_of_the_books(client, seller):
     assert 'data-testid="vat"' in html
     for row in due.rates:
         assert format_eur(row.base) in html and format_eur(row.vat) in html
+
+
+def test_the_sales_tab_shows_the_weighted_pipeline_from_the_funnel(client):
+    """The funnel fills the dashboard's other slot: the open deals' weighted total by
+    expected signing month (closed deals left out)."""
+    from datetime import date
+
+    from crm import services as crm_services
+
+    company = factories.issuing_company("Agence Pipeline SARL", legal_form="SARL")
+    customer = factories.client(company)
+    june = date(2027, 6, 15)
+    factories.opportunite(company, customer, amount="10000", etape="Qualifié",
+                          expected_close_date=june)  # 25 %  # fmt: skip
+    factories.opportunite(company, customer, amount="2000", etape="Proposition",
+                          expected_close_date=june)  # 50 %  # fmt: skip
+    factories.opportunite(company, customer, amount="4000", etape="Négociation")  # 75 %
+    won = factories.opportunite(company, customer, amount="9000", expected_close_date=june)
+    crm_services.opportunite_gagner(opportunite=won)
+    login(client, factories.member(company, Role.OWNER))
+    page = client.get(reverse("tableaux:ventes")).content.decode()
+    assert 'data-testid="pipeline-panel"' in page and 'data-testid="quotes-panel"' in page
+    assert "Apparaîtra avec le suivi des opportunités" not in page
+    panel = page[page.index('data-testid="pipeline-panel"') :].replace("\u202f", " ")
+    assert "juin 2027" in panel and "Sans date" in panel
+    assert "3 500,00" in panel  # June: 2 500 + 1 000
+    assert 'data-testid="pipeline-weighted">6 500,00' in panel  # + 3 000 undated

@@ -33,11 +33,11 @@ def lines():
     ]
 
 
-def draft(company, client=None, lines_=None, **fields):
+def draft(company, client=None, lines_=None, opportunite=None, **fields):
     client = client or factories.business_client(company, email="client@example.com")
     return services.devis_creer(
         company=company, client=client, user=None, fields={**TERMS, **fields},
-        lines=lines_ if lines_ is not None else lines(),
+        lines=lines_ if lines_ is not None else lines(), opportunite=opportunite,
     )  # fmt: skip
 
 

@@ -21,6 +21,7 @@ def test_the_demo_has_quotes_in_every_state_with_their_pdfs():
         states = set(quotes.values_list("status", flat=True))
         assert states == {"brouillon", "envoye", "vu", "accepte", "refuse", "expire", "facture"}
         assert all(q.pdf_sha256 for q in quotes.exclude(status="brouillon"))
+        assert quotes.exclude(opportunite=None).exists()  # one made from a deal of the funnel
         signed = Acceptation.objects.filter(company=company)
         assert signed.count() == 2 and all(a.signed_sha256 for a in signed)
     assert not EnvoiDevis.objects.filter(sent_at=None).exists()

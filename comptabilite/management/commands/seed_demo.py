@@ -237,6 +237,7 @@ class Command(BaseCommand):
     def _quotes(self, company: Company, owner: User) -> None:
         """Quotes in every state, with their PDFs: draft, sent, viewed, accepted (and its
         signed copy), refused, expired, invoiced (a 30 % deposit, then the final invoice)."""
+        from crm.models import Opportunite, OpportuniteStatut
         from devis import services as devis
         from devis.delivery import acceptation_pdf_generer
         from devis.models import Devis, EnvoiDevis
@@ -268,10 +269,11 @@ class Command(BaseCommand):
         fields = {"start_date": today + timedelta(days=21), "duration": "2 semaines",
                   "deposit_percent": Decimal("30")}  # fmt: skip
 
-        def sent(client, subject, days_ago):
+        def sent(client, subject, days_ago, opportunite=None):
             quote = devis.devis_creer(
                 company=company, client=client, user=owner,
                 fields={**fields, "subject": subject}, lines=[*lines, option],
+                opportunite=opportunite,
             )  # fmt: skip
             devis.devis_envoyer(
                 devis=quote, user=owner, recipients=[client.email], subject=f"Devis — {subject}",
@@ -294,6 +296,15 @@ class Command(BaseCommand):
                           fields={**fields, "subject": "Éclairage de la terrasse"},
                           lines=lines)  # fmt: skip
         sent(customers[1], "Rénovation de la vitrine", 3)
+        # A quote made from a deal of the funnel (its page links both ways).
+        deal = (
+            Opportunite.objects.for_company(company)
+            .filter(status=OpportuniteStatut.OPEN, client__in=customers)
+            .order_by("pk")
+            .first()
+        )
+        if deal is not None:
+            sent(deal.client, deal.title, 2, opportunite=deal)
         devis.devis_marquer_vu(devis=sent(customers[2], "Luminaires du restaurant", 6))
         accepted(customers[3], "Éclairage de l'accueil", 10)
         devis.devis_refuser(devis=sent(customers[4], "Lustres de la salle", 12),
