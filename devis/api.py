@@ -25,7 +25,7 @@ from pgi.api import require
 from pgi.lignes import line_amounts, line_values, with_article_defaults
 from pgi.lignes.schemas import line_in_schema, line_out_schema
 from pgi.permissions import Perm
-from pgi.schemas import CleanSchema
+from pgi.schemas import CleanSchema, pdf_response
 from pgi.totals import compute_totals
 
 router = Router(tags=["devis"])
@@ -263,14 +263,7 @@ def send_devis(request, devis_id: int, payload: EnvoiIn):
     "/{devis_id}/pdf",
     response={200: None},
     summary="Télécharger le PDF d'un devis envoyé",
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "PDF",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=pdf_response("PDF"),
 )
 def download_pdf(request, devis_id: int):
     require(request, Perm.VIEW)

@@ -27,7 +27,7 @@ from pgi.lignes import line_amounts, line_values, with_article_defaults
 from pgi.lignes.schemas import article_in_schema, line_in_schema, line_out_schema
 from pgi.money import CENT
 from pgi.permissions import Perm
-from pgi.schemas import CleanSchema
+from pgi.schemas import CleanSchema, pdf_response
 from pgi.totals import compute_totals
 
 articles_router = Router(tags=["articles"])
@@ -389,14 +389,7 @@ def issue_facture(request, facture_id: int):
 @factures_router.get(
     "/{facture_id}/pdf",
     summary="Télécharger le PDF d'un document émis",
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "Le PDF",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=pdf_response("Le PDF"),
 )
 def download_pdf(request, facture_id: int):
     require(request, Perm.VIEW)

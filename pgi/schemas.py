@@ -13,3 +13,15 @@ class CleanSchema(Schema):
     @classmethod
     def _clean_text(cls, value: Any) -> Any:
         return clean_strings(value)
+
+
+def pdf_response(description: str = "Le PDF") -> dict:
+    """The OpenAPI `openapi_extra` of an endpoint answering a PDF file."""
+    return {
+        "responses": {
+            200: {
+                "description": description,
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    }
