@@ -25,8 +25,8 @@ from pgi.money import ZERO
 # other non-taxable operations, which include services to a taxable person of another EU
 # State who self-assesses the VAT (CGI art. 259-1°, also declared on the DES); F2 intra-EU
 # deliveries of goods to a taxable person (CGI art. 262 ter I). Cadre B: base and VAT per
-# rate, 08 (20 %), 9B (10 %), 09 (5,5 %); mainland 2,1 % is counted on the 3310-A annex,
-# whose total goes to line 14. Sources and what could not be confirmed: README, TVA due.
+# rate, 08 (20 %), 9B (10 %), 09 (5,5 %), T6 (2,1 % in mainland France; the form in force
+# has no line 14 and no 3310-A count for it any more), as on the 2026 form.
 CA3_LINES = {
     "A1": _("Ventes, prestations de services"),
     "E1": _("Exportations hors UE"),
@@ -35,9 +35,9 @@ CA3_LINES = {
     "08": _("Taux normal 20 %"),
     "9B": _("Taux réduit 10 %"),
     "09": _("Taux réduit 5,5 %"),
-    "14": _("Taux particulier 2,1 % (annexe 3310-A)"),
+    "T6": _("Taux de 2,1 % (France continentale)"),
 }
-RATE_LINES = {"20.00": "08", "10.00": "9B", "5.50": "09", "2.10": "14"}
+RATE_LINES = {"20.00": "08", "10.00": "9B", "5.50": "09", "2.10": "T6"}
 
 # CGI art. 293 B, by the first calendar year they apply to: (base, upper) for the whole
 # turnover, and for the services in it (other than sales to eat on the spot and lodging).

@@ -187,8 +187,8 @@ def test_vat_due_goods_on_invoicing_services_on_payment(books):
 
 
 def test_vat_due_fills_the_ca3_lines(db):
-    """3310-CA3: bases and VAT per rate on 08 (20 %), 9B (10 %), 09 (5,5 %), 14 (2,1 %, via
-    the 3310-A annex); A1 their bases; F2 goods to an EU business; E1 exports; E2 services to
+    """3310-CA3: bases and VAT per rate on 08 (20 %), 9B (10 %), 09 (5,5 %), T6 (2,1 % in
+    mainland France); A1 their bases; F2 goods to an EU business; E1 exports; E2 services to
     an EU business (reverse charge) and exempt sales, on one line."""
     company = factories.issuing_company(vat_regime=VatRegime.DEBITS)
     client = factories.business_client(company)
@@ -228,13 +228,13 @@ def test_vat_due_fills_the_ca3_lines(db):
         "08": (D("100.00"), D("20.00")),
         "9B": (D("200.00"), D("20.00")),
         "09": (D("300.00"), D("16.50")),
-        "14": (D("400.00"), D("8.40")),
+        "T6": (D("400.00"), D("8.40")),
         "F2": (D("600.00"), None),
         "E1": (D("700.00"), None),
         "E2": (D("580.00"), None),
     }
     assert [row["code"] for row in due.ca3_rows()] == [
-        "A1", "E1", "E2", "F2", "08", "9B", "09", "14",
+        "A1", "E1", "E2", "F2", "08", "9B", "09", "T6",
     ]  # fmt: skip
     assert (due.intra_eu_services, due.exempt) == (D("500.00"), D("80.00"))
     assert due.total_vat == D("64.90")
