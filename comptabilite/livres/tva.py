@@ -43,8 +43,8 @@ RATE_LINES = {"20.00": "08", "10.00": "9B", "5.50": "09", "2.10": "T6"}
 # turnover, and for the services in it (other than sales to eat on the spot and lodging).
 # The base threshold is read on the year's turnover (over it: VAT from 1 January of the
 # next year); the upper one during the year (over it: VAT due at once). 2023-2024: loi de
-# finances 2023 (three-yearly update). From 2025: loi de finances 2025 art. 82; its single
-# 25,000 € threshold was suspended, then repealed by loi n° 2025-1044 of 3 November 2025;
+# finances 2023 (three-yearly update). From 2025: loi de finances 2025 of February 2025; its
+# single 25,000 € threshold was suspended, then repealed by loi n° 2025-1044 of 3 November 2025;
 # the 2026 budget's article 25 (37,500 € for all, 25,000 € for building works) was struck
 # out by the Assemblée on 20 November 2025. A new law adds a row here.
 FRANCHISE_THRESHOLDS: tuple[tuple[int, dict[str, tuple[Decimal, Decimal]]], ...] = (
