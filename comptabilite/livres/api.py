@@ -84,6 +84,7 @@ class TvaDueOut(Schema):
     intra_eu_services: Decimal
     exports: Decimal
     exempt: Decimal
+    other_non_taxable: Decimal
     franchise: dict | None
 
 

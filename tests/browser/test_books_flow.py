@@ -57,6 +57,11 @@ def test_accountant_reads_the_books_the_vat_due_and_exports_the_fec(page, screen
     page.get_by_label("Période").select_option(f"{timezone.localdate():%Y-%m}")
     page.get_by_role("button", name="Afficher").click()
     expect(page.get_by_test_id("tva-total")).to_contain_text("202,20")
+    vat_due = page.get_by_test_id("tva-due")
+    expect(vat_due.locator('tr[data-ca3="08"]')).to_contain_text("Taux normal 20 %")
+    expect(vat_due.locator('tr[data-ca3="08"]')).to_contain_text("200,00")
+    expect(vat_due.locator('tr[data-ca3="09"]')).to_contain_text("Taux réduit 5,5 %")
+    expect(vat_due.locator('tr[data-ca3="A1"]')).to_contain_text("1 040,00")
     screenshot(page, "books-vat-due")
 
     page.get_by_role("link", name="FEC", exact=True).click()

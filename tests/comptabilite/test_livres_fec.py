@@ -13,7 +13,7 @@ from django.core.management import call_command
 from comptabilite.livres.fec import FIELDS
 from comptabilite.livres.models import LigneEcriture, Role
 from comptabilite.livres.selectors import solde_client_comptable
-from comptabilite.livres.tva import tva_due
+from comptabilite.livres.tva import franchise_thresholds, tva_due
 from comptabilite.models import ClotureKind
 from comptabilite.services import cloture_effectuer
 from encaissement.selectors import reste_du_client, solde_client
@@ -186,6 +186,72 @@ def test_vat_due_goods_on_invoicing_services_on_payment(books):
     assert rates[D("10.00")] == (D("90.91"), D("9.09"))
 
 
+def test_vat_due_fills_the_ca3_lines(db):
+    """3310-CA3: bases and VAT per rate on 08 (20 %), 9B (10 %), 09 (5,5 %), T6 (2,1 % in
+    mainland France); A1 their bases; F2 goods to an EU business; E1 exports; E2 services to
+    an EU business (reverse charge) and exempt sales, on one line."""
+    company = factories.issuing_company(vat_regime=VatRegime.DEBITS)
+    client = factories.business_client(company)
+    german = factories.business_client(
+        company, name="GmbH", billing_country="DE", siren="", vat_number="DE123456788"
+    )
+    american = factories.business_client(
+        company, name="Client Inc.", siren="", vat_number="", billing_country="US",
+        billing_line1="1 Main Street", billing_postal_code="10001", billing_city="New York",
+    )  # fmt: skip
+    day = date(2025, 4, 2)
+    issue(
+        company, client,
+        [factories.line(unit_price="100"), factories.line(unit_price="200", vat_rate="10"),
+         factories.line(unit_price="300", vat_rate="5.5", nature="bien"),
+         factories.line(unit_price="400", vat_rate="2.1", nature="bien")],
+        day,
+    )  # fmt: skip
+    issue(
+        company, german,
+        [factories.line(unit_price="500", vat_rate="0", vat_exemption_reason="Autoliquidation"),
+         factories.line(unit_price="600", vat_rate="0", nature="bien",
+                        vat_exemption_reason="Exonération de TVA, art. 262 ter I du CGI")],
+        day,
+    )  # fmt: skip
+    issue(company, american, [factories.line(unit_price="700", vat_rate="0", nature="bien")], day)
+    issue(
+        company, client,
+        [factories.line(unit_price="80", vat_rate="0",
+                        vat_exemption_reason="Exonération de TVA, art. 261 4 4° du CGI")],
+        day,
+    )  # fmt: skip
+    due = tva_due(company=company, start=date(2025, 4, 1), end=date(2025, 4, 30))
+    rows = {row["code"]: (row["base"], row["vat"]) for row in due.ca3_rows()}
+    assert rows == {
+        "A1": (D("1000.00"), None),
+        "08": (D("100.00"), D("20.00")),
+        "9B": (D("200.00"), D("20.00")),
+        "09": (D("300.00"), D("16.50")),
+        "T6": (D("400.00"), D("8.40")),
+        "F2": (D("600.00"), None),
+        "E1": (D("700.00"), None),
+        "E2": (D("580.00"), None),
+    }
+    assert [row["code"] for row in due.ca3_rows()] == [
+        "A1", "E1", "E2", "F2", "08", "9B", "09", "T6",
+    ]  # fmt: skip
+    assert (due.intra_eu_services, due.exempt) == (D("500.00"), D("80.00"))
+    assert due.total_vat == D("64.90")
+
+
+def test_franchise_thresholds_by_year():
+    """CGI art. 293 B: 91,900/101,000 and 36,800/39,100 for 2023-2024; from 2025 (loi de
+    finances 2025, the single 25,000 threshold repealed by loi n° 2025-1044) 85,000/93,500
+    and 37,500/41,250."""
+    assert franchise_thresholds(2024) == {
+        "total": (D("91900"), D("101000")), "service": (D("36800"), D("39100")),
+    }  # fmt: skip
+    expected = {"total": (D("85000"), D("93500")), "service": (D("37500"), D("41250"))}
+    assert franchise_thresholds(2025) == franchise_thresholds(2026) == expected
+    assert franchise_thresholds(2019) == franchise_thresholds(2023)
+
+
 def test_franchise_sees_turnover_against_thresholds(db):
     company = factories.issuing_company(vat_regime=VatRegime.FRANCHISE, vat_number="")
     client = factories.business_client(company)
@@ -198,6 +264,27 @@ def test_franchise_sees_turnover_against_thresholds(db):
     due = tva_due(company=company, start=date(2025, 6, 1), end=date(2025, 6, 30))
     assert due.rates == [] and due.franchise["service"]["turnover"] == D("40000.00")
     assert due.franchise["service"]["over"] and not due.franchise["service"]["over_upper"]
+    assert due.franchise["total"]["threshold"] == D("85000")
+    assert not due.franchise["total"]["over"]
+
+
+def test_franchise_mixed_activity_counts_the_whole_turnover(db):
+    """Goods and services together count against the 85,000 threshold: 60,000 of goods and
+    30,000 of services are over it though each is below its own."""
+    company = factories.issuing_company(vat_regime=VatRegime.FRANCHISE, vat_number="")
+    client = factories.business_client(company)
+    reason = "TVA non applicable, art. 293 B du CGI"
+    issue(
+        company, client,
+        [factories.line(unit_price="60000", vat_rate="0", nature="bien",
+                        vat_exemption_reason=reason),
+         factories.line(unit_price="30000", vat_rate="0", vat_exemption_reason=reason)],
+        date(2025, 9, 1),
+    )  # fmt: skip
+    suivi = tva_due(company=company, start=date(2025, 9, 1), end=date(2025, 9, 30)).franchise
+    assert suivi["total"]["turnover"] == D("90000.00") and suivi["total"]["over"]
+    assert not suivi["total"]["over_upper"]
+    assert suivi["service"]["turnover"] == D("30000.00") and not suivi["service"]["over"]
 
 
 def test_records_sealed_before_the_books_are_posted_once(db, monkeypatch):

@@ -1,6 +1,7 @@
 """The books' pages and API: the accountant reads, exports the FEC and maps the accounts, but
 never changes a commercial document; staff cannot map accounts; scoped to the company."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -55,6 +56,26 @@ def test_the_accountant_reads_the_books_and_vat_due(client, company, activity):
     month = f"{today():%Y-%m}"
     vat = client.get(reverse("comptabilite:tva"), {"periode": month}).content.decode()
     assert 'data-testid="tva-total">20,00' in vat
+    assert 'data-ca3="08"' in vat and "Taux normal 20 %" in vat
+
+
+def test_a_franchise_company_sees_its_turnover_against_the_years_thresholds(client, db):
+    company = factories.issuing_company(vat_regime="franchise", vat_number="")
+    facture_emettre(
+        facture=factories.draft(
+            company,
+            lines=[factories.line(unit_price="40000", vat_rate="0",
+                                  vat_exemption_reason="TVA non applicable, art. 293 B du CGI")],
+        ),
+        user=None,
+    )  # fmt: skip
+    as_role(client, company, Role.OWNER)
+    page = client.get(reverse("comptabilite:tva"), {"periode": f"{today():%Y-%m}"})
+    text = page.content.decode()
+    table = re.sub(r"\s", " ", text[text.index('data-testid="franchise-seuils"') :])
+    assert 'affaires total (biens et services)</td><td class="text-end">40 000,00' in table
+    assert "85 000,00" in table and "93 500,00" in table and "37 500,00" in table
+    assert "dont prestations de services" in table and "Seuil dépassé" in table
 
 
 def test_the_accountant_maps_accounts_but_cannot_change_documents(client, company, activity):
