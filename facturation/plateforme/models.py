@@ -144,6 +144,11 @@ class CodeStatut(models.TextChoices):
     REJETEE = "213", _("Rejetée")
 
 
+# After these, nothing more is expected of the platform on a sent invoice ("rejetée" 213,
+# "refusée" 210): the "à corriger" filter starts from the statuses with these codes.
+FINAL = [CodeStatut.REJETEE, CodeStatut.REFUSEE]
+
+
 class SourceStatut(models.TextChoices):
     PLATFORM = "plateforme", _("La plateforme")
     COMPANY = "societe", _("La société")
@@ -173,7 +178,16 @@ class StatutFacture(CompanyOwned):
     class Meta:
         verbose_name = _("statut de facture électronique")
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["facture", "at"], name="statut_facture_idx")]
+        indexes = [
+            models.Index(fields=["facture", "at"], name="statut_facture_idx"),
+            # The few invoices that ever had a final status (`selectors.a_corriger`: the list's
+            # filter, the home card), found without reading every status (bench/README.md).
+            models.Index(
+                fields=["facture"],
+                condition=Q(code__in=FINAL, facture__isnull=False),
+                name="statut_final_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["company", "event_id"], name="statut_event_unique"),
             models.CheckConstraint(

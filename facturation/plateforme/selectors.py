@@ -19,6 +19,7 @@ from django.db.models.functions import Cast, Coalesce
 
 from facturation.models import Facture
 from facturation.plateforme.models import (
+    FINAL,
     CodeStatut,
     ConnexionPlateforme,
     EtatFactureRecue,
@@ -32,8 +33,6 @@ from pgi.models import Company
 
 SWEEP_BATCH = 500
 AMOUNT = DecimalField(max_digits=14, decimal_places=2)
-# After these, nothing more is expected of the platform on a sent invoice.
-FINAL = [CodeStatut.REJETEE, CodeStatut.REFUSEE]
 
 
 # Where the list shows what happened rather than what is cashed: the owner has to act.
