@@ -23,6 +23,25 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/encaisse_bench_invoic
 COMPANY_PREFIX = "Bench facturation "
 
 
+def owner_http_client(company):
+    """A Django test client logged in as an owner of `company` (one is made if none), with
+    the company chosen in its session: what the page benches request through."""
+    from django.test import Client as HttpClient
+
+    from pgi.models import Membership
+    from pgi.permissions import Role
+    from tests import factories
+
+    membership = Membership.objects.filter(company=company, role=Role.OWNER).first()
+    membership = membership or factories.member(company, Role.OWNER)
+    http = HttpClient()
+    http.force_login(membership.user)
+    session = http.session
+    session["company_id"] = company.pk
+    session.save()
+    return http
+
+
 def setup_django() -> None:
     sys.path.insert(0, str(ROOT))
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)

@@ -24,7 +24,7 @@ os.environ.setdefault(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/encaisse_bench_pipeline"
 )
 
-from bench.invoicing import setup_django  # noqa: E402
+from bench.invoicing import owner_http_client, setup_django  # noqa: E402
 from bench.receivables import measure  # noqa: E402
 
 COMPANY = "Bench pipeline SAS"
@@ -110,20 +110,11 @@ def main() -> None:
     from django.test import Client as HttpClient
 
     from crm.models import Client
-    from pgi.models import Membership
-    from pgi.permissions import Role
-    from tests import factories
 
     started = time.perf_counter()
     company = generate(args.opportunities, args.feed)
     print(f"data ready in {time.perf_counter() - started:.1f} s")
-    membership = Membership.objects.filter(company=company, role=Role.OWNER).first()
-    membership = membership or factories.member(company, Role.OWNER)
-    http = HttpClient()
-    http.force_login(membership.user)
-    session = http.session
-    session["company_id"] = company.pk
-    session.save()
+    http = owner_http_client(company)
     customer = Client.objects.filter(company=company).order_by("pk").first()
     print(f"{args.opportunities} open opportunities, a feed of {args.feed} lines "
           f"(+{OTHER_FEED} of other customers), {args.requests} requests each")  # fmt: skip

@@ -25,7 +25,7 @@ os.environ.setdefault(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/encaisse_bench_receivables"
 )
 
-from bench.invoicing import setup_django  # noqa: E402
+from bench.invoicing import owner_http_client, setup_django  # noqa: E402
 
 COMPANY = "Bench encaissements SAS"
 
@@ -167,22 +167,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100)
     args = parser.parse_args()
     setup_django()
-    from django.test import Client as HttpClient
-
-    from pgi.models import Membership
-    from pgi.permissions import Role
-    from tests import factories
 
     started = time.perf_counter()
     company = generate(args.invoices, args.payments)
     print(f"data ready in {time.perf_counter() - started:.1f} s")
-    membership = Membership.objects.filter(company=company, role=Role.OWNER).first()
-    membership = membership or factories.member(company, Role.OWNER)
-    http = HttpClient()
-    http.force_login(membership.user)
-    session = http.session
-    session["company_id"] = company.pk
-    session.save()
+    http = owner_http_client(company)
     print(f"{args.invoices} invoices, {args.payments} payments, {args.requests} requests each")
     print(f"{'page':<36} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
     for label, url in (
