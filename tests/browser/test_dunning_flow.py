@@ -71,3 +71,49 @@ def test_owner_filters_overdue_31_60_opens_a_dispute_and_the_next_run_skips_it(
     expect(page.get_by_test_id("timeline")).to_contain_text("Litige ouvert")
     screenshot(page, "invoice-dispute")
     assert not page.console_errors
+
+
+def test_owner_invoices_the_penalties_and_emails_a_statement(page, screenshot, settings):
+    """Issue #17: from a late invoice, "Facturer les pénalités" opens a draft of the interest
+    and the 40 € indemnity to review; from the customer's page, the account statement is
+    emailed with its PDF."""
+    from tests.encaissement.conftest import ensure_rates
+
+    ensure_rates()
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    mail.outbox = []
+    company = factories.issuing_company("Atelier Test SAS", email="compta@atelier.example")
+    factories.member(company, Role.OWNER, email="owner@test.example")
+    customer = factories.business_client(company, name="Retardataire SARL", email="r@ex.fr")
+    draft = factories.draft(company, customer, lines=[factories.line(unit_price="1000")])
+    late = facture_emettre(
+        facture=draft, user=None, today=timezone.localdate() - timedelta(days=75)
+    )
+
+    page.goto("/connexion/")
+    page.get_by_label("E-mail").fill("owner@test.example")
+    page.get_by_label("Mot de passe").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+
+    page.goto(late.get_absolute_url())
+    page.get_by_test_id("invoice-penalties").click()
+    expect(page.get_by_text("Brouillon de facture des pénalités créé")).to_be_visible()
+    designations = page.locator('input[name$="designation"]')
+    expect(designations.nth(0)).to_have_value(
+        f"Pénalités de retard — facture {late.number} échue le {late.due_date:%d/%m/%Y}"
+    )
+    expect(designations.nth(1)).to_have_value(
+        f"Indemnité forfaitaire pour frais de recouvrement — facture {late.number}"
+    )
+    screenshot(page, "penalties-draft")
+
+    page.goto(customer.get_absolute_url())
+    statement = page.get_by_test_id("client-statement")
+    expect(statement.get_by_role("textbox")).to_have_value("r@ex.fr")
+    statement.get_by_role("button", name="Envoyer le relevé").click()
+    expect(page.get_by_text("Le relevé de compte part à r@ex.fr")).to_be_visible()
+    expect(page.get_by_test_id("client-statement")).to_contain_text("Envoyée")
+    screenshot(page, "customer-statement-sent")
+    (sent,) = mail.outbox
+    assert sent.to == ["r@ex.fr"] and sent.attachments[0][2] == "application/pdf"
+    assert not page.console_errors
